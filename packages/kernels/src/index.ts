@@ -1,1 +1,3 @@
-export const VERSION = '0.1.0';
+// @recur/kernels: the public surface. Free functions over Float32Array views; see README.md.
+export * from './gemm.js';
+export * from './sequence.js';

@@ -1,0 +1,64 @@
+// Shapes, weights and caches shared by the recurrent kernels (rnn.ts, lstm.ts, gru.ts).
+//
+// Dimension letters, used in every shape comment of this package:
+//   B batch, T steps, I input width, H hidden width,
+//   G gate width (4H LSTM, 3H GRU, H SimpleRNN), V vocabulary, W world size.
+//
+// Note [time-major sequences]: the recurrent kernels read time-major input (T, B, I), so each
+// step's B rows are contiguous; the model's first layer transposes users' batch-major
+// (B, T, I) into this layout. Variable lengths are right-padded with per-sample `lengths`:
+//   - steps t >= lengths[b] keep sample b's state, write a zero output and get no gradient;
+//   - with `reverse`, sample b starts at its last real step lengths[b] - 1 and ends at t = 0;
+//   - the final state (hT, cT) is the state after each sample's last processed step, so the
+//     "last output" of a sample always equals its final hidden state.
+// Porting note: zero outputs at padded steps follow PyTorch's pad_packed_sequence; Keras
+// repeats the previous output instead. Losses mask those steps either way.
+
+/** The shape of one recurrent run. Reused across calls: create it once per layer. */
+export interface SequenceDims {
+  /** steps */
+  T: number;
+  /** batch rows */
+  B: number;
+  /** input width */
+  I: number;
+  /** hidden width */
+  H: number;
+  /** run from t = T - 1 down to 0 (each sample from its last real step) */
+  reverse: boolean;
+  /** (B) real steps per sample, each in [0, T]; null means every sample has T steps */
+  lengths: Int32Array | null;
+}
+
+/**
+ * Porting note: PyTorch's layout. Gate blocks are stacked along G in PyTorch order
+ * (LSTM i,f,g,o; GRU r,z,n), and both biases are kept even where they only add up.
+ */
+export interface RecurrentWeights {
+  wIh: Float32Array; // (G, I)
+  wHh: Float32Array; // (G, H)
+  bIh: Float32Array; // (G)
+  bHh: Float32Array; // (G)
+}
+
+/** Gradients of RecurrentWeights, same shapes; backward kernels accumulate into them. */
+export interface RecurrentGrads {
+  dWIh: Float32Array; // (G, I)
+  dWHh: Float32Array; // (G, H)
+  dBIh: Float32Array; // (G)
+  dBHh: Float32Array; // (G)
+}
+
+/** Where a kernel takes its buffers from: the arena in @recur/nn, plain arrays in tests. */
+export type Allocate = (length: number) => Float32Array;
+export const allocateFloat32: Allocate = (length) => new Float32Array(length);
+
+/** Number of real steps of sample b. */
+export function stepsOf(dims: SequenceDims, b: number): number {
+  return dims.lengths === null ? dims.T : dims.lengths[b];
+}
+
+/** True when step t of sample b is a real (not padded) step. */
+export function isRealStep(dims: SequenceDims, t: number, b: number): boolean {
+  return dims.lengths === null || t < dims.lengths[b];
+}
