@@ -62,3 +62,71 @@ export function stepsOf(dims: SequenceDims, b: number): number {
 export function isRealStep(dims: SequenceDims, t: number, b: number): boolean {
   return dims.lengths === null || t < dims.lengths[b];
 }
+
+/** Which gradient of the outputs a backward kernel receives. */
+export type DyMode =
+  /** dy is (T, B, H): the gradient of every step's output */
+  | 'all'
+  /** dy is (B, H): the gradient of each sample's last output, which is its final state */
+  | 'last';
+
+/**
+ * Per-step (B, X) views of a time-major (T, B, X) buffer, so the step loop hands gemm a view
+ * without allocating one per step. Views are made once per step and remade only when the batch
+ * size changes (the last, smaller batch of an epoch).
+ */
+export class StepViews {
+  private views: Float32Array[] = [];
+  private rows = -1;
+
+  constructor(
+    readonly data: Float32Array,
+    readonly width: number,
+  ) {}
+
+  /** The (B, width) rows of step t. */
+  at(t: number, B: number): Float32Array {
+    if (B !== this.rows) {
+      this.views = [];
+      this.rows = B;
+    }
+    const stride = B * this.width;
+    let view = this.views[t];
+    if (view === undefined) {
+      view = this.data.subarray(t * stride, (t + 1) * stride);
+      this.views[t] = view;
+    }
+    return view;
+  }
+}
+
+/** Processing position s (0 = first step run) to time index t. */
+export function timeAt(s: number, dims: SequenceDims): number {
+  return dims.reverse ? dims.T - 1 - s : s;
+}
+
+/** Writes `state` (B, H), or zeros when null, into `out` (B, H). */
+export function copyState(out: Float32Array, state: Float32Array | null, length: number): void {
+  if (state === null) out.fill(0, 0, length);
+  else for (let i = 0; i < length; i++) out[i] = state[i];
+}
+
+const tailViews = new WeakMap<Float32Array, Map<number, Float32Array>>();
+
+/**
+ * `array.subarray(offset)`, made once per (array, offset) and reused, so kernels can hand gemm a
+ * block of a wider matrix (with a leading dimension) without allocating a view per call.
+ */
+export function viewFrom(array: Float32Array, offset: number): Float32Array {
+  let views = tailViews.get(array);
+  if (views === undefined) {
+    views = new Map();
+    tailViews.set(array, views);
+  }
+  let view = views.get(offset);
+  if (view === undefined) {
+    view = array.subarray(offset);
+    views.set(offset, view);
+  }
+  return view;
+}

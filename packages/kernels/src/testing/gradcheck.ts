@@ -4,7 +4,7 @@
 // about 1e-2 relative: float32 rounding of a loss near 1 is ~1e-7, divided by the step gives
 // ~1e-4 of noise in each estimated derivative. Bit-level agreement is the job of the PyTorch
 // fixtures (computed in float64), not of these checks.
-import { type Closeness, allClose } from './arrays.js';
+import { allClose, type Closeness } from './arrays.js';
 
 export interface GradcheckOptions {
   /** finite-difference step */
