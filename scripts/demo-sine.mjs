@@ -26,7 +26,17 @@ const { values } = parseArgs({
 });
 const steps = Number(values.steps);
 const seed = Number(values.seed);
-if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer, got ${values.steps}`);
+for (const [name, value] of [
+  ['steps', steps],
+  ['seed', seed],
+]) {
+  if (!Number.isInteger(value) || value < 0 || (name === 'steps' && value === 0)) {
+    console.error(
+      `--${name} must be a ${name === 'steps' ? 'positive' : 'non-negative'} integer, got ${values[name]}`,
+    );
+    process.exit(2);
+  }
+}
 
 const T = 24; // window length
 const B = 32; // windows per batch
@@ -67,7 +77,12 @@ const g = views(grads);
 const bound = 1 / Math.sqrt(H);
 layout.forEach(([name], i) => fillUniform(p[name], seed, RandomPurpose.init, 0, i, -bound, bound));
 
-const weights = { wIh: p['lstm.weight_ih'], wHh: p['lstm.weight_hh'], bIh: p['lstm.bias_ih'], bHh: p['lstm.bias_hh'] };
+const weights = {
+  wIh: p['lstm.weight_ih'],
+  wHh: p['lstm.weight_hh'],
+  bIh: p['lstm.bias_ih'],
+  bHh: p['lstm.bias_hh'],
+};
 const lstmGrads = {
   dWIh: g['lstm.weight_ih'],
   dWHh: g['lstm.weight_hh'],
