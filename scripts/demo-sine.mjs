@@ -75,7 +75,9 @@ const g = views(grads);
 // Porting note: PyTorch draws LSTM weights from U(±1/sqrt(H)) and Linear ones from
 // U(±1/sqrt(fan_in)); both bounds are 1/sqrt(H) here. Tensor i draws from its own stream.
 const bound = 1 / Math.sqrt(H);
-layout.forEach(([name], i) => fillUniform(p[name], seed, RandomPurpose.init, 0, i, -bound, bound));
+layout.forEach(([name], i) => {
+  fillUniform(p[name], seed, RandomPurpose.init, 0, i, -bound, bound);
+});
 
 const weights = {
   wIh: p['lstm.weight_ih'],
