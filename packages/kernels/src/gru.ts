@@ -10,6 +10,7 @@
 // z, r, h: the interop layer in @recur/nn reorders them. Keras' reset_after=False has a single
 // bias; importing it puts that bias in bias_ih and zeros in bias_hh.
 // Padding, reverse and the final state: Note [time-major sequences] in sequence.ts.
+import { sigmoid } from './activations.js';
 import { gemm } from './gemm.js';
 import {
   accumulateInto,
@@ -18,7 +19,6 @@ import {
   initialStateGradient,
   inputProjection,
   inputProjectionBackward,
-  sigmoid,
 } from './recurrent-steps.js';
 import {
   type Allocate,

@@ -1,6 +1,13 @@
 // @recur/kernels: the public surface. Free functions over Float32Array views; see README.md.
+
+export * from './activations.js';
+export * from './dense.js';
+export * from './embedding.js';
 export * from './gemm.js';
 export * from './gru.js';
+export * from './losses.js';
 export * from './lstm.js';
+export * from './optim.js';
+export * from './random.js';
 export * from './rnn.js';
 export * from './sequence.js';

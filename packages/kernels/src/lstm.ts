@@ -8,6 +8,7 @@
 // as PyTorch's nn.LSTM; Keras stores kernel (I, 4H) with the same gate order (i, f, c, o).
 // Padding, reverse and the final state: Note [time-major sequences] in sequence.ts.
 // Not here: projections (proj_size), peepholes, dropout between layers (nn's job).
+import { sigmoid } from './activations.js';
 import { gemm } from './gemm.js';
 import {
   accumulateInto,
@@ -16,7 +17,6 @@ import {
   inputProjection,
   inputProjectionBackward,
   keepRealRows,
-  sigmoid,
 } from './recurrent-steps.js';
 import {
   type Allocate,

@@ -70,11 +70,6 @@ export function initialStateGradient(
   for (let i = 0; i < n; i++) dh[i] = (dhT === null ? 0 : dhT[i]) + (lastDy === null ? 0 : lastDy[i]);
 }
 
-/** Logistic sigmoid; exp overflow gives exactly 0 or 1, never NaN. */
-export function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
-
 /** dh (B, H) = dhNext for samples where t is real; padded steps pass dh through unchanged. */
 export function keepRealRows(dh: Float32Array, dhNext: Float32Array, t: number, dims: SequenceDims): void {
   const { B, H } = dims;
