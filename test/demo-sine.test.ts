@@ -20,10 +20,13 @@ t.test('the sine-wave demo trains an LSTM and its loss falls tenfold', async (t)
   t.ok(last < first / 10, `loss fell from ${first} to ${last}`);
 });
 
-t.test('the demo rejects a bad --steps with a clear message', async (t) => {
-  const run = promisify(execFile)('node', ['scripts/demo-sine.mjs', '--steps', 'zero'], {
+t.test('the demo rejects a bad --steps with a clear message and exit code 2', async (t) => {
+  const failure = await promisify(execFile)('node', ['scripts/demo-sine.mjs', '--steps', 'zero'], {
     cwd: root,
     timeout: 60_000,
-  });
-  await t.rejects(run, { stderr: /--steps must be a positive integer, got zero/ });
+  }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  t.match(failure, { code: 2, stderr: /--steps must be a positive integer, got zero/ });
 });
