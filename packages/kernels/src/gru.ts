@@ -23,6 +23,7 @@ import {
 import {
   type Allocate,
   allocateFloat32,
+  copyInto,
   copyState,
   type DyMode,
   isRealStep,
@@ -102,7 +103,7 @@ export function gruForward(
   for (let s = 0; s < T; s++) {
     const t = timeAt(s, dims);
     const hPrev = cache.hPrevSteps.at(t, B);
-    hPrev.set(hT);
+    copyInto(hPrev, 0, hT, B * H);
     if (resetAfter) {
       gemm(cache.hProj, hPrev, w.wHh, B, G, H, false, true, 1, 0);
     } else {

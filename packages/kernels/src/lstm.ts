@@ -21,6 +21,7 @@ import {
 import {
   type Allocate,
   allocateFloat32,
+  copyInto,
   copyState,
   type DyMode,
   isRealStep,
@@ -102,8 +103,8 @@ export function lstmForward(
   for (let s = 0; s < T; s++) {
     const t = timeAt(s, dims);
     const hPrev = cache.hPrevSteps.at(t, B);
-    hPrev.set(hT);
-    cache.cPrev.set(cT, t * B * H);
+    copyInto(hPrev, 0, hT, B * H);
+    copyInto(cache.cPrev, t * B * H, cT, B * H);
     gemm(cache.gateSteps.at(t, B), hPrev, w.wHh, B, G, H, false, true, 1, 1);
     lstmCellForward(y, hT, cT, cache, t, dims);
   }

@@ -16,6 +16,7 @@ import {
 import {
   type Allocate,
   allocateFloat32,
+  copyInto,
   copyState,
   type DyMode,
   isRealStep,
@@ -74,7 +75,7 @@ export function rnnForward(
   for (let s = 0; s < T; s++) {
     const t = timeAt(s, dims);
     const hPrev = cache.hPrevSteps.at(t, B);
-    hPrev.set(hT);
+    copyInto(hPrev, 0, hT, B * H);
     gemm(cache.gateSteps.at(t, B), hPrev, w.wHh, B, H, H, false, true, 1, 1);
     rnnCellForward(y, hT, cache.gates, t, dims, activation === 'relu');
   }

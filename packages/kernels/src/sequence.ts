@@ -105,6 +105,14 @@ export function timeAt(s: number, dims: SequenceDims): number {
   return dims.reverse ? dims.T - 1 - s : s;
 }
 
+/**
+ * out[offset, offset + length) = source[0, length). Buffers may be longer than this batch needs
+ * (sized for the largest batch), so kernels copy exactly the rows in use.
+ */
+export function copyInto(out: Float32Array, offset: number, source: Float32Array, length: number): void {
+  for (let i = 0; i < length; i++) out[offset + i] = source[i];
+}
+
 /** Writes `state` (B, H), or zeros when null, into `out` (B, H). */
 export function copyState(out: Float32Array, state: Float32Array | null, length: number): void {
   if (state === null) out.fill(0, 0, length);

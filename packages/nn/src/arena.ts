@@ -1,0 +1,87 @@
+// The arena: one backing buffer that hands out 64-byte-aligned Float32Array ranges. All numbers
+// of a training process live in it (params, gradient slots, optimizer moments, each rank's
+// workspace), so threads can share it and a step allocates nothing (DESIGN.md, "The memory
+// model"). It never grows: size it first with a SizeCounter, running the same allocations.
+import { fail, NnErrorCode } from './errors.js';
+
+export const ARENA_ALIGNMENT_BYTES = 64;
+
+/** A shared WebAssembly.Memory, or anything else that exposes its bytes as `buffer`. */
+export interface MemoryLike {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+
+export type BackingBuffer = ArrayBuffer | SharedArrayBuffer | MemoryLike;
+
+const isMemoryLike = (b: BackingBuffer): b is MemoryLike =>
+  !(b instanceof ArrayBuffer) &&
+  !(typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer);
+
+const alignUp = (bytes: number): number => Math.ceil(bytes / ARENA_ALIGNMENT_BYTES) * ARENA_ALIGNMENT_BYTES;
+
+/** Anything that hands out float buffers: the arena, or a counter that only measures. */
+export interface FloatAllocator {
+  allocate(length: number): Float32Array;
+}
+
+/** Counts the bytes a sequence of allocations needs in an arena, without allocating them. */
+export class SizeCounter implements FloatAllocator {
+  bytes = 0;
+  private static readonly empty = new Float32Array(0);
+
+  allocate(length: number): Float32Array {
+    this.bytes = alignUp(this.bytes) + length * 4;
+    return SizeCounter.empty;
+  }
+}
+
+export class Arena implements FloatAllocator {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  private next: number;
+  readonly end: number;
+
+  /**
+   * @param backing the memory; a WebAssembly.Memory is used through its buffer
+   * @param baseOffset first usable byte (leave room for a WebAssembly module's static data)
+   * @param byteLength bytes from baseOffset that this arena may use (default: to the end)
+   */
+  constructor(backing: BackingBuffer, baseOffset = 0, byteLength?: number) {
+    this.buffer = isMemoryLike(backing) ? backing.buffer : backing;
+    if (!Number.isInteger(baseOffset) || baseOffset < 0 || baseOffset % ARENA_ALIGNMENT_BYTES !== 0) {
+      fail(NnErrorCode.BAD_OPTION, `arena: baseOffset must be a multiple of 64 bytes, got ${baseOffset}`);
+    }
+    this.next = baseOffset;
+    this.end = byteLength === undefined ? this.buffer.byteLength : baseOffset + byteLength;
+    if (this.end > this.buffer.byteLength) {
+      fail(
+        NnErrorCode.BAD_OPTION,
+        `arena: ${this.end} bytes asked for, but the backing buffer has ${this.buffer.byteLength}`,
+      );
+    }
+  }
+
+  /** A shared or private buffer of exactly `bytes` (rounded up to the alignment). */
+  static create(bytes: number, shared: boolean): Arena {
+    const size = alignUp(Math.max(bytes, ARENA_ALIGNMENT_BYTES));
+    return new Arena(shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+  }
+
+  /** The next `length` floats, 64-byte aligned, zero-filled on creation of the buffer. */
+  allocate(length: number): Float32Array {
+    const start = alignUp(this.next);
+    const stop = start + length * 4;
+    if (stop > this.end) {
+      fail(
+        NnErrorCode.LIMIT_EXCEEDED,
+        `arena: out of memory (${stop - this.end} bytes short); size it with a SizeCounter first`,
+      );
+    }
+    this.next = stop;
+    return new Float32Array(this.buffer, start, length);
+  }
+
+  /** Bytes handed out so far, from the start of the buffer. */
+  get used(): number {
+    return this.next;
+  }
+}

@@ -1,0 +1,437 @@
+// simpleRNN, lstm and gru layers: one class over the three kernels of @recur/kernels. The class
+// owns what is common (options, direction, returnSequences, state handling); the cell kernels
+// own the math. Note [time-major sequences] in @recur/kernels describes padding and reverse.
+//
+// Porting note: options follow Keras (units, returnSequences, returnState, goBackwards,
+// stateful, unitForgetBias, resetAfter, initializers); weights follow PyTorch's layout and names
+// (weight_ih, weight_hh, bias_ih, bias_hh), which is what interop and checkpoints use.
+import {
+  allocateGruCache,
+  allocateGruWorkspace,
+  allocateLstmCache,
+  allocateLstmWorkspace,
+  allocateRnnCache,
+  allocateRnnWorkspace,
+  type GruCache,
+  type GruWorkspace,
+  gruBackward,
+  gruForward,
+  type LstmCache,
+  type LstmWorkspace,
+  lstmBackward,
+  lstmForward,
+  type RecurrentGrads,
+  type RecurrentWeights,
+  type RnnCache,
+  type RnnWorkspace,
+  rnnBackward,
+  rnnForward,
+  type SequenceDims,
+} from '@recur/kernels';
+import type { FloatAllocator } from '../arena.js';
+import { fail, NnErrorCode } from '../errors.js';
+import type {
+  Flow,
+  Initializer,
+  Layer,
+  LayerConfig,
+  ParamRow,
+  ParamViews,
+  ShapeSpec,
+  StepContext,
+} from '../layer.js';
+import { boolean, knownKeys, oneOf, positiveInteger } from '../validate.js';
+import { flipSequences } from './sequence-ops.js';
+
+export type CellKind = 'simpleRNN' | 'lstm' | 'gru';
+const INITIALIZERS: Initializer[] = ['glorotUniform', 'orthogonal', 'zeros', 'ones', 'uniformFanIn'];
+
+export interface RecurrentOptions {
+  units: number;
+  /** output every step (T, B, H) instead of the last output (B, H); default false */
+  returnSequences?: boolean;
+  /** also expose the final states to the model (encoder–decoder); default false */
+  returnState?: boolean;
+  /** read each sample from its last real step to its first; default false */
+  goBackwards?: boolean;
+  /** carry the final state of a batch into the next one (truncated BPTT); default false */
+  stateful?: boolean;
+  /** simpleRNN only: 'tanh' (default) or 'relu' */
+  activation?: 'tanh' | 'relu';
+  /** lstm only: start the forget gate's bias at 1; default true */
+  unitForgetBias?: boolean;
+  /** gru only: reset gate after the recurrent product (PyTorch, Keras default); default true */
+  resetAfter?: boolean;
+  kernelInitializer?: Initializer;
+  recurrentInitializer?: Initializer;
+  biasInitializer?: Initializer;
+  /** [steps, features] of the model's input, on a first layer */
+  inputShape?: [number, number];
+}
+
+const OPTION_KEYS = [
+  'units',
+  'returnSequences',
+  'returnState',
+  'goBackwards',
+  'stateful',
+  'activation',
+  'unitForgetBias',
+  'resetAfter',
+  'kernelInitializer',
+  'recurrentInitializer',
+  'biasInitializer',
+  'inputShape',
+];
+
+/** Resolved options: every field present. */
+type Resolved = Required<Omit<RecurrentOptions, 'inputShape'>> & { inputShape: [number, number] | null };
+
+function resolve(cell: CellKind, options: RecurrentOptions): Resolved {
+  const where = cell;
+  if (typeof options !== 'object' || options === null) {
+    fail(NnErrorCode.BAD_OPTION, `${where}: options must be an object with at least { units }`);
+  }
+  knownKeys(where, options, OPTION_KEYS);
+  if (cell !== 'simpleRNN' && options.activation !== undefined) {
+    fail(NnErrorCode.BAD_OPTION, `${where}: activation is a simpleRNN option (LSTM and GRU gates are fixed)`);
+  }
+  if (cell !== 'lstm' && options.unitForgetBias !== undefined) {
+    fail(NnErrorCode.BAD_OPTION, `${where}: unitForgetBias is an lstm option`);
+  }
+  if (cell !== 'gru' && options.resetAfter !== undefined) {
+    fail(NnErrorCode.BAD_OPTION, `${where}: resetAfter is a gru option`);
+  }
+  const flag = (name: keyof RecurrentOptions, fallback: boolean) =>
+    options[name] === undefined ? fallback : boolean(where, name, options[name]);
+  const init = (name: keyof RecurrentOptions, fallback: Initializer) =>
+    options[name] === undefined ? fallback : oneOf(where, name, options[name], INITIALIZERS);
+  return {
+    units: positiveInteger(where, 'units', options.units),
+    returnSequences: flag('returnSequences', false),
+    returnState: flag('returnState', false),
+    goBackwards: flag('goBackwards', false),
+    stateful: flag('stateful', false),
+    activation:
+      options.activation === undefined
+        ? 'tanh'
+        : oneOf(where, 'activation', options.activation, ['tanh', 'relu']),
+    unitForgetBias: flag('unitForgetBias', true),
+    resetAfter: flag('resetAfter', true),
+    kernelInitializer: init('kernelInitializer', 'glorotUniform'),
+    recurrentInitializer: init('recurrentInitializer', 'orthogonal'),
+    biasInitializer: init('biasInitializer', 'zeros'),
+    inputShape: resolveInputShape(where, options.inputShape),
+  };
+}
+
+export function resolveInputShape(where: string, shape: unknown): [number, number] | null {
+  if (shape === undefined) return null;
+  if (!Array.isArray(shape) || shape.length !== 2) {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `${where}: inputShape must be [steps, features], got ${JSON.stringify(shape)}`,
+    );
+  }
+  return [
+    positiveInteger(where, 'inputShape[0] (steps)', shape[0]),
+    positiveInteger(where, 'inputShape[1] (features)', shape[1]),
+  ];
+}
+
+/** Buffers of one bound layer, sized for the largest batch. */
+interface Buffers {
+  y: Float32Array; // (T, B, H) outputs in time order
+  flipped: Float32Array | null; // (T, B, H) goBackwards + returnSequences: outputs in reading order
+  hT: Float32Array; // (B, H)
+  cT: Float32Array; // (B, H), LSTM only
+  h0: Float32Array; // (B, H) initial state (stateful carry or given)
+  c0: Float32Array; // (B, H)
+  dx: Float32Array; // (T, B, I)
+  dh0: Float32Array; // (B, H)
+  dc0: Float32Array; // (B, H)
+  dhT: Float32Array; // (B, H) gradient arriving at the final state from outside (encoder–decoder)
+  dcT: Float32Array; // (B, H)
+  dhLast: Float32Array; // (B, H) scratch: the last output's gradient plus dhT
+  dyFlipped: Float32Array | null; // (T, B, H)
+}
+
+export class Recurrent implements Layer {
+  readonly kind: CellKind;
+  readonly options: Resolved;
+  private dims!: SequenceDims;
+  private weights!: RecurrentWeights;
+  private grads!: RecurrentGrads;
+  private buffers!: Buffers;
+  private cache!: RnnCache | LstmCache | GruCache;
+  private work!: RnnWorkspace | LstmWorkspace | GruWorkspace;
+  private input: Flow | null = null;
+  private readonly output: Flow = { data: new Float32Array(0), ids: null, T: 0, B: 0, lengths: null };
+  /** Set by a model before forward: use h0/c0 as the initial state (else zeros or the stateful carry). */
+  useInitialState = false;
+  /** Set by a model before backward: add dhT/dcT to the final state's gradient. */
+  useFinalStateGradient = false;
+  private carryValid = false;
+  /** the longest sequence and the input width, fixed by build */
+  maxSteps = 0;
+  inputFeatures = 0;
+
+  /**
+   * @param flipReversed with goBackwards and returnSequences, return outputs in reading order
+   *   (Keras). Bidirectional passes false: it wants the reversed direction in time order.
+   */
+  constructor(
+    kind: CellKind,
+    options: RecurrentOptions,
+    private readonly flipReversed = true,
+  ) {
+    this.kind = kind;
+    this.options = resolve(kind, options);
+  }
+
+  get units(): number {
+    return this.options.units;
+  }
+
+  get inputShape(): [number, number] | null {
+    return this.options.inputShape;
+  }
+
+  build(input: ShapeSpec, where: string): ShapeSpec {
+    if (input.steps === null || input.ids) {
+      fail(
+        NnErrorCode.BAD_MODEL,
+        `${where} (${this.kind}): needs a sequence of floats [steps, features] as input, got ${describeShape(input)}`,
+      );
+    }
+    const H = this.options.units;
+    this.maxSteps = input.steps;
+    this.inputFeatures = input.features;
+    this.dims = {
+      T: input.steps,
+      B: 0,
+      I: input.features,
+      H,
+      reverse: this.options.goBackwards,
+      lengths: null,
+    };
+    return this.options.returnSequences
+      ? { steps: input.steps, features: H, ids: false }
+      : { steps: null, features: H, ids: false };
+  }
+
+  get gateWidth(): number {
+    const H = this.options.units;
+    return this.kind === 'lstm' ? 4 * H : this.kind === 'gru' ? 3 * H : H;
+  }
+
+  paramRows(): ParamRow[] {
+    const { I, H } = this.dims;
+    const G = this.gateWidth;
+    const o = this.options;
+    const biasIh: Initializer =
+      this.kind === 'lstm' && o.unitForgetBias ? 'unitForgetBias' : o.biasInitializer;
+    return [
+      { name: 'weight_ih', shape: [G, I], init: o.kernelInitializer },
+      { name: 'weight_hh', shape: [G, H], init: o.recurrentInitializer },
+      { name: 'bias_ih', shape: [G], init: biasIh },
+      { name: 'bias_hh', shape: [G], init: o.biasInitializer },
+    ];
+  }
+
+  bind(params: ParamViews, grads: ParamViews, allocator: FloatAllocator, maxBatch: number): void {
+    const get = (views: ParamViews, name: string) => views.get(name) as Float32Array;
+    this.weights = {
+      wIh: get(params, 'weight_ih'),
+      wHh: get(params, 'weight_hh'),
+      bIh: get(params, 'bias_ih'),
+      bHh: get(params, 'bias_hh'),
+    };
+    this.grads = {
+      dWIh: get(grads, 'weight_ih'),
+      dWHh: get(grads, 'weight_hh'),
+      dBIh: get(grads, 'bias_ih'),
+      dBHh: get(grads, 'bias_hh'),
+    };
+    const { I, H } = this.dims;
+    const T = this.maxSteps;
+    const dims: SequenceDims = { ...this.dims, T, B: maxBatch };
+    const allocate = (n: number) => allocator.allocate(n);
+    const flips = this.flipReversed && this.options.goBackwards && this.options.returnSequences;
+    this.buffers = {
+      y: allocate(T * maxBatch * H),
+      flipped: flips ? allocate(T * maxBatch * H) : null,
+      hT: allocate(maxBatch * H),
+      cT: allocate(maxBatch * H),
+      h0: allocate(maxBatch * H),
+      c0: allocate(maxBatch * H),
+      dx: allocate(T * maxBatch * I),
+      dh0: allocate(maxBatch * H),
+      dc0: allocate(maxBatch * H),
+      dhT: allocate(maxBatch * H),
+      dcT: allocate(maxBatch * H),
+      dhLast: allocate(maxBatch * H),
+      dyFlipped: flips ? allocate(T * maxBatch * H) : null,
+    };
+    if (this.kind === 'lstm') {
+      this.cache = allocateLstmCache(dims, allocate);
+      this.work = allocateLstmWorkspace(dims, allocate);
+    } else if (this.kind === 'gru') {
+      this.cache = allocateGruCache(dims, allocate);
+      this.work = allocateGruWorkspace(dims, allocate);
+    } else {
+      this.cache = allocateRnnCache(dims, allocate);
+      this.work = allocateRnnWorkspace(dims, allocate);
+    }
+    this.carryValid = false;
+  }
+
+  /** The state buffers a model reads and writes around forward and backward (B, H) each. */
+  get state(): Pick<Buffers, 'h0' | 'c0' | 'hT' | 'cT' | 'dh0' | 'dc0' | 'dhT' | 'dcT'> {
+    return this.buffers;
+  }
+
+  /** Forget the carried state (stateful layers): the next batch starts from zeros. */
+  resetStates(): void {
+    this.carryValid = false;
+  }
+
+  forward(input: Flow, _ctx: StepContext): Flow {
+    const { dims, buffers: buf, weights: w } = this;
+    dims.T = input.T;
+    dims.B = input.B;
+    dims.lengths = input.lengths;
+    this.input = input;
+    const initial = this.useInitialState || (this.options.stateful && this.carryValid);
+    const h0 = initial ? buf.h0 : null;
+    const c0 = initial ? buf.c0 : null;
+    if (this.kind === 'lstm') {
+      lstmForward(buf.y, buf.hT, buf.cT, this.cache as LstmCache, input.data, h0, c0, w, dims);
+    } else if (this.kind === 'gru') {
+      gruForward(buf.y, buf.hT, this.cache as GruCache, input.data, h0, w, dims, this.options.resetAfter);
+    } else {
+      rnnForward(buf.y, buf.hT, this.cache as RnnCache, input.data, h0, w, dims, this.options.activation);
+    }
+    if (this.options.stateful) this.carryState();
+    return this.describeOutput(input);
+  }
+
+  /** Stateful: this batch's final state is the next batch's initial state (no gradient flows back). */
+  private carryState(): void {
+    const n = this.dims.B * this.dims.H;
+    const { h0, c0, hT, cT } = this.buffers;
+    for (let i = 0; i < n; i++) {
+      h0[i] = hT[i];
+      c0[i] = cT[i];
+    }
+    this.carryValid = true;
+  }
+
+  private describeOutput(input: Flow): Flow {
+    const out = this.output;
+    out.B = input.B;
+    if (!this.options.returnSequences) {
+      out.data = this.buffers.hT;
+      out.T = 1;
+      out.lengths = null;
+      return out;
+    }
+    out.T = input.T;
+    out.lengths = input.lengths;
+    out.data = this.buffers.y;
+    if (this.buffers.flipped !== null) {
+      flipSequences(this.buffers.flipped, this.buffers.y, input.T, input.B, this.dims.H, input.lengths);
+      out.data = this.buffers.flipped;
+    }
+    return out;
+  }
+
+  backward(dOutput: Float32Array, _ctx: StepContext): Float32Array | null {
+    const { dims, buffers: buf, weights: w, grads } = this;
+    const input = this.input;
+    if (input === null) fail(NnErrorCode.NOT_READY, `${this.kind}: backward called before forward`);
+    const { T, B, I, H } = dims;
+    buf.dx.fill(0, 0, T * B * I);
+    buf.dh0.fill(0, 0, B * H);
+    buf.dc0.fill(0, 0, B * H);
+    let dy: Float32Array | null = dOutput;
+    let dhT: Float32Array | null = this.useFinalStateGradient ? buf.dhT : null;
+    const dcT: Float32Array | null = this.useFinalStateGradient ? buf.dcT : null;
+    const mode = this.options.returnSequences ? 'all' : 'last';
+    if (mode === 'last') {
+      // The last output is the final state: fold dy into dhT.
+      dhT = addInto(buf.dhLast, dy, dhT, B * H);
+      dy = null;
+    } else if (buf.dyFlipped !== null) {
+      flipSequences(buf.dyFlipped, dOutput, T, B, H, input.lengths);
+      dy = buf.dyFlipped;
+    }
+    if (this.kind === 'lstm') {
+      const [cache, work] = [this.cache as LstmCache, this.work as LstmWorkspace];
+      lstmBackward(buf.dx, buf.dh0, buf.dc0, grads, work, cache, input.data, w, dy, 'all', dhT, dcT, dims);
+    } else if (this.kind === 'gru') {
+      const [cache, work] = [this.cache as GruCache, this.work as GruWorkspace];
+      gruBackward(
+        buf.dx,
+        buf.dh0,
+        grads,
+        work,
+        cache,
+        input.data,
+        w,
+        dy,
+        'all',
+        dhT,
+        dims,
+        this.options.resetAfter,
+      );
+    } else {
+      const [cache, work] = [this.cache as RnnCache, this.work as RnnWorkspace];
+      rnnBackward(
+        buf.dx,
+        buf.dh0,
+        grads,
+        work,
+        cache,
+        input.data,
+        w,
+        dy,
+        'all',
+        dhT,
+        dims,
+        this.options.activation,
+      );
+    }
+    return buf.dx;
+  }
+
+  config(): LayerConfig {
+    const { inputShape, ...rest } = this.options;
+    const options: Record<string, unknown> = { ...rest };
+    if (this.kind !== 'simpleRNN') delete options.activation;
+    if (this.kind !== 'lstm') delete options.unitForgetBias;
+    if (this.kind !== 'gru') delete options.resetAfter;
+    if (inputShape !== null) options.inputShape = inputShape;
+    return { kind: this.kind, options };
+  }
+}
+
+/** scratch (B, H) = dy + extra (extra may be null); returns scratch. */
+function addInto(
+  scratch: Float32Array,
+  dy: Float32Array,
+  extra: Float32Array | null,
+  n: number,
+): Float32Array {
+  for (let i = 0; i < n; i++) scratch[i] = dy[i] + (extra === null ? 0 : extra[i]);
+  return scratch;
+}
+
+export function describeShape(shape: ShapeSpec): string {
+  if (shape.steps === null) return `a vector of ${shape.features}`;
+  return `${shape.ids ? 'token ids' : 'a sequence'} [${shape.steps}, ${shape.features}]`;
+}
+
+export const simpleRNN = (options: RecurrentOptions) => new Recurrent('simpleRNN', options);
+export const lstm = (options: RecurrentOptions) => new Recurrent('lstm', options);
+export const gru = (options: RecurrentOptions) => new Recurrent('gru', options);

@@ -1,0 +1,321 @@
+// fit, evaluate and predict: the loops around a model's step, Keras-style. A TrainingStrategy
+// runs each optimizer step; the default runs it on the calling thread, and @recur/parallel and
+// @recur/cluster provide others, so nn imports neither (DESIGN.md, "Training").
+import { fail, NnErrorCode } from '../errors.js';
+import type { StepContext } from '../layer.js';
+import type { Batch, Sequential } from '../model.js';
+import { knownKeys, nonNegativeInteger, numberInRange, positiveInteger } from '../validate.js';
+import type { Compiled } from './compile.js';
+import {
+  type ArrayData,
+  ArraySource,
+  allocateBatchBuffers,
+  type BatchBuffers,
+  type BatchSource,
+  batchOf,
+  checkArrayData,
+} from './data.js';
+import { takesLabels } from './loss.js';
+import { createMetric } from './metrics.js';
+import { applyUpdate } from './update.js';
+
+/** Numbers reported after a batch or an epoch: loss, metrics, and their val_ forms. */
+export type Logs = Record<string, number>;
+
+export interface Callbacks {
+  onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
+}
+
+/** Runs optimizer steps for fit. */
+export interface TrainingStrategy {
+  readonly name: string;
+  /** One optimizer step over global batch `batchIndex`; returns its loss sum and term count. */
+  step(
+    model: Sequential,
+    source: BatchSource,
+    epoch: number,
+    batchIndex: number,
+    batchSize: number,
+  ): Promise<{ sum: number; count: number }>;
+  close?(): Promise<void>;
+}
+
+export interface FitOptions {
+  batchSize?: number;
+  epochs?: number;
+  shuffle?: boolean;
+  /** seeds shuffling and dropout; default the model's seed */
+  seed?: number;
+  validationData?: [ArrayData, ArrayData];
+  /** the last fraction of the samples is held out for validation (before shuffling, as Keras) */
+  validationSplit?: number;
+  callbacks?: Callbacks;
+  /** stop after the current step */
+  signal?: AbortSignal;
+  strategy?: TrainingStrategy;
+  /** epoch to start from (resuming); default 0 */
+  initialEpoch?: number;
+}
+
+export interface History {
+  epochs: number[];
+  history: Record<string, number[]>;
+  /** true when fit stopped early through its AbortSignal */
+  aborted: boolean;
+}
+
+const FIT_KEYS = [
+  'batchSize',
+  'epochs',
+  'shuffle',
+  'seed',
+  'validationData',
+  'validationSplit',
+  'callbacks',
+  'signal',
+  'strategy',
+  'initialEpoch',
+];
+
+/** Per-sample shapes of x and y for a model (without the batch axis). */
+export function sampleShapes(model: Sequential, compiled: Compiled | null) {
+  const input = model.inputSpec;
+  const output = model.outputSpec;
+  const xShape = input.ids
+    ? [input.steps as number]
+    : input.steps === null
+      ? [input.features]
+      : [input.steps, input.features];
+  const labels = compiled !== null && takesLabels(compiled.loss);
+  const steps = output.steps === null ? [] : [output.steps];
+  const yShape = labels ? steps : [...steps, output.features];
+  return { xShape, yShape, labels };
+}
+
+/** The in-memory source for (x, y) arrays, checked against the model. */
+export function arraySource(
+  model: Sequential,
+  compiled: Compiled | null,
+  x: ArrayData,
+  y: ArrayData | null,
+  shuffle: boolean,
+  seed: number,
+  indices?: Int32Array,
+): ArraySource {
+  const { xShape, yShape, labels } = sampleShapes(model, compiled);
+  const vocab = model.inputSpec.ids ? (model.layers[0] as unknown as { inputDim: number }).inputDim : 0;
+  const cx = checkArrayData('x', x, xShape, model.inputSpec.ids ? 'ids' : 'float', vocab);
+  const cy =
+    y === null
+      ? null
+      : checkArrayData('y', y, yShape, labels ? 'labels' : 'float', model.outputSpec.features);
+  if (cy !== null && cy.shape[0] !== cx.shape[0]) {
+    fail(NnErrorCode.BAD_DATA, `x has ${cx.shape[0]} samples but y has ${cy.shape[0]}`);
+  }
+  return new ArraySource(cx, cy, indices === undefined ? { shuffle, seed } : { shuffle, seed, indices });
+}
+
+/** Batch buffers that fit this model, for batches of up to `maxBatch`. */
+export function buffersFor(model: Sequential, compiled: Compiled | null, maxBatch: number): BatchBuffers {
+  const { xShape, yShape, labels } = sampleShapes(model, compiled);
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  return allocateBatchBuffers(
+    maxBatch,
+    size(xShape),
+    model.inputSpec.ids,
+    compiled === null ? 0 : size(yShape),
+    labels,
+  );
+}
+
+/** The default strategy: the whole step on the calling thread. */
+export function localStrategy(): TrainingStrategy {
+  let buffers: BatchBuffers | null = null;
+  let capacity = 0;
+  return {
+    name: 'local',
+    async step(model, source, epoch, batchIndex, batchSize) {
+      const compiled = model.compiled as Compiled;
+      if (buffers === null || capacity < batchSize) {
+        buffers = buffersFor(model, compiled, batchSize);
+        capacity = batchSize;
+      }
+      const memory = model.ensureMemory(batchSize, compiled.optimizer.stateCount());
+      const B = source.fill(buffers, epoch, batchIndex, batchSize, 0, 1);
+      const batch = batchOf(buffers, B, model.inputSpec.steps ?? 1, source.hasLengths);
+      const ctx: StepContext = {
+        training: true,
+        seed: model.trainingSeed,
+        epoch,
+        sampleIndex: buffers.sampleIndex,
+      };
+      const result = model.computeGradients(batch, compiled.loss, ctx);
+      if (!Number.isFinite(result.sum)) {
+        fail(
+          NnErrorCode.NON_FINITE,
+          `loss became ${result.sum} at epoch ${epoch}, batch ${batchIndex}: lower the learning rate or set clipNorm`,
+        );
+      }
+      applyUpdate(memory, compiled, result.count);
+      return result;
+    },
+  };
+}
+
+function resolveFit(model: Sequential, options: FitOptions) {
+  knownKeys('fit', options, FIT_KEYS);
+  const batchSize =
+    options.batchSize === undefined ? 32 : positiveInteger('fit', 'batchSize', options.batchSize);
+  const epochs = options.epochs === undefined ? 1 : positiveInteger('fit', 'epochs', options.epochs);
+  const seed = options.seed === undefined ? model.seed : nonNegativeInteger('fit', 'seed', options.seed);
+  const split =
+    options.validationSplit === undefined
+      ? 0
+      : numberInRange('fit', 'validationSplit', options.validationSplit, 0, 1, { maxInclusive: false });
+  const initialEpoch =
+    options.initialEpoch === undefined ? 0 : nonNegativeInteger('fit', 'initialEpoch', options.initialEpoch);
+  return { batchSize, epochs, seed, split, initialEpoch, shuffle: options.shuffle ?? true };
+}
+
+/** Trains `model` on arrays (x, y) or on a BatchSource. */
+export async function fit(
+  model: Sequential,
+  data: BatchSource | [ArrayData, ArrayData],
+  options: FitOptions = {},
+): Promise<History> {
+  const compiled = model.compiled;
+  if (compiled === null)
+    return fail(NnErrorCode.NOT_READY, 'fit: call model.compile({ loss, optimizer }) first');
+  const o = resolveFit(model, options);
+  model.trainingSeed = o.seed;
+  const { train, validation } = splitData(model, compiled, data, o);
+  const strategy = options.strategy ?? localStrategy();
+  const history: History = { epochs: [], history: {}, aborted: false };
+  const record = (logs: Logs) => {
+    for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+  };
+  const batches = Math.ceil(train.size / o.batchSize);
+  try {
+    for (let epoch = o.initialEpoch; epoch < o.epochs && !history.aborted; epoch++) {
+      let sum = 0;
+      let count = 0;
+      for (let b = 0; b < batches; b++) {
+        if (options.signal?.aborted) {
+          history.aborted = true;
+          break;
+        }
+        const result = await strategy.step(model, train, epoch, b, o.batchSize);
+        sum += result.sum;
+        count += result.count;
+        await options.callbacks?.onBatchEnd?.(b, { loss: result.count > 0 ? result.sum / result.count : 0 });
+      }
+      if (history.aborted && count === 0) break;
+      const logs: Logs = { loss: count > 0 ? sum / count : 0 };
+      if (validation !== null) {
+        for (const [k, v] of Object.entries(evaluateSource(model, validation, o.batchSize)))
+          logs[`val_${k}`] = v;
+      }
+      history.epochs.push(epoch);
+      record(logs);
+      await options.callbacks?.onEpochEnd?.(epoch, logs);
+    }
+  } finally {
+    await strategy.close?.();
+  }
+  return history;
+}
+
+function splitData(
+  model: Sequential,
+  compiled: Compiled,
+  data: BatchSource | [ArrayData, ArrayData],
+  o: ReturnType<typeof resolveFit>,
+) {
+  if (!Array.isArray(data)) {
+    if (o.split > 0)
+      fail(
+        NnErrorCode.BAD_OPTION,
+        'fit: validationSplit needs arrays; give validationData for a BatchSource',
+      );
+    return { train: data, validation: null };
+  }
+  const [x, y] = data;
+  const n = x.shape?.[0] ?? 0;
+  const held = Math.floor(n * o.split);
+  if (o.split > 0 && (held === 0 || held === n)) {
+    fail(NnErrorCode.BAD_OPTION, `fit: validationSplit ${o.split} of ${n} samples leaves an empty part`);
+  }
+  const trainIndices = Int32Array.from({ length: n - held }, (_, i) => i);
+  const valIndices = Int32Array.from({ length: held }, (_, i) => n - held + i);
+  const train = arraySource(model, compiled, x, y, o.shuffle, o.seed, held > 0 ? trainIndices : undefined);
+  const validation = held > 0 ? arraySource(model, compiled, x, y, false, o.seed, valIndices) : null;
+  return { train, validation };
+}
+
+/** Mean loss and metrics over a source, without training (no dropout). */
+export function evaluateSource(model: Sequential, source: BatchSource, batchSize: number): Logs {
+  const compiled = model.compiled as Compiled;
+  model.ensureMemory(batchSize, compiled.optimizer.stateCount());
+  const buffers = buffersFor(model, compiled, batchSize);
+  const metrics = compiled.metrics.map((name) => createMetric(name, compiled.loss));
+  let sum = 0;
+  let count = 0;
+  for (let b = 0; b * batchSize < source.size; b++) {
+    const B = source.fill(buffers, 0, b, batchSize, 0, 1);
+    const batch: Batch = batchOf(buffers, B, model.inputSpec.steps ?? 1, source.hasLengths);
+    const out = model.forward(batch, {
+      training: false,
+      seed: model.seed,
+      epoch: 0,
+      sampleIndex: buffers.sampleIndex,
+    });
+    const result = model.outputLoss(out, batch, compiled.loss, null);
+    sum += result.sum;
+    count += result.count;
+    const { rows, target, mask } = model.timeMajorTargets(out, batch, compiled.loss);
+    for (const metric of metrics) metric.update(out.data, target, mask, rows, model.outputSpec.features);
+  }
+  const logs: Logs = { loss: count > 0 ? sum / count : 0 };
+  metrics.forEach((metric, i) => {
+    logs[compiled.metrics[i]] = metric.result();
+  });
+  return logs;
+}
+
+/** Outputs for x, batch-major: (N, O) or (N, T, O). */
+export function predictArrays(model: Sequential, x: ArrayData, batchSize: number): Float32Array {
+  const source = arraySource(model, null, x, null, false, 0);
+  model.ensureMemory(batchSize, model.memory?.stateCount ?? 0);
+  const buffers = buffersFor(model, null, batchSize);
+  const O = model.outputSpec.features;
+  const T = model.outputSpec.steps ?? 1;
+  const out = new Float32Array(source.size * T * O);
+  for (let b = 0; b * batchSize < source.size; b++) {
+    const B = source.fill(buffers, 0, b, batchSize, 0, 1);
+    const flow = model.forward(batchOf(buffers, B, model.inputSpec.steps ?? 1, source.hasLengths), {
+      training: false,
+      seed: model.seed,
+      epoch: 0,
+      sampleIndex: buffers.sampleIndex,
+    });
+    copyOutput(out, flow.data, b * batchSize, B, T, O);
+  }
+  return out;
+}
+
+/** out[(first + b), t, o] = y[t, b, o]: time-major model output to batch-major results. */
+function copyOutput(
+  out: Float32Array,
+  y: Float32Array,
+  first: number,
+  B: number,
+  T: number,
+  O: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      for (let o = 0; o < O; o++) out[((first + b) * T + t) * O + o] = y[(t * B + b) * O + o];
+    }
+  }
+}
