@@ -129,7 +129,9 @@ export class Sequential {
       stateCount,
     });
     next.params.set(this.params);
-    if (m !== null && m.stateCount === stateCount) m.state.forEach((s, i) => next.state[i].set(s));
+    if (m !== null && m.stateCount === stateCount) {
+      for (let i = 0; i < stateCount; i++) next.state[i].set(m.state[i]);
+    }
     this.params = next.params;
     this.memory = next;
     return next;
@@ -199,7 +201,7 @@ export class Sequential {
   compile(options: CompileOptions): void {
     const compiled = compileOptions(options);
     this.compiled = compiled;
-    if (this.memory !== null) this.memory.state.forEach((s) => s.fill(0));
+    for (const state of this.memory?.state ?? []) state.fill(0);
   }
 
   /** Trains on arrays or on a BatchSource; rejects with a coded error on bad input. */

@@ -193,7 +193,10 @@ export async function fit(
   const strategy = options.strategy ?? localStrategy();
   const history: History = { epochs: [], history: {}, aborted: false };
   const record = (logs: Logs) => {
-    for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(logs)) {
+      history.history[k] ??= [];
+      history.history[k].push(v);
+    }
   };
   const batches = Math.ceil(train.size / o.batchSize);
   try {
