@@ -1,5 +1,6 @@
 // @recur/nn: the public surface. Layers, models, training, checkpoints and interop; see README.md.
 export * from './arena.js';
+export * from './base-model.js';
 export * from './errors.js';
 export type * from './layer.js';
 export * from './layers/bidirectional.js';
@@ -13,5 +14,6 @@ export * from './training/compile.js';
 export * from './training/data.js';
 export * from './training/fit.js';
 export * from './training/loss.js';
+export * from './training/metrics.js';
 export * from './training/optimizers.js';
 export * from './training/schedules.js';

@@ -18,6 +18,8 @@ export interface MemoryPlan {
   world: number;
   /** optimizer state buffers */
   stateCount: number;
+  /** the model's own buffers beyond its layers' (allocated after them) */
+  extra?: (allocator: FloatAllocator, maxBatch: number) => void;
 }
 
 export interface ModelMemory {

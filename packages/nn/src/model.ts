@@ -1,53 +1,20 @@
-// sequential: a stack of layers with one input and one output, Keras' Sequential. It builds the
-// layout table from its layers, initialises the parameters from its seed, owns the memory
-// (memory.ts) and runs one batch forward and backward. Training loops live in training/fit.ts;
-// the step phases (DESIGN.md, Note [step phases]) are `computeGradients` then `applyUpdate`.
+// sequential: a stack of layers with one input and one output, Keras' Sequential: each layer
+// reads the previous one's output. Everything else (memory, loss, compile, fit, evaluate,
+// predict, summary) is the common Model of base-model.ts.
 
+import type { Batch } from './base-model.js';
+import { Model, type ModelConfig } from './base-model.js';
 import { fail, NnErrorCode } from './errors.js';
-import { initialize } from './initializers.js';
 import type { Flow, Layer, ShapeSpec, StepContext } from './layer.js';
-import { describeShape } from './layers/recurrent.js';
-import { transposeBatchTime } from './layers/sequence-ops.js';
-import { Layout, type LayoutRow } from './layout.js';
-import { createMemory, type ModelMemory } from './memory.js';
-import { type Compiled, type CompileOptions, compileOptions } from './training/compile.js';
-import type { ArrayData, BatchSource } from './training/data.js';
-import {
-  arraySource,
-  evaluateSource,
-  type FitOptions,
-  fit,
-  type History,
-  type Logs,
-  predictArrays,
-} from './training/fit.js';
-import { type LossName, type LossSum, lossSum, takesLabels } from './training/loss.js';
-import { knownKeys, nonNegativeInteger, positiveInteger } from './validate.js';
+import { knownKeys, nonNegativeInteger } from './validate.js';
 
-const isArrayData = (x: unknown): x is ArrayData =>
-  typeof x === 'object' &&
-  x !== null &&
-  'shape' in x &&
-  'data' in x &&
-  !('fill' in x && typeof (x as { fill: unknown }).fill === 'function');
+export type { Batch } from './base-model.js';
 
 export interface SequentialOptions {
   /** [steps, features] (floats), [steps] (token ids, embedding first) or [features] (vectors) */
   inputShape?: number[];
   /** seeds initialisation, shuffling and dropout; default 0 */
   seed?: number;
-}
-
-/** A batch as users and data sets hold it: batch-major, right-padded. */
-export interface Batch {
-  B: number;
-  /** steps in this batch (≤ the model's input steps); 1 for vector input */
-  T: number;
-  x: Float32Array | null; // (B, T, F) or (B, F)
-  ids: Int32Array | null; // (B, T)
-  lengths: Int32Array | null; // (B)
-  target: Float32Array | Int32Array | null; // (B, [T,] O) floats or (B[, T]) labels
-  sampleIndex: Int32Array; // (B) global sample indices (dropout keys)
 }
 
 interface HasInputShape {
@@ -69,173 +36,38 @@ function inputSpecOf(first: Layer, given: number[] | undefined): ShapeSpec {
   );
 }
 
-export class Sequential {
-  readonly layers: readonly Layer[];
-  readonly layout: Layout;
-  readonly inputSpec: ShapeSpec;
-  readonly outputSpec: ShapeSpec;
-  readonly seed: number;
-  /** output shape of every layer, for summary() */
-  readonly shapes: readonly ShapeSpec[];
-  /** the parameters (P), in layout order; moves into the arena when memory is created */
-  params: Float32Array;
-  memory: ModelMemory | null = null;
-  /** what compile() resolved: loss, optimizer, schedule, metrics, clipping, step count */
-  compiled: Compiled | null = null;
-  /** the seed of the current fit (shuffling, dropout); the model's seed by default */
-  trainingSeed: number;
-
+export class Sequential extends Model {
   constructor(layers: Layer[], options: SequentialOptions = {}) {
     knownKeys('sequential', options, ['inputShape', 'seed']);
     if (!Array.isArray(layers) || layers.length === 0) {
       fail(NnErrorCode.BAD_MODEL, 'sequential: give a non-empty array of layers');
     }
-    this.seed = options.seed === undefined ? 0 : nonNegativeInteger('sequential', 'seed', options.seed);
-    this.trainingSeed = this.seed;
-    this.layers = [...layers];
-    this.inputSpec = inputSpecOf(layers[0], options.inputShape);
+    const seed = options.seed === undefined ? 0 : nonNegativeInteger('sequential', 'seed', options.seed);
+    const inputSpec = inputSpecOf(layers[0], options.inputShape);
     const shapes: ShapeSpec[] = [];
-    let shape = this.inputSpec;
+    let shape = inputSpec;
     layers.forEach((layer, i) => {
       shape = layer.build(shape, `layers.${i}`);
       shapes.push(shape);
     });
-    this.shapes = shapes;
-    this.outputSpec = shape;
-    const rows = this.layers.flatMap((layer, i) =>
-      layer.paramRows().map((r) => ({ ...r, name: `layers.${i}.${r.name}` })),
-    );
-    this.layout = new Layout(rows.map(({ name, shape }): LayoutRow => ({ name, shape })));
-    this.params = new Float32Array(this.layout.size);
-    rows.forEach((row, index) => {
-      initialize(this.layout.view(this.params, row.name), row.shape, row.init, this.seed, index);
-    });
-  }
-
-  /** Memory for batches of up to `maxBatch` samples; reused when it is already big enough. */
-  ensureMemory(maxBatch: number, stateCount = 0, world = 1): ModelMemory {
-    const m = this.memory;
-    if (m !== null && m.maxBatch >= maxBatch && m.stateCount === stateCount && m.slots.length === world)
-      return m;
-    const prefixes = this.layers.map((_, i) => `layers.${i}.`);
-    const next = createMemory({
-      layout: this.layout,
-      layers: this.layers,
-      prefixes,
-      input: this.inputSpec,
-      output: this.outputSpec,
-      maxBatch: Math.max(maxBatch, m?.maxBatch ?? 0),
-      world,
-      stateCount,
-    });
-    next.params.set(this.params);
-    if (m !== null && m.stateCount === stateCount) {
-      for (let i = 0; i < stateCount; i++) next.state[i].set(m.state[i]);
-    }
-    this.params = next.params;
-    this.memory = next;
-    return next;
+    const prefixes = layers.map((_, i) => `layers.${i}.`);
+    super({ layers: [...layers], prefixes, shapes, inputSpec, outputSpec: shape, seed });
   }
 
   /** Copies a batch into the time-major input buffers and runs every layer forward. */
   forward(batch: Batch, ctx: StepContext): Flow {
-    const m = this.memory;
-    if (m === null) return fail(NnErrorCode.NOT_READY, 'sequential: call ensureMemory() before forward');
-    const { B, T } = batch;
-    if (B > m.maxBatch)
-      fail(NnErrorCode.LIMIT_EXCEEDED, `batch of ${B} samples exceeds this model's memory (${m.maxBatch})`);
-    if (this.inputSpec.ids) transposeInts(m.inputIds, batch.ids as Int32Array, B, T);
-    else transposeBatchTime(m.input, batch.x as Float32Array, B, T, this.inputSpec.features);
-    if (batch.lengths !== null) m.lengths.set(batch.lengths.subarray(0, B));
-    let flow: Flow = {
-      data: m.input,
-      ids: this.inputSpec.ids ? m.inputIds : null,
-      T,
-      B,
-      lengths: batch.lengths === null ? null : m.lengths,
-    };
+    let flow = this.inputFlow(batch);
     for (const layer of this.layers) flow = layer.forward(flow, ctx);
     return flow;
   }
 
-  /**
-   * Phase 1 of a step: forward, loss and backward for one batch, writing gradient SUMS into
-   * the bound gradient slot (zeroed first). Returns the loss sum and its term count.
-   */
-  computeGradients(batch: Batch, loss: LossName, ctx: StepContext): LossSum {
-    const m = this.memory as ModelMemory;
-    m.slots[0].fill(0);
-    const out = this.forward(batch, ctx);
-    const result = this.outputLoss(out, batch, loss, m.dOutput);
-    let grad: Float32Array | null = m.dOutput;
+  protected backward(dOutput: Float32Array, ctx: StepContext): void {
+    let grad: Float32Array | null = dOutput;
     for (let i = this.layers.length - 1; i >= 0 && grad !== null; i--)
       grad = this.layers[i].backward(grad, ctx);
-    return result;
   }
 
-  /** The loss of an output flow against the batch's targets (and its gradient, when dOut is given). */
-  outputLoss(out: Flow, batch: Batch, loss: LossName, dOut: Float32Array | null): LossSum {
-    const { rows, target, mask } = this.timeMajorTargets(out, batch, loss);
-    return lossSum(loss, dOut, out.data, target, mask, rows, this.outputSpec.features);
-  }
-
-  /** Targets in the output's time-major row order, and the mask of real rows. */
-  timeMajorTargets(out: Flow, batch: Batch, loss: LossName) {
-    const m = this.memory as ModelMemory;
-    const { B } = batch;
-    const O = this.outputSpec.features;
-    const sequence = this.outputSpec.steps !== null;
-    const T = sequence ? out.T : 1;
-    const labels = takesLabels(loss);
-    if (sequence) {
-      if (labels) transposeInts(m.labels, batch.target as Int32Array, B, T);
-      else transposeBatchTime(m.target, batch.target as Float32Array, B, T, O);
-      fillMask(m.mask, T, B, out.lengths);
-    }
-    const target = sequence ? (labels ? m.labels : m.target) : (batch.target as Float32Array | Int32Array);
-    const mask = sequence && out.lengths !== null ? m.mask : null;
-    return { rows: T * B, target, mask };
-  }
-
-  /** Sets the loss, optimizer, metrics, clipping and schedule (Keras' compile). */
-  compile(options: CompileOptions): void {
-    const compiled = compileOptions(options);
-    this.compiled = compiled;
-    for (const state of this.memory?.state ?? []) state.fill(0);
-  }
-
-  /** Trains on arrays or on a BatchSource; rejects with a coded error on bad input. */
-  async fit(x: ArrayData | BatchSource, y?: ArrayData | FitOptions, options?: FitOptions): Promise<History> {
-    if (isArrayData(x)) return fit(this, [x, y as ArrayData], options ?? {});
-    return fit(this, x, (y as FitOptions | undefined) ?? {});
-  }
-
-  /** Mean loss and metrics on (x, y), without dropout. */
-  async evaluate(x: ArrayData, y: ArrayData, options: { batchSize?: number } = {}): Promise<Logs> {
-    if (this.compiled === null) fail(NnErrorCode.NOT_READY, 'evaluate: call model.compile({ loss }) first');
-    const batchSize =
-      options.batchSize === undefined ? 32 : positiveInteger('evaluate', 'batchSize', options.batchSize);
-    return evaluateSource(this, arraySource(this, this.compiled, x, y, false, this.seed), batchSize);
-  }
-
-  /** Outputs for x, batch-major: (N, O), or (N, T, O) for sequence outputs. */
-  async predict(x: ArrayData, options: { batchSize?: number } = {}): Promise<Float32Array> {
-    const batchSize =
-      options.batchSize === undefined ? 32 : positiveInteger('predict', 'batchSize', options.batchSize);
-    return predictArrays(this, x, batchSize);
-  }
-
-  /** Forgets the carried state of every stateful layer. */
-  resetStates(): void {
-    for (const layer of this.layers) (layer as { resetStates?: () => void }).resetStates?.();
-  }
-
-  config(): {
-    kind: 'sequential';
-    seed: number;
-    inputShape: number[];
-    layers: ReturnType<Layer['config']>[];
-  } {
+  config(): ModelConfig {
     const spec = this.inputSpec;
     const inputShape = spec.ids
       ? [spec.steps as number]
@@ -243,49 +75,6 @@ export class Sequential {
         ? [spec.features]
         : [spec.steps, spec.features];
     return { kind: 'sequential', seed: this.seed, inputShape, layers: this.layers.map((l) => l.config()) };
-  }
-
-  /** Keras-style table: layer, output shape, parameter count. */
-  summary(): string {
-    const counts = this.layers.map((_, i) =>
-      this.layout.rows.filter((r) => r.name.startsWith(`layers.${i}.`)).reduce((a, r) => a + r.size, 0),
-    );
-    const shape = (s: ShapeSpec) =>
-      s.steps === null ? `(None, ${s.features})` : `(None, ${s.steps}, ${s.features})`;
-    const rows = this.layers.map((l, i) => [
-      `layers.${i} (${l.kind})`,
-      shape(this.shapes[i]),
-      String(counts[i]),
-    ]);
-    const header = ['Layer (type)', 'Output Shape', 'Param #'];
-    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)) + 2);
-    const line = (cells: string[]) =>
-      cells
-        .map((cell, c) => cell.padEnd(widths[c]))
-        .join('')
-        .trimEnd();
-    const rule = '─'.repeat(widths.reduce((a, b) => a + b, 0));
-    return [
-      `Model: sequential, input ${describeShape(this.inputSpec)}`,
-      rule,
-      line(header),
-      rule,
-      ...rows.map(line),
-      rule,
-      `Total params: ${this.layout.size}`,
-    ].join('\n');
-  }
-}
-
-/** out (T, B) = x (B, T) for ints. */
-function transposeInts(out: Int32Array, x: Int32Array, B: number, T: number): void {
-  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[t * B + b] = x[b * T + t];
-}
-
-/** mask (T·B) = 1 where t < lengths[b] (all ones without lengths). */
-function fillMask(mask: Float32Array, T: number, B: number, lengths: Int32Array | null): void {
-  for (let t = 0; t < T; t++) {
-    for (let b = 0; b < B; b++) mask[t * B + b] = lengths === null || t < lengths[b] ? 1 : 0;
   }
 }
 

@@ -5,8 +5,8 @@
 // belong to (rank, world): ranks take contiguous, near-equal shares, in rank order, so the
 // union over ranks is the whole batch and every sample is used once per epoch.
 import { permutation } from '@recur/kernels';
+import type { Batch } from '../base-model.js';
 import { fail, NnErrorCode } from '../errors.js';
-import type { Batch } from '../model.js';
 
 /** Preallocated batch buffers (sized for the largest batch), batch-major. */
 export interface BatchBuffers {

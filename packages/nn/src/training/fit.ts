@@ -1,9 +1,10 @@
 // fit, evaluate and predict: the loops around a model's step, Keras-style. A TrainingStrategy
 // runs each optimizer step; the default runs it on the calling thread, and @recur/parallel and
 // @recur/cluster provide others, so nn imports neither (DESIGN.md, "Training").
+
+import type { Batch, Model } from '../base-model.js';
 import { fail, NnErrorCode } from '../errors.js';
 import type { StepContext } from '../layer.js';
-import type { Batch, Sequential } from '../model.js';
 import { knownKeys, nonNegativeInteger, numberInRange, positiveInteger } from '../validate.js';
 import type { Compiled } from './compile.js';
 import {
@@ -32,7 +33,7 @@ export interface TrainingStrategy {
   readonly name: string;
   /** One optimizer step over global batch `batchIndex`; returns its loss sum and term count. */
   step(
-    model: Sequential,
+    model: Model,
     source: BatchSource,
     epoch: number,
     batchIndex: number,
@@ -79,7 +80,7 @@ const FIT_KEYS = [
 ];
 
 /** Per-sample shapes of x and y for a model (without the batch axis). */
-export function sampleShapes(model: Sequential, compiled: Compiled | null) {
+export function sampleShapes(model: Model, compiled: Compiled | null) {
   const input = model.inputSpec;
   const output = model.outputSpec;
   const xShape = input.ids
@@ -95,7 +96,7 @@ export function sampleShapes(model: Sequential, compiled: Compiled | null) {
 
 /** The in-memory source for (x, y) arrays, checked against the model. */
 export function arraySource(
-  model: Sequential,
+  model: Model,
   compiled: Compiled | null,
   x: ArrayData,
   y: ArrayData | null,
@@ -117,7 +118,7 @@ export function arraySource(
 }
 
 /** Batch buffers that fit this model, for batches of up to `maxBatch`. */
-export function buffersFor(model: Sequential, compiled: Compiled | null, maxBatch: number): BatchBuffers {
+export function buffersFor(model: Model, compiled: Compiled | null, maxBatch: number): BatchBuffers {
   const { xShape, yShape, labels } = sampleShapes(model, compiled);
   const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
   return allocateBatchBuffers(
@@ -163,7 +164,7 @@ export function localStrategy(): TrainingStrategy {
   };
 }
 
-function resolveFit(model: Sequential, options: FitOptions) {
+function resolveFit(model: Model, options: FitOptions) {
   knownKeys('fit', options, FIT_KEYS);
   const batchSize =
     options.batchSize === undefined ? 32 : positiveInteger('fit', 'batchSize', options.batchSize);
@@ -180,7 +181,7 @@ function resolveFit(model: Sequential, options: FitOptions) {
 
 /** Trains `model` on arrays (x, y) or on a BatchSource. */
 export async function fit(
-  model: Sequential,
+  model: Model,
   data: BatchSource | [ArrayData, ArrayData],
   options: FitOptions = {},
 ): Promise<History> {
@@ -230,7 +231,7 @@ export async function fit(
 }
 
 function splitData(
-  model: Sequential,
+  model: Model,
   compiled: Compiled,
   data: BatchSource | [ArrayData, ArrayData],
   o: ReturnType<typeof resolveFit>,
@@ -257,7 +258,7 @@ function splitData(
 }
 
 /** Mean loss and metrics over a source, without training (no dropout). */
-export function evaluateSource(model: Sequential, source: BatchSource, batchSize: number): Logs {
+export function evaluateSource(model: Model, source: BatchSource, batchSize: number): Logs {
   const compiled = model.compiled as Compiled;
   model.ensureMemory(batchSize, compiled.optimizer.stateCount());
   const buffers = buffersFor(model, compiled, batchSize);
@@ -287,7 +288,7 @@ export function evaluateSource(model: Sequential, source: BatchSource, batchSize
 }
 
 /** Outputs for x, batch-major: (N, O) or (N, T, O). */
-export function predictArrays(model: Sequential, x: ArrayData, batchSize: number): Float32Array {
+export function predictArrays(model: Model, x: ArrayData, batchSize: number): Float32Array {
   const source = arraySource(model, null, x, null, false, 0);
   model.ensureMemory(batchSize, model.memory?.stateCount ?? 0);
   const buffers = buffersFor(model, null, batchSize);
@@ -296,7 +297,7 @@ export function predictArrays(model: Sequential, x: ArrayData, batchSize: number
   const out = new Float32Array(source.size * T * O);
   for (let b = 0; b * batchSize < source.size; b++) {
     const B = source.fill(buffers, 0, b, batchSize, 0, 1);
-    const flow = model.forward(batchOf(buffers, B, model.inputSpec.steps ?? 1, source.hasLengths), {
+    const flow = model.inferBatch(batchOf(buffers, B, model.inputSpec.steps ?? 1, source.hasLengths), {
       training: false,
       seed: model.seed,
       epoch: 0,
