@@ -27,7 +27,10 @@ export default class SummaryReporter extends PassThrough {
     this.failed = 0;
     this.out = [];
     this.parser = new Parser();
+    this.failedCasesByFile = new Map();
     this.parser.on('child', (fileParser) => this.watchFile(fileParser));
+    // Each file's own result arrives on the root parser.
+    this.parser.on('assert', (result) => this.fileResult(result));
     this.parser.on('complete', (results) => {
       if (results.bailout) this.emitLine(`bailed out: ${results.bailout}`);
       this.emitLine('');
@@ -37,27 +40,26 @@ export default class SummaryReporter extends PassThrough {
   }
 
   watchFile(fileParser) {
-    let failedCases = 0;
+    this.failedCasesByFile.set(fileParser.name, 0);
     fileParser.on('child', (caseParser) => this.watchNested(caseParser, [fileParser.name], 1));
     fileParser.on('assert', (result) => {
       if (result.ok) this.passed++;
       else {
         this.failed++;
-        failedCases++;
+        this.failedCasesByFile.set(fileParser.name, (this.failedCasesByFile.get(fileParser.name) ?? 0) + 1);
         this.emitLine(describeFailure(result, 1, [fileParser.name]));
       }
     });
-    // The file's own result arrives on the root parser.
-    this.parser.on('assert', (result) => {
-      if (result.name !== fileParser.name) return;
-      const mark = result.ok ? 'ok' : 'not ok';
-      const time = result.time ? ` (${Math.round(result.time)} ms)` : '';
-      this.emitLine(`${mark} ${result.name}${time}`);
-      if (!result.ok && failedCases === 0) {
-        this.failed++;
-        this.emitLine(describeFailure(result, 1, []));
-      }
-    });
+  }
+
+  fileResult(result) {
+    const mark = result.ok ? 'ok' : 'not ok';
+    const time = result.time ? ` (${Math.round(result.time)} ms)` : '';
+    this.emitLine(`${mark} ${result.name}${time}`);
+    if (!result.ok && (this.failedCasesByFile.get(result.name) ?? 0) === 0) {
+      this.failed++;
+      this.emitLine(describeFailure(result, 1, []));
+    }
   }
 
   watchNested(parser, path, depth) {
