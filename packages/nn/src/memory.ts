@@ -86,6 +86,7 @@ function allocateAll(plan: MemoryPlan, allocator: FloatAllocator): Omit<ModelMem
       B,
     );
   });
+  plan.extra?.(allocator, B);
   return memory;
 }
 

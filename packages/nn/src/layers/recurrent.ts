@@ -171,6 +171,8 @@ export class Recurrent implements Layer {
   useInitialState = false;
   /** Set by a model before backward: add dhT/dcT to the final state's gradient. */
   useFinalStateGradient = false;
+  /** Carry the state across forward calls like a stateful layer (generation sets it). */
+  carry = false;
   private carryValid = false;
   /** the longest sequence and the input width, fixed by build */
   maxSteps = 0;
@@ -302,7 +304,8 @@ export class Recurrent implements Layer {
     dims.B = input.B;
     dims.lengths = input.lengths;
     this.input = input;
-    const initial = this.useInitialState || (this.options.stateful && this.carryValid);
+    const carries = this.options.stateful || this.carry;
+    const initial = this.useInitialState || (carries && this.carryValid);
     const h0 = initial ? buf.h0 : null;
     const c0 = initial ? buf.c0 : null;
     if (this.kind === 'lstm') {
@@ -312,7 +315,7 @@ export class Recurrent implements Layer {
     } else {
       rnnForward(buf.y, buf.hT, this.cache as RnnCache, input.data, h0, w, dims, this.options.activation);
     }
-    if (this.options.stateful) this.carryState();
+    if (carries) this.carryState();
     return this.describeOutput(input);
   }
 
