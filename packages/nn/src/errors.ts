@@ -10,7 +10,7 @@ export const NnErrorCode = {
   BAD_DATA: 'ERR_NN_BAD_DATA',
   /** an operation needs compile() or a built model first */
   NOT_READY: 'ERR_NN_NOT_READY',
-  /** a batch is larger than the memory the model was sized for */
+  /** a named limit is exceeded (batch larger than the memory, a file header over its maximum) */
   LIMIT_EXCEEDED: 'ERR_NN_LIMIT_EXCEEDED',
   /** a checkpoint file is not one, is truncated, corrupted or from another version */
   BAD_CHECKPOINT: 'ERR_NN_BAD_CHECKPOINT',

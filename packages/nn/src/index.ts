@@ -1,7 +1,9 @@
 // @recur/nn: the public surface. Layers, models, training, checkpoints and interop; see README.md.
 export * from './arena.js';
 export * from './base-model.js';
+export * from './checkpoint.js';
 export * from './errors.js';
+export * from './interop/safetensors.js';
 export type * from './layer.js';
 export * from './layers/bidirectional.js';
 export * from './layers/dense.js';

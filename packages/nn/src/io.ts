@@ -1,0 +1,100 @@
+// Byte-level helpers shared by the file formats (checkpoint.ts, interop/safetensors.ts): an atomic
+// file write and little-endian copies of typed arrays. Not a format of its own, and no validation:
+// the callers check what they read.
+//
+// Note [atomic write]: the bytes go to `<path>.tmp-<pid>-<random>` in the target's folder (so the
+// rename stays on one file system), are fsynced, then renamed over the target, and the folder is
+// fsynced so the rename itself survives a crash. A reader sees the old file or the new one, never
+// a half-written one; on any failure the temporary file is removed and the error passed on.
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fail, NnErrorCode } from './errors.js';
+
+/** True when the machine stores numbers little-endian (the byte order of both file formats). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The temporary name a write to `path` goes through (Note [atomic write]). */
+export function temporaryPath(path: string): string {
+  return `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Writes `bytes` to `path` atomically (Note [atomic write]). */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = temporaryPath(path);
+  try {
+    await writeAndSync(temp, bytes);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await syncFolder(dirname(path));
+}
+
+async function writeAndSync(path: string, bytes: Uint8Array): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes a rename in `folder` durable. Windows cannot open a folder for syncing; it is skipped. */
+async function syncFolder(folder: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reverses the byte order of each `itemBytes`-wide item of `bytes`, in place. */
+export function swapBytes(bytes: Uint8Array, itemBytes: number): void {
+  for (let start = 0; start < bytes.length; start += itemBytes) {
+    bytes.subarray(start, start + itemBytes).reverse();
+  }
+}
+
+/** A fresh, aligned copy of `bytes` (little-endian items of `itemBytes`) in machine byte order. */
+export function alignedCopy(bytes: Uint8Array, itemBytes: number): ArrayBuffer {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  if (!LITTLE_ENDIAN) swapBytes(copy, itemBytes);
+  return copy.buffer;
+}
+
+/** Copies the items of `view` into `target` at `offset`, little-endian. */
+export function putLittleEndian(target: Uint8Array, offset: number, view: ArrayBufferView): void {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  target.set(bytes, offset);
+  if (!LITTLE_ENDIAN) {
+    const itemBytes = (view as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+    swapBytes(target.subarray(offset, offset + bytes.length), itemBytes);
+  }
+}
+
+/** `value` as UTF-8 JSON, padded with spaces to a multiple of 8 bytes, so that data following
+ * a preamble of a multiple of 8 bytes starts 8-byte aligned. */
+export function paddedJson(value: unknown): Uint8Array {
+  const text = new TextEncoder().encode(JSON.stringify(value));
+  const padded = new Uint8Array(text.length + ((8 - (text.length % 8)) % 8)).fill(0x20);
+  padded.set(text);
+  return padded;
+}
+
+/** `options.maxHeaderBytes`, or `fallback` (the format's limit) when it is not given. */
+export function maxHeaderBytes(options: { maxHeaderBytes?: number }, fallback: number): number {
+  const max = options.maxHeaderBytes ?? fallback;
+  if (!Number.isSafeInteger(max) || max <= 0) {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `options.maxHeaderBytes must be a positive integer, got ${JSON.stringify(max)}`,
+    );
+  }
+  return max;
+}
