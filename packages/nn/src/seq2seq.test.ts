@@ -1,7 +1,7 @@
 // The encoder–decoder learns a multi-step sine forecast with teacher forcing, and then decodes
 // step by step from its own predictions (predict) nearly as well.
 import t from 'tap';
-import { encoderDecoder } from './index.js';
+import { type EncoderDecoderOptions, encoderDecoder } from './index.js';
 
 const N = 128;
 const T_IN = 8;
@@ -43,7 +43,7 @@ for (const cell of ['lstm', 'gru', 'simpleRNN'] as const) {
 }
 
 t.test('encoderDecoder options are checked', async (t) => {
-  const good = { cell: 'lstm', units: 4, inputShape: [3, 1], outputSteps: 2, outputFeatures: 1 } as const;
+  const good: EncoderDecoderOptions = { cell: 'lstm', units: 4, inputShape: [3, 1], outputSteps: 2, outputFeatures: 1 };
   t.throws(() => encoderDecoder({ ...good, cell: 'transformer' as 'lstm' }), {
     code: 'ERR_NN_BAD_OPTION',
     message: /cell must be one of 'simpleRNN', 'lstm', 'gru'/,
