@@ -5,6 +5,7 @@
 // then the reduce and update of training/update.ts.
 
 import type { FloatAllocator } from './arena.js';
+import { type CheckpointContent, saveCheckpoint } from './checkpoint.js';
 import { fail, NnErrorCode } from './errors.js';
 import { initialize } from './initializers.js';
 import type { Flow, Layer, LayerConfig, ParamRow, ShapeSpec, StepContext } from './layer.js';
@@ -80,6 +81,12 @@ export abstract class Model {
   compiled: Compiled | null = null;
   /** the seed of the current fit (shuffling, dropout); the model's seed by default */
   trainingSeed: number;
+  /** the options compile() was given, kept for checkpoints */
+  compileSpec: CompileOptions | null = null;
+  /** the next batch fit runs: advanced after every step, restored from checkpoints */
+  trainingPosition = { epoch: 0, position: 0 };
+  /** optimizer state loaded from a checkpoint, copied into memory when it is created */
+  pendingOptimizerState: Float32Array[] | null = null;
 
   constructor(parts: ModelParts) {
     this.layers = parts.layers;
@@ -133,6 +140,11 @@ export abstract class Model {
     next.params.set(this.params);
     if (m !== null && m.stateCount === stateCount) {
       for (let i = 0; i < stateCount; i++) next.state[i].set(m.state[i]);
+    }
+    const pending = this.pendingOptimizerState;
+    if (pending !== null && pending.length === stateCount) {
+      for (let i = 0; i < stateCount; i++) next.state[i].set(pending[i]);
+      this.pendingOptimizerState = null;
     }
     this.params = next.params;
     this.memory = next;
@@ -200,6 +212,7 @@ export abstract class Model {
   compile(options: CompileOptions): void {
     const compiled = compileOptions(options);
     this.compiled = compiled;
+    this.compileSpec = { ...options };
     for (const state of this.memory?.state ?? []) state.fill(0);
   }
 
@@ -222,6 +235,11 @@ export abstract class Model {
     const batchSize =
       options.batchSize === undefined ? 32 : positiveInteger('predict', 'batchSize', options.batchSize);
     return predictArrays(this, x, batchSize);
+  }
+
+  /** Writes the model, its optimizer state and training position to `path` (atomically). */
+  async save(path: string, options: SaveOptions = {}): Promise<void> {
+    await saveCheckpoint(path, checkpointOf(this, options.preprocessing ?? null));
   }
 
   /** Forgets the carried state of every stateful layer. */
@@ -271,4 +289,33 @@ function fillMask(mask: Float32Array, T: number, B: number, lengths: Int32Array 
   for (let t = 0; t < T; t++) {
     for (let b = 0; b < B; b++) mask[t * B + b] = lengths === null || t < lengths[b] ? 1 : 0;
   }
+}
+
+export interface SaveOptions {
+  /** scalers, vocabularies: any plain JSON, returned by loadModel as `preprocessing` */
+  preprocessing?: unknown;
+}
+
+/** What a checkpoint of `model` holds. */
+export function checkpointOf(model: Model, preprocessing: unknown): CheckpointContent {
+  const compiled = model.compiled;
+  const state = model.memory?.state ?? [];
+  const position = model.trainingPosition;
+  return {
+    config: model.config(),
+    layout: model.layout.rows.map(({ name, shape }) => ({ name, shape: [...shape] })),
+    params: model.params,
+    optimizer:
+      compiled === null
+        ? null
+        : {
+            kind: compiled.optimizer.kind,
+            step: compiled.step,
+            hyper: compiled.optimizer.hyper,
+            state: state.length === compiled.optimizer.stateCount() ? state : [],
+          },
+    rng: { seed: model.trainingSeed, epoch: position.epoch, position: position.position },
+    preprocessing,
+    extra: { compile: model.compileSpec },
+  };
 }

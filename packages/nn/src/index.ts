@@ -12,6 +12,7 @@ export * from './layers/embedding.js';
 export * from './layers/recurrent.js';
 export * from './layout.js';
 export * from './model.js';
+export * from './persistence.js';
 export * from './seq2seq.js';
 export * from './training/compile.js';
 export * from './training/data.js';

@@ -55,8 +55,12 @@ export interface FitOptions {
   /** stop after the current step */
   signal?: AbortSignal;
   strategy?: TrainingStrategy;
-  /** epoch to start from (resuming); default 0 */
+  /** epoch to start from; default 0 */
   initialEpoch?: number;
+  /** continue from the model's saved training position (a model from loadModel) */
+  resume?: boolean;
+  /** save a checkpoint here after every epoch, and when stopped by the signal */
+  checkpoint?: { path: string; preprocessing?: unknown };
 }
 
 export interface History {
@@ -77,6 +81,8 @@ const FIT_KEYS = [
   'signal',
   'strategy',
   'initialEpoch',
+  'resume',
+  'checkpoint',
 ];
 
 /** Per-sample shapes of x and y for a model (without the batch axis). */
@@ -174,6 +180,9 @@ function resolveFit(model: Model, options: FitOptions) {
     options.validationSplit === undefined
       ? 0
       : numberInRange('fit', 'validationSplit', options.validationSplit, 0, 1, { maxInclusive: false });
+  if (options.checkpoint !== undefined && typeof options.checkpoint?.path !== 'string') {
+    fail(NnErrorCode.BAD_OPTION, 'fit: checkpoint must be { path: string, preprocessing? }');
+  }
   const initialEpoch =
     options.initialEpoch === undefined ? 0 : nonNegativeInteger('fit', 'initialEpoch', options.initialEpoch);
   return { batchSize, epochs, seed, split, initialEpoch, shuffle: options.shuffle ?? true };
@@ -193,6 +202,13 @@ export async function fit(
   const { train, validation } = splitData(model, compiled, data, o);
   const strategy = options.strategy ?? localStrategy();
   const history: History = { epochs: [], history: {}, aborted: false };
+  const start =
+    options.resume === true ? { ...model.trainingPosition } : { epoch: o.initialEpoch, position: 0 };
+  const save = async () => {
+    if (options.checkpoint !== undefined) {
+      await model.save(options.checkpoint.path, { preprocessing: options.checkpoint.preprocessing });
+    }
+  };
   const record = (logs: Logs) => {
     for (const [k, v] of Object.entries(logs)) {
       history.history[k] ??= [];
@@ -201,20 +217,25 @@ export async function fit(
   };
   const batches = Math.ceil(train.size / o.batchSize);
   try {
-    for (let epoch = o.initialEpoch; epoch < o.epochs && !history.aborted; epoch++) {
+    for (let epoch = start.epoch; epoch < o.epochs && !history.aborted; epoch++) {
       let sum = 0;
       let count = 0;
-      for (let b = 0; b < batches; b++) {
+      for (let b = epoch === start.epoch ? start.position : 0; b < batches; b++) {
         if (options.signal?.aborted) {
           history.aborted = true;
           break;
         }
         const result = await strategy.step(model, train, epoch, b, o.batchSize);
+        model.trainingPosition =
+          b + 1 < batches ? { epoch, position: b + 1 } : { epoch: epoch + 1, position: 0 };
         sum += result.sum;
         count += result.count;
         await options.callbacks?.onBatchEnd?.(b, { loss: result.count > 0 ? result.sum / result.count : 0 });
       }
-      if (history.aborted && count === 0) break;
+      if (history.aborted) {
+        await save();
+        break;
+      }
       const logs: Logs = { loss: count > 0 ? sum / count : 0 };
       if (validation !== null) {
         for (const [k, v] of Object.entries(evaluateSource(model, validation, o.batchSize)))
@@ -223,6 +244,7 @@ export async function fit(
       history.epochs.push(epoch);
       record(logs);
       await options.callbacks?.onEpochEnd?.(epoch, logs);
+      await save();
     }
   } finally {
     await strategy.close?.();

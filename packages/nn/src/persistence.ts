@@ -1,0 +1,98 @@
+// Loading whole models from checkpoints (Model.save writes them; checkpoint.ts holds the file
+// format): the model is rebuilt from its config, gets its weights, is compiled as it was, and
+// resumes training where it stopped, bit for bit — optimizer state and step, the random
+// generator's seed and the data position all travel in the file.
+import type { Model, ModelConfig } from './base-model.js';
+import { type CheckpointContent, checkLayout, loadCheckpoint } from './checkpoint.js';
+import { fail, NnErrorCode, RecurError } from './errors.js';
+import type { Layer, LayerConfig } from './layer.js';
+import { Bidirectional, type BidirectionalOptions } from './layers/bidirectional.js';
+import { Dense, type DenseOptions } from './layers/dense.js';
+import { Dropout, type DropoutOptions } from './layers/dropout.js';
+import { Embedding, type EmbeddingOptions } from './layers/embedding.js';
+import { type CellKind, Recurrent, type RecurrentOptions } from './layers/recurrent.js';
+import { Sequential } from './model.js';
+import { EncoderDecoder, type EncoderDecoderOptions } from './seq2seq.js';
+import type { CompileOptions } from './training/compile.js';
+import { optimizerFromJSON } from './training/optimizers.js';
+
+export interface LoadedModel {
+  model: Model;
+  preprocessing: unknown;
+}
+
+/** Rebuilds a model from a checkpoint: weights, and optimizer state and position when saved. */
+export async function loadModel(path: string): Promise<LoadedModel> {
+  const content = await loadCheckpoint(path);
+  const model = modelFromConfig(content.config, path);
+  checkLayout(content, model.layout);
+  model.params.set(content.params);
+  restoreTraining(model, content, path);
+  return { model, preprocessing: content.preprocessing };
+}
+
+function restoreTraining(model: Model, content: CheckpointContent, source: string): void {
+  model.trainingSeed = content.rng.seed;
+  model.trainingPosition = { epoch: content.rng.epoch, position: content.rng.position };
+  const spec = (content.extra as { compile?: CompileOptions | null } | undefined)?.compile ?? null;
+  if (spec === null || content.optimizer === null) return;
+  const optimizer = optimizerFromJSON(content.optimizer.kind, content.optimizer.hyper);
+  model.compile({
+    ...spec,
+    optimizer: { kind: optimizer.kind, ...optimizer.hyper } as CompileOptions['optimizer'],
+  });
+  const compiled = model.compiled as NonNullable<Model['compiled']>;
+  compiled.step = content.optimizer.step;
+  const saved = content.optimizer.state;
+  if (saved.length === 0) return;
+  if (saved.length !== optimizer.stateCount()) {
+    fail(
+      NnErrorCode.BAD_CHECKPOINT,
+      `${source}: optimizer '${optimizer.kind}' needs ${optimizer.stateCount()} state buffers, the file has ${saved.length}`,
+    );
+  }
+  model.pendingOptimizerState = saved;
+}
+
+/** A model from the JSON that `model.config()` wrote. */
+export function modelFromConfig(config: unknown, source = 'config'): Model {
+  const c = config as ModelConfig & Record<string, unknown>;
+  try {
+    if (c?.kind === 'sequential') {
+      const layers = (c.layers as LayerConfig[]).map((l) => layerFromConfig(l));
+      return new Sequential(layers, { inputShape: c.inputShape as number[], seed: c.seed });
+    }
+    if (c?.kind === 'encoderDecoder') {
+      const { kind: _kind, ...options } = c;
+      return new EncoderDecoder(options as unknown as EncoderDecoderOptions);
+    }
+  } catch (error) {
+    if (error instanceof RecurError)
+      fail(NnErrorCode.BAD_CHECKPOINT, `${source}: its model config is invalid: ${error.message}`, error);
+    throw error;
+  }
+  return fail(NnErrorCode.BAD_CHECKPOINT, `${source}: unknown model kind ${JSON.stringify(c?.kind)}`);
+}
+
+/** A layer from the JSON that `layer.config()` wrote. */
+export function layerFromConfig(config: LayerConfig): Layer {
+  const options = config.options;
+  switch (config.kind) {
+    case 'simpleRNN':
+    case 'lstm':
+    case 'gru':
+      return new Recurrent(config.kind as CellKind, options as unknown as RecurrentOptions);
+    case 'dense':
+      return new Dense(options as unknown as DenseOptions);
+    case 'embedding':
+      return new Embedding(options as unknown as EmbeddingOptions);
+    case 'dropout':
+      return new Dropout(options as unknown as DropoutOptions);
+    case 'bidirectional': {
+      const { layer, ...rest } = options as unknown as { layer: LayerConfig } & BidirectionalOptions;
+      return new Bidirectional(layerFromConfig(layer) as Recurrent, rest);
+    }
+    default:
+      return fail(NnErrorCode.BAD_MODEL, `unknown layer kind ${JSON.stringify(config.kind)}`);
+  }
+}
