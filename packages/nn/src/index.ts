@@ -3,6 +3,7 @@ export * from './arena.js';
 export * from './base-model.js';
 export * from './checkpoint.js';
 export * from './errors.js';
+export * from './generate.js';
 export * from './interop/safetensors.js';
 export type * from './layer.js';
 export * from './layers/bidirectional.js';
