@@ -6,7 +6,7 @@ import type { Batch } from './base-model.js';
 import { Model, type ModelConfig } from './base-model.js';
 import { fail, NnErrorCode } from './errors.js';
 import type { Flow, Layer, ShapeSpec, StepContext } from './layer.js';
-import { knownKeys, nonNegativeInteger } from './validate.js';
+import { describe, knownKeys, nonNegativeInteger, positiveInteger } from './validate.js';
 
 export type { Batch } from './base-model.js';
 
@@ -27,6 +27,11 @@ function inputSpecOf(first: Layer, given: number[] | undefined): ShapeSpec {
     fail(NnErrorCode.BAD_MODEL, 'sequential: give inputShape, on the model or on its first layer');
   }
   const isEmbedding = first.kind === 'embedding';
+  if (!Array.isArray(shape))
+    fail(NnErrorCode.BAD_OPTION, `sequential: inputShape must be an array, got ${describe(shape)}`);
+  shape.forEach((size, i) => {
+    positiveInteger('sequential', `inputShape[${i}]`, size);
+  });
   if (isEmbedding && shape.length === 1) return { steps: shape[0], features: 1, ids: true };
   if (!isEmbedding && shape.length === 2) return { steps: shape[0], features: shape[1], ids: false };
   if (!isEmbedding && shape.length === 1) return { steps: null, features: shape[0], ids: false };

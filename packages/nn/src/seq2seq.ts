@@ -47,9 +47,7 @@ export class EncoderDecoder extends Model {
 
   constructor(options: EncoderDecoderOptions) {
     const where = 'encoderDecoder';
-    if (typeof options !== 'object' || options === null)
-      fail(NnErrorCode.BAD_OPTION, `${where}: options must be an object`);
-    knownKeys(where, options, ['cell', 'units', 'inputShape', 'outputSteps', 'outputFeatures', 'seed']);
+    knownKeys(where, options, ['cell', 'units', 'inputShape', 'outputSteps', 'outputFeatures', 'seed'], '');
     const cell = oneOf(where, 'cell', options.cell, ['simpleRNN', 'lstm', 'gru'] as const);
     const units = positiveInteger(where, 'units', options.units);
     const inputShape = resolveInputShape(where, options.inputShape);

@@ -58,8 +58,17 @@ export function oneOf<T extends string>(
   return value as T;
 }
 
-/** Rejects keys that the options object does not know (catches misspelled options). */
-export function knownKeys(where: string, options: object, allowed: readonly string[]): void {
+/**
+ * Checks that `options` is an object (`expected` describes it, e.g. 'with at least { units }')
+ * and rejects keys it does not know (catches misspelled options).
+ */
+export function knownKeys(where: string, options: object, allowed: readonly string[], expected = ''): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `${where}: options must be an object${expected === '' ? '' : ` ${expected}`}`,
+    );
+  }
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
       fail(NnErrorCode.BAD_OPTION, `${where}: unknown option '${key}' (known: ${allowed.join(', ')})`);
@@ -70,6 +79,7 @@ export function knownKeys(where: string, options: object, allowed: readonly stri
 export function describe(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (value === undefined) return 'undefined';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {

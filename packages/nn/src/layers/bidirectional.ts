@@ -40,7 +40,7 @@ export class Bidirectional implements Layer {
   private readonly output: Flow = { data: new Float32Array(0), ids: null, T: 0, B: 0, lengths: null };
 
   constructor(layer: Recurrent, options: BidirectionalOptions = {}) {
-    knownKeys('bidirectional', options, ['mergeMode']);
+    knownKeys('bidirectional', options, ['mergeMode'], '{ mergeMode? }');
     if (!(layer instanceof Recurrent)) {
       fail(NnErrorCode.BAD_OPTION, 'bidirectional: wraps a simpleRNN, lstm or gru layer');
     }

@@ -20,7 +20,7 @@ import type {
   ShapeSpec,
   StepContext,
 } from '../layer.js';
-import { boolean, knownKeys, oneOf, positiveInteger } from '../validate.js';
+import { boolean, describe, knownKeys, oneOf, positiveInteger } from '../validate.js';
 import { describeShape } from './recurrent.js';
 
 const ACTIVATIONS: Activation[] = ['linear', 'tanh', 'sigmoid', 'relu', 'hardSigmoid'];
@@ -56,7 +56,12 @@ export class Dense implements Layer {
 
   constructor(options: DenseOptions) {
     const where = 'dense';
-    knownKeys(where, options, ['units', 'activation', 'useBias', 'kernelInitializer', 'inputShape']);
+    knownKeys(
+      where,
+      options,
+      ['units', 'activation', 'useBias', 'kernelInitializer', 'inputShape'],
+      'with at least { units }',
+    );
     this.units = positiveInteger(where, 'units', options.units);
     this.activation =
       options.activation === undefined
@@ -72,7 +77,7 @@ export class Dense implements Layer {
             'zeros',
             'orthogonal',
           ]);
-    this.inputShape = options.inputShape === undefined ? null : [...options.inputShape];
+    this.inputShape = denseInputShape(options.inputShape);
   }
 
   build(input: ShapeSpec, where: string): ShapeSpec {
@@ -149,6 +154,21 @@ export class Dense implements Layer {
     if (this.inputShape !== null) options.inputShape = this.inputShape;
     return { kind: this.kind, options };
   }
+}
+
+/**
+ * [features] or [steps, features] of positive integers, or null when not given.
+ * Fix (tests): inputShape was copied unchecked, so [0] or a string built a broken model.
+ */
+function denseInputShape(shape: unknown): number[] | null {
+  if (shape === undefined) return null;
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 2) {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `dense: inputShape must be [features] or [steps, features], got ${describe(shape)}`,
+    );
+  }
+  return shape.map((d, i) => positiveInteger('dense', `inputShape[${i}]`, d));
 }
 
 export const dense = (options: DenseOptions) => new Dense(options);

@@ -38,7 +38,7 @@ export class Dropout implements Layer {
   private readonly output: Flow = { data: new Float32Array(0), ids: null, T: 0, B: 0, lengths: null };
 
   constructor(options: DropoutOptions) {
-    knownKeys('dropout', options, ['rate']);
+    knownKeys('dropout', options, ['rate'], '{ rate }');
     this.rate = numberInRange('dropout', 'rate', options.rate, 0, 1, { maxInclusive: false });
   }
 

@@ -36,7 +36,12 @@ export class Embedding implements Layer {
 
   constructor(options: EmbeddingOptions) {
     const where = 'embedding';
-    knownKeys(where, options, ['inputDim', 'outputDim', 'maskZero', 'inputShape']);
+    knownKeys(
+      where,
+      options,
+      ['inputDim', 'outputDim', 'maskZero', 'inputShape'],
+      'with at least { inputDim, outputDim }',
+    );
     this.inputDim = positiveInteger(where, 'inputDim', options.inputDim);
     this.outputDim = positiveInteger(where, 'outputDim', options.outputDim);
     this.maskZero = options.maskZero === undefined ? false : boolean(where, 'maskZero', options.maskZero);

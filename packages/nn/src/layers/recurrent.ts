@@ -89,10 +89,7 @@ type Resolved = Required<Omit<RecurrentOptions, 'inputShape'>> & { inputShape: [
 
 function resolve(cell: CellKind, options: RecurrentOptions): Resolved {
   const where = cell;
-  if (typeof options !== 'object' || options === null) {
-    fail(NnErrorCode.BAD_OPTION, `${where}: options must be an object with at least { units }`);
-  }
-  knownKeys(where, options, OPTION_KEYS);
+  knownKeys(where, options, OPTION_KEYS, 'with at least { units }');
   if (cell !== 'simpleRNN' && options.activation !== undefined) {
     fail(NnErrorCode.BAD_OPTION, `${where}: activation is a simpleRNN option (LSTM and GRU gates are fixed)`);
   }
