@@ -43,7 +43,13 @@ for (const cell of ['lstm', 'gru', 'simpleRNN'] as const) {
 }
 
 t.test('encoderDecoder options are checked', async (t) => {
-  const good: EncoderDecoderOptions = { cell: 'lstm', units: 4, inputShape: [3, 1], outputSteps: 2, outputFeatures: 1 };
+  const good: EncoderDecoderOptions = {
+    cell: 'lstm',
+    units: 4,
+    inputShape: [3, 1],
+    outputSteps: 2,
+    outputFeatures: 1,
+  };
   t.throws(() => encoderDecoder({ ...good, cell: 'transformer' as 'lstm' }), {
     code: 'ERR_NN_BAD_OPTION',
     message: /cell must be one of 'simpleRNN', 'lstm', 'gru'/,
