@@ -1,0 +1,2 @@
+// @recur/data: the public surface; see README.md.
+export * from './errors.js';
