@@ -4,6 +4,8 @@ export * from './base-model.js';
 export * from './checkpoint.js';
 export * from './errors.js';
 export * from './generate.js';
+export * from './interop/keras.js';
+export * from './interop/pytorch.js';
 export * from './interop/safetensors.js';
 export type * from './layer.js';
 export * from './layers/bidirectional.js';
