@@ -1,0 +1,217 @@
+// Kernel benchmark, one thread: @recur/kernels' gemm on the lstm-std shapes, and lstm-std
+// training steps (BENCHMARKS.md in /work/shared describes the workloads and the peers' figures).
+//
+//   pnpm exec turbo run build   # the script imports the built dist of @recur/kernels
+//   node scripts/bench-kernels.mjs [--reps 5] [--json]
+//
+// Section 1, matrix products. GFLOP/s = 2·M·N·K / seconds, for the tuned `gemm` and for a
+// naive triple loop defined below (i, j, k order, one multiply-add per element, no blocking),
+// both timed in this run on the same operands, with the ratio tuned ÷ naive. Each figure is the
+// median of --reps timed samples after warm-up; a sample repeats the call until it lasts ≥ 20 ms.
+// Shapes: the three "64×160·160×512 style" products of BENCHMARKS.md (the step product of an
+// LSTM on [x, h] and its two backward transposes), then the products our LSTM really runs for
+// lstm-std (B=64, T=50, I=32, H=128, G=4H=512; T·B=3200 rows):
+//   A·Bᵀ  input projection X·W_ihᵀ (3200×32)·(512×32)ᵀ, and per step h·W_hhᵀ (64×128)·(512×128)ᵀ
+//   A·B   per step dGates·W_hh (64×512)·(512×128), and dX = dGates·W_ih (3200×512)·(512×32)
+//   Aᵀ·B  dW_hh = dGatesᵀ·H (3200×512)ᵀ·(3200×128), and dW_ih = dGatesᵀ·X (3200×512)ᵀ·(3200×32)
+//
+// Section 2, lstm-std training: samples/s for one whole training step (LSTM forward, Dense(1)
+// head on the last hidden state, MSE, backward, Adam 1e-3 over all parameters) on one thread.
+// A sample is one whole sequence: samples/s = 64 × steps ÷ seconds, here 64 ÷ the median step
+// time after 2 warm-up steps. A step is about 1.57 GFLOP of matrix work (3 × 2·B·T·(I+H)·G).
+import { parseArgs } from 'node:util';
+import * as kernels from '@recur/kernels';
+
+const { values } = parseArgs({
+  options: { reps: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } },
+});
+const reps = Number(values.reps);
+if (!Number.isInteger(reps) || reps < 5) {
+  console.error(`--reps must be an integer >= 5, got ${values.reps}`);
+  process.exit(2);
+}
+
+/** The naive baseline: C (M, N) = op(A) · op(B), strides chosen once, no blocking or tiling. */
+function naiveGemm(c, a, b, M, N, K, transA, transB) {
+  const aRow = transA ? 1 : K; // op(A)[i, k] = a[i·aRow + k·aDepth]
+  const aDepth = transA ? M : 1;
+  const bDepth = transB ? 1 : N; // op(B)[k, j] = b[k·bDepth + j·bCol]
+  const bCol = transB ? K : 1;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += a[i * aRow + k * aDepth] * b[k * bDepth + j * bCol];
+      c[i * N + j] = sum;
+    }
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Median seconds per call of fn over `reps` samples, after warm-up; calls batched to ≥ 20 ms. */
+function timeCall(fn) {
+  let t0 = performance.now();
+  fn(); // warm-up, and a first estimate of the call's length
+  fn();
+  const estimate = (performance.now() - t0) / 2;
+  const calls = Math.max(1, Math.ceil(20 / Math.max(estimate, 1e-3)));
+  for (let i = 0; i < calls; i++) fn();
+  const samples = [];
+  for (let r = 0; r < reps; r++) {
+    t0 = performance.now();
+    for (let i = 0; i < calls; i++) fn();
+    samples.push((performance.now() - t0) / 1000 / calls);
+  }
+  return median(samples);
+}
+
+function randomOperand(length, index) {
+  const out = new Float32Array(length);
+  kernels.fillUniform(out, 1, kernels.RandomPurpose.init, 0, index, -1, 1);
+  return out;
+}
+
+// [label, M, N, K, transA, transB]
+const PRODUCTS = [
+  ['A·B    (64×160)·(160×512)          BENCHMARKS.md', 64, 512, 160, false, false],
+  ['A·Bᵀ   (64×512)·(160×512)ᵀ         BENCHMARKS.md', 64, 160, 512, false, true],
+  ['Aᵀ·B   (64×160)ᵀ·(64×512)          BENCHMARKS.md', 160, 512, 64, true, false],
+  ['A·Bᵀ   X·W_ihᵀ (3200×32)·(512×32)ᵀ', 3200, 512, 32, false, true],
+  ['A·Bᵀ   h·W_hhᵀ (64×128)·(512×128)ᵀ', 64, 512, 128, false, true],
+  ['A·B    dGates·W_hh (64×512)·(512×128)', 64, 128, 512, false, false],
+  ['A·B    dGates·W_ih (3200×512)·(512×32)', 3200, 32, 512, false, false],
+  ['Aᵀ·B   dGatesᵀ·H (3200×512)ᵀ·(3200×128)', 512, 128, 3200, true, false],
+  ['Aᵀ·B   dGatesᵀ·X (3200×512)ᵀ·(3200×32)', 512, 32, 3200, true, false],
+];
+
+function benchProducts() {
+  return PRODUCTS.map(([label, M, N, K, transA, transB], index) => {
+    const a = randomOperand(M * K, 2 * index);
+    const b = randomOperand(K * N, 2 * index + 1);
+    const c = new Float32Array(M * N);
+    const flop = 2 * M * N * K;
+    const tuned = flop / timeCall(() => kernels.gemm(c, a, b, M, N, K, transA, transB)) / 1e9;
+    const naive = flop / timeCall(() => naiveGemm(c, a, b, M, N, K, transA, transB)) / 1e9;
+    return { label, M, N, K, transA, transB, tunedGflops: tuned, naiveGflops: naive, ratio: tuned / naive };
+  });
+}
+
+const TRAINING_EXPORTS = [
+  'lstmForward',
+  'lstmBackward',
+  'allocateLstmCache',
+  'allocateLstmWorkspace',
+  'denseForward',
+  'denseBackward',
+  'mseLoss',
+  'adamUpdate',
+  'fillNormal',
+];
+
+/** lstm-std: one flat parameter buffer (layout table), as the trainer will hold it. */
+function benchLstmStd() {
+  const exported = new Map(Object.entries(kernels));
+  const missing = TRAINING_EXPORTS.filter((name) => typeof exported.get(name) !== 'function');
+  if (missing.length > 0) return { available: false, missing };
+  const [B, T, I, H] = [64, 50, 32, 128];
+  const G = 4 * H;
+  const layout = [
+    ['lstm.weight_ih', G * I],
+    ['lstm.weight_hh', G * H],
+    ['lstm.bias_ih', G],
+    ['lstm.bias_hh', G],
+    ['head.weight', H],
+    ['head.bias', 1],
+  ];
+  const P = layout.reduce((sum, [, size]) => sum + size, 0);
+  const [params, grads, moment1, moment2] = [0, 1, 2, 3].map(() => new Float32Array(P));
+  const views = (buffer) => {
+    let offset = 0;
+    return layout.map(([, size]) => {
+      offset += size;
+      return buffer.subarray(offset - size, offset);
+    });
+  };
+  const [wIh, wHh, bIh, bHh, headW, headB] = views(params);
+  const [dWIh, dWHh, dBIh, dBHh, dHeadW, dHeadB] = views(grads);
+  const bound = 1 / Math.sqrt(H); // Porting note: PyTorch's U(±1/sqrt(H)) for LSTM and this head
+  views(params).forEach((view, i) => {
+    kernels.fillUniform(view, 1, kernels.RandomPurpose.init, 0, i, -bound, bound);
+  });
+  const weights = { wIh, wHh, bIh, bHh };
+  const lstmGrads = { dWIh, dWHh, dBIh, dBHh };
+  const dims = { T, B, I, H, reverse: false, lengths: null };
+  const cache = kernels.allocateLstmCache(dims);
+  const work = kernels.allocateLstmWorkspace(dims);
+  const x = new Float32Array(T * B * I); // (T, B, I) time-major
+  const target = new Float32Array(B); // (B, 1)
+  kernels.fillNormal(x, 1, kernels.RandomPurpose.sample, 0, 0, 0, 1);
+  kernels.fillNormal(target, 1, kernels.RandomPurpose.sample, 0, 1, 0, 1);
+  const y = new Float32Array(T * B * H); // (T, B, H)
+  const hT = new Float32Array(B * H); // (B, H)
+  const cT = new Float32Array(B * H); // (B, H)
+  const prediction = new Float32Array(B); // (B, 1)
+  const dPrediction = new Float32Array(B); // (B, 1)
+  const dhT = new Float32Array(B * H); // (B, H)
+  const adam = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+  let step = 0;
+  let loss = 0;
+  const trainStep = () => {
+    step += 1;
+    kernels.lstmForward(y, hT, cT, cache, x, null, null, weights, dims);
+    kernels.denseForward(prediction, hT, headW, headB, B, H, 1);
+    loss = kernels.mseLoss(dPrediction, prediction, target, null, B, 1, 'mean');
+    grads.fill(0);
+    dhT.fill(0);
+    kernels.denseBackward(dhT, dHeadW, dHeadB, hT, headW, dPrediction, B, H, 1);
+    kernels.lstmBackward(null, null, null, lstmGrads, work, cache, x, weights, null, 'all', dhT, null, dims);
+    kernels.adamUpdate(params, moment1, moment2, grads, 0, P, step, adam);
+  };
+  for (let i = 0; i < 2; i++) trainStep();
+  const times = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    trainStep();
+    times.push((performance.now() - t0) / 1000);
+  }
+  const stepSeconds = median(times);
+  const flopPerStep = 3 * 2 * B * T * (I + H) * G;
+  return {
+    available: true,
+    batch: B,
+    steps: reps,
+    medianStepMs: stepSeconds * 1000,
+    samplesPerSecond: B / stepSeconds,
+    gflops: flopPerStep / stepSeconds / 1e9,
+    lastLoss: loss,
+  };
+}
+
+const products = benchProducts();
+const lstmStd = benchLstmStd();
+
+if (values.json) {
+  console.log(JSON.stringify({ node: process.version, reps, products, lstmStd }, null, 2));
+} else {
+  const width = Math.max(...products.map((p) => p.label.length));
+  console.log(`gemm, one thread, GFLOP/s (median of ${reps}), node ${process.version}`);
+  console.log(`${'product'.padEnd(width)}  tuned  naive  ratio`);
+  for (const p of products) {
+    const cells = [p.tunedGflops, p.naiveGflops].map((v) => v.toFixed(2).padStart(5));
+    console.log(`${p.label.padEnd(width)}  ${cells.join('  ')}  ${p.ratio.toFixed(1).padStart(4)}×`);
+  }
+  console.log('');
+  if (!lstmStd.available) {
+    console.log(`lstm-std: not available yet (missing export ${lstmStd.missing.join(', ')})`);
+  } else {
+    console.log(
+      `lstm-std, one thread: ${lstmStd.samplesPerSecond.toFixed(1)} samples/s ` +
+        `(median step ${lstmStd.medianStepMs.toFixed(1)} ms over ${lstmStd.steps} steps, ` +
+        `${lstmStd.gflops.toFixed(2)} GFLOP/s of matrix work)`,
+    );
+  }
+}
