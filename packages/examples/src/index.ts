@@ -1,1 +1,5 @@
-export {};
+// @recur/examples: the real data sets of the examples, configs and benchmarks, loaded in a line.
+export * from './brown.js';
+export * from './imdb.js';
+export * from './paths.js';
+export * from './text.js';
