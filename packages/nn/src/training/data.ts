@@ -26,6 +26,8 @@ export interface BatchSource {
    * Fills `into` with rank `rank`'s share of global batch `batchIndex` (batches of `batchSize`)
    * of `epoch`, and returns how many samples it wrote.
    */
+  /** Global batches per epoch (default ceil(size / batchSize); less when a source drops a remainder). */
+  batchesPerEpoch?(batchSize: number): number;
   fill(
     into: BatchBuffers,
     epoch: number,

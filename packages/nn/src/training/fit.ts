@@ -215,7 +215,7 @@ export async function fit(
       history.history[k].push(v);
     }
   };
-  const batches = Math.ceil(train.size / o.batchSize);
+  const batches = train.batchesPerEpoch?.(o.batchSize) ?? Math.ceil(train.size / o.batchSize);
   try {
     for (let epoch = start.epoch; epoch < o.epochs && !history.aborted; epoch++) {
       let sum = 0;
