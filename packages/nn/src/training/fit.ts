@@ -257,7 +257,7 @@ function splitData(
   compiled: Compiled,
   data: BatchSource | [ArrayData, ArrayData],
   o: ReturnType<typeof resolveFit>,
-) {
+): { train: BatchSource; validation: BatchSource | null } {
   if (!Array.isArray(data)) {
     if (o.split > 0)
       fail(
