@@ -1,0 +1,190 @@
+// The sampler's contract (Note [exactly once], Note [permutation hash]): per-epoch permutations
+// keyed by (seed, epoch), batches split over ranks so every sample is used exactly once per
+// epoch, the remainder policy, and a cursor that resumes exactly.
+import t from 'tap';
+import { MAX_SAMPLES, permutation, rankShare, SampleCursor, Sampler, splitRange } from './sampler.js';
+
+/** Every sample index used over an epoch, across all batches and ranks, in order of use. */
+function epochUse(sampler: Sampler, epoch: number, batchSize: number, world: number): number[] {
+  const used: number[] = [];
+  for (let b = 0; b < sampler.batchesPerEpoch(batchSize); b++) {
+    for (let r = 0; r < world; r++) used.push(...sampler.rankBatch(epoch, b, batchSize, r, world));
+  }
+  return used;
+}
+
+const isExactlyOnce = (used: number[], n: number) =>
+  used.length === n && [...used].sort((a, b) => a - b).every((v, i) => v === i);
+
+// (N, batchSize, world): S ∤ N, W ∤ S, W > N mod S, W > S, one sample, one batch
+const CASES = [
+  [10, 4, 3],
+  [17, 5, 2],
+  [23, 6, 4],
+  [13, 5, 7],
+  [7, 2, 3],
+  [1, 1, 1],
+  [9, 20, 4],
+  [64, 8, 8],
+];
+
+t.test('every sample is used exactly once per epoch over all batches and ranks', async (t) => {
+  for (const [n, batchSize, world] of CASES) {
+    const sampler = new Sampler(n, { seed: 7 });
+    for (const epoch of [0, 1, 5]) {
+      const used = epochUse(sampler, epoch, batchSize, world);
+      t.ok(isExactlyOnce(used, n), `N=${n} S=${batchSize} W=${world} epoch ${epoch}`);
+    }
+  }
+});
+
+t.test('ranks take contiguous near-equal shares of a batch in rank order', async (t) => {
+  const sampler = new Sampler(13, { seed: 1 });
+  const batch = Array.from(sampler.globalBatch(0, 2, 5)); // the last batch: 3 samples
+  t.equal(batch.length, 3, 'the kept remainder');
+  const shares = [0, 1, 2, 3, 4].map((r) => Array.from(sampler.rankBatch(0, 2, 5, r, 5)));
+  t.same(shares.flat(), batch, 'concatenated in rank order = the batch');
+  t.same(
+    shares.map((s) => s.length),
+    [0, 1, 0, 1, 1],
+    'sizes as rankShare (world > remainder: some ranks get none)',
+  );
+  t.same(rankShare(10, 1, 3), [3, 6]);
+});
+
+t.test('remainder policy: kept by default, dropped with dropRemainder', async (t) => {
+  const kept = new Sampler(10, { seed: 3 });
+  const dropped = new Sampler(10, { seed: 3, dropRemainder: true });
+  t.equal(kept.batchesPerEpoch(4), 3, '⌈10/4⌉');
+  t.equal(kept.globalBatch(0, 2, 4).length, 2, 'the last batch is smaller');
+  t.equal(dropped.batchesPerEpoch(4), 2, '⌊10/4⌋');
+  const used = epochUse(dropped, 0, 4, 3);
+  t.equal(used.length, 8, 'two full batches');
+  t.equal(new Set(used).size, 8, 'no repeats');
+  t.same(used, Array.from(kept.order(0).subarray(0, 8)), 'the same order, the tail left out');
+  t.throws(() => dropped.globalBatch(0, 2, 4), { code: 'ERR_DATA_BAD_OPTION', message: /batchIndex/ });
+  t.equal(dropped.batchesPerEpoch(5), 2, 'nothing dropped when S divides N');
+});
+
+t.test('different epochs give different orders; the same seed the same order', async (t) => {
+  const a = new Sampler(50, { seed: 11 });
+  const b = new Sampler(50, { seed: 11 });
+  const c = new Sampler(50, { seed: 12 });
+  t.same(Array.from(a.order(3)), Array.from(b.order(3)), 'same seed, same epoch');
+  t.notSame(Array.from(a.order(0)), Array.from(a.order(1)), 'epoch 0 vs 1');
+  t.notSame(Array.from(a.order(0)), Array.from(c.order(0)), 'seed 11 vs 12');
+  t.same(Array.from(new Sampler(5, { seed: 11, shuffle: false }).order(4)), [0, 1, 2, 3, 4], 'shuffle false');
+});
+
+t.test('large seeds and epochs use all their bits', async (t) => {
+  const order = (seed: number, epoch: number) => Array.from(permutation(new Int32Array(20), seed, epoch));
+  t.notSame(order(2 ** 40, 0), order(2 ** 40 + 2 ** 33, 0), 'high seed bits');
+  t.notSame(order(1, 2 ** 35), order(1, 0), 'high epoch bits');
+  t.throws(() => order(-1, 0), { code: 'ERR_DATA_BAD_OPTION', message: /seed/ });
+});
+
+t.test('the permutation is close to uniform (all 6 orders of 3, about equally often)', async (t) => {
+  const counts = new Map<string, number>();
+  const out = new Int32Array(3);
+  for (let epoch = 0; epoch < 6000; epoch++) {
+    const key = permutation(out, 5, epoch).join('');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  t.equal(counts.size, 6, 'every order occurs');
+  const worst = Math.max(...[...counts.values()].map((c) => Math.abs(c - 1000)));
+  t.ok(worst < 120, `largest deviation from 1000 is ${worst} (about 4 standard deviations allowed)`);
+});
+
+t.test('a view handed out stays valid after another epoch is computed', async (t) => {
+  const sampler = new Sampler(30, { seed: 2 });
+  const batch = sampler.globalBatch(0, 0, 10);
+  const copy = Array.from(batch);
+  sampler.order(1);
+  t.same(Array.from(batch), copy);
+});
+
+t.test('options and indices are checked with coded errors', async (t) => {
+  const code = 'ERR_DATA_BAD_OPTION';
+  t.throws(() => new Sampler(0, { seed: 1 }), { code, message: /size/ });
+  t.throws(() => new Sampler(5, { seed: 1.5 }), { code, message: /seed/ });
+  t.throws(() => new Sampler(MAX_SAMPLES + 1, { seed: 1 }), {
+    code: 'ERR_DATA_LIMIT_EXCEEDED',
+    message: /MAX_SAMPLES/,
+  });
+  t.equal(new Sampler(MAX_SAMPLES, { seed: 1 }).batchesPerEpoch(2 ** 30), 2, 'the limit itself is accepted');
+  const s = new Sampler(5, { seed: 1 });
+  t.throws(() => s.rankBatch(0, 0, 2, 2, 2), { code, message: /rank must be an integer in \[0, 2\)/ });
+  t.throws(() => s.batchesPerEpoch(0), { code, message: /batchSize/ });
+  t.throws(() => s.order(-1), { code, message: /epoch/ });
+});
+
+t.test('a cursor hands out the sampler global batches, across epochs', async (t) => {
+  const cursor = new SampleCursor(10, 4);
+  const ranges = Array.from({ length: 7 }, () => cursor.next(4));
+  t.same(
+    ranges.map((r) => [r.epoch, r.start, r.end]),
+    [
+      [0, 0, 4],
+      [0, 4, 8],
+      [0, 8, 10],
+      [1, 0, 4],
+      [1, 4, 8],
+      [1, 8, 10],
+      [2, 0, 4],
+    ],
+    'a range never straddles two epochs',
+  );
+  const sampler = new Sampler(10, { seed: 4 });
+  t.same(Array.from(cursor.indices(ranges[4])), Array.from(sampler.globalBatch(1, 1, 4)), 'same samples');
+  t.same(cursor.state(), { epoch: 2, position: 4 });
+});
+
+t.test('a cursor with dropRemainder skips the short tail to the next epoch', async (t) => {
+  const cursor = new SampleCursor(10, 4, undefined, { dropRemainder: true });
+  const ranges = Array.from({ length: 3 }, () => cursor.next(4));
+  t.same(ranges[2], { epoch: 1, start: 0, end: 4 });
+  t.throws(() => cursor.next(11), { code: 'ERR_DATA_BAD_OPTION', message: /exceeds/ });
+});
+
+t.test('a cursor resumed mid-epoch continues exactly as the uninterrupted one', async (t) => {
+  const straight = new SampleCursor(23, 9);
+  const interrupted = new SampleCursor(23, 9);
+  const sizes = [5, 3, 7, 6, 4, 5, 8, 2, 9, 5];
+  const a = sizes.map((s) => straight.next(s));
+  const before = sizes.slice(0, 3).map((s) => interrupted.next(s));
+  const state = JSON.parse(JSON.stringify(interrupted.state()));
+  t.same(state, { epoch: 0, position: 15 }, 'mid-epoch');
+  const resumed = new SampleCursor(23, 9, state);
+  const after = sizes.slice(3).map((s) => resumed.next(s));
+  t.same([...before, ...after], a, 'same ranges');
+  t.same(Array.from(resumed.indices(after[4])), Array.from(straight.indices(a[7])), 'same samples');
+});
+
+t.test('a cursor state at the end of an epoch rolls over; bad states are rejected', async (t) => {
+  t.same(new SampleCursor(6, 1, { epoch: 2, position: 6 }).state(), { epoch: 3, position: 0 });
+  t.throws(() => new SampleCursor(6, 1, { epoch: 0, position: 7 }), {
+    code: 'ERR_DATA_BAD_OPTION',
+    message: /position/,
+  });
+  t.throws(() => new SampleCursor(6, 1, { epoch: -1, position: 0 }), {
+    code: 'ERR_DATA_BAD_OPTION',
+    message: /epoch/,
+  });
+});
+
+t.test('splitRange gives ranks contiguous shares of a range that tile it', async (t) => {
+  const range = { epoch: 3, start: 8, end: 15 };
+  const parts = [0, 1, 2].map((r) => splitRange(range, r, 3));
+  t.same(
+    parts.map((p) => [p.start, p.end]),
+    [
+      [8, 10],
+      [10, 12],
+      [12, 15],
+    ],
+  );
+  t.ok(
+    parts.every((p) => p.epoch === 3),
+    'same epoch',
+  );
+});
