@@ -3,6 +3,7 @@
 export * from './batching.js';
 export * from './dataset.js';
 export * from './errors.js';
+export * from './hash.js';
 export {
   type CursorState,
   MAX_SAMPLES,
@@ -15,6 +16,7 @@ export {
   splitRange,
 } from './sampler.js';
 export * from './scaler.js';
+export * from './shards.js';
 export * from './text/datasets.js';
 export * from './text/tokenizers.js';
 export * from './text/vocabulary.js';
