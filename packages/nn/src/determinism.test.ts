@@ -2,6 +2,8 @@
 // generator, so the same seed gives bitwise the same run and another seed another run; and a
 // sample's dropout mask is keyed by its global index (and the epoch, and the layer's place), so
 // how a batch is split or how long its sequences are cannot change it.
+
+import { testRandom } from '@recur/kernels/testing';
 import t from 'tap';
 import { Arena } from './arena.js';
 import type { Flow, StepContext } from './layer.js';
@@ -9,7 +11,6 @@ import { dense } from './layers/dense.js';
 import { Dropout, dropout } from './layers/dropout.js';
 import { lstm } from './layers/recurrent.js';
 import { type Batch, sequential } from './model.js';
-import { testRandom } from './testing/gradcheck.js';
 import { sineNext } from './testing/tasks.js';
 
 const T = 6;

@@ -2,6 +2,8 @@
 // loss sum computed through forward and outputLoss: tiny models covering every layer kind, merge
 // mode, masking by lengths and by maskZero, goBackwards (whose outputs are flipped back), and
 // dropout masks while training. Float32 throughout, so a step of 3e-3 and 2e-2 relative tolerance.
+
+import { gradcheck, testRandom } from '@recur/kernels/testing';
 import t from 'tap';
 import type { StepContext } from './layer.js';
 import { bidirectional } from './layers/bidirectional.js';
@@ -11,7 +13,6 @@ import { embedding } from './layers/embedding.js';
 import { gru, lstm, simpleRNN } from './layers/recurrent.js';
 import type { Batch, Sequential } from './model.js';
 import { sequential } from './model.js';
-import { gradcheck, testRandom } from './testing/gradcheck.js';
 import type { LossName } from './training/loss.js';
 
 const B = 3;

@@ -3,6 +3,8 @@
 // must give per sample the outputs (predict) of that sample run alone, unpadded, in a model built
 // for exactly its length; and the batch's gradient sums must equal the sum of the lone samples'
 // gradients. Layouts do not depend on the number of steps, so parameters copy across as a block.
+
+import { allClose, testRandom } from '@recur/kernels/testing';
 import t, { type Test } from 'tap';
 import type { Layer, StepContext } from './layer.js';
 import { bidirectional } from './layers/bidirectional.js';
@@ -11,7 +13,6 @@ import { dropout } from './layers/dropout.js';
 import { embedding } from './layers/embedding.js';
 import { gru, lstm, simpleRNN } from './layers/recurrent.js';
 import { type Batch, type Sequential, sequential } from './model.js';
-import { allClose, testRandom } from './testing/gradcheck.js';
 
 const T = 5;
 const F = 2;

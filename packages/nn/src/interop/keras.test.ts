@@ -10,6 +10,7 @@
 // needs chained ops that tfjs-core's Node build does not register; setWeights replaces them anyway).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { allClose, testRandom } from '@recur/kernels/testing';
 import * as tfl from '@tensorflow/tfjs-layers';
 import t from 'tap';
 import type { Model } from '../base-model.js';
@@ -18,7 +19,6 @@ import { dense } from '../layers/dense.js';
 import { embedding } from '../layers/embedding.js';
 import { gru, lstm, simpleRNN } from '../layers/recurrent.js';
 import { sequential } from '../model.js';
-import { allClose, testRandom } from '../testing/gradcheck.js';
 import { exportKeras, importKeras, type KerasWeight } from './keras.js';
 
 const RTOL = 1e-5;

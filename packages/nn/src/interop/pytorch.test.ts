@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allClose } from '@recur/kernels/testing';
 import t from 'tap';
 import type { Model } from '../base-model.js';
 import { bidirectional } from '../layers/bidirectional.js';
@@ -19,7 +20,6 @@ import { embedding } from '../layers/embedding.js';
 import { gru, lstm, simpleRNN } from '../layers/recurrent.js';
 import { sequential } from '../model.js';
 import { encoderDecoder } from '../seq2seq.js';
-import { allClose } from '../testing/gradcheck.js';
 import {
   encodePyTorch,
   exportPyTorch,

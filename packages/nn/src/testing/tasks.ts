@@ -1,9 +1,10 @@
 // Small synthetic tasks for the layer tests: each is meaningful (a model has to use the sequence
 // to solve it) and small enough to learn in a second on one core. Not part of the built package.
+
+import { testRandom } from '@recur/kernels/testing';
 import type { Sequential } from '../model.js';
 import type { ArrayData } from '../training/data.js';
 import type { FitOptions } from '../training/fit.js';
-import { testRandom } from './gradcheck.js';
 
 export interface Task {
   x: ArrayData;
