@@ -1,5 +1,5 @@
 // Test helpers: seeded random arrays and an elementwise closeness check that reports the worst
-// element. Not part of the built package (tsconfig.build.json excludes src/testing).
+// element. Other packages' tests import them as @recur/kernels/testing.
 
 /** A small seeded generator for test data (mulberry32); the kernels' own RNG is random.ts. */
 export function testRandom(seed: number): () => number {

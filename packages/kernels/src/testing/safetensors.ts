@@ -1,5 +1,5 @@
 // A small reader of .safetensors files, for the PyTorch fixtures the tests compare against
-// (scripts/fixtures/*.py write them). Not part of the built package.
+// (scripts/fixtures/*.py write them). Test-only (not exported).
 //
 // Format: an unsigned 64-bit little-endian header length n, n bytes of JSON
 // {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {...}}, then the data,
