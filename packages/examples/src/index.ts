@@ -2,4 +2,5 @@
 export * from './brown.js';
 export * from './imdb.js';
 export * from './paths.js';
+export * from './series.js';
 export * from './text.js';
