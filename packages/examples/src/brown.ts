@@ -3,14 +3,12 @@
 // to the 12 universal tags (NOUN, VERB, ADJ, ADV, PRON, DET, ADP, NUM, CONJ, PRT, '.', X).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TaggedSentence } from '@recur/data';
 import { dataPath } from './paths.js';
 
 export type BrownTagset = 'base' | 'universal';
 
-export interface TaggedSentence {
-  tokens: string[];
-  tags: string[];
-}
+export type { TaggedSentence };
 
 /**
  * A compound tag's base: lower case, without the headline/title/cited markers (-hl, -tl, -nc),
