@@ -8,7 +8,7 @@ import type { FloatAllocator } from './arena.js';
 import { type CheckpointContent, saveCheckpoint } from './checkpoint.js';
 import { fail, NnErrorCode } from './errors.js';
 import { initialize } from './initializers.js';
-import type { Flow, Layer, LayerConfig, ParamRow, ShapeSpec, StepContext } from './layer.js';
+import type { Flow, Layer, ParamRow, ShapeSpec, StepContext } from './layer.js';
 import { describeShape } from './layers/recurrent.js';
 import { transposeBatchTime } from './layers/sequence-ops.js';
 import { Layout } from './layout.js';
