@@ -140,23 +140,23 @@ export function buffersFor(model: Model, compiled: Compiled | null, maxBatch: nu
 export function localStrategy(): TrainingStrategy {
   let buffers: BatchBuffers | null = null;
   let capacity = 0;
+  // One batch and one context object, refilled every step: a step allocates nothing.
+  let batch: Batch | null = null;
+  const ctx: StepContext = { training: true, seed: 0, epoch: 0, sampleIndex: new Int32Array(0) };
   return {
     name: 'local',
     async step(model, source, epoch, batchIndex, batchSize) {
       const compiled = model.compiled as Compiled;
-      if (buffers === null || capacity < batchSize) {
+      if (buffers === null || batch === null || capacity < batchSize) {
         buffers = buffersFor(model, compiled, batchSize);
+        batch = batchOf(buffers, 0, model.inputSpec.steps ?? 1, source.hasLengths);
         capacity = batchSize;
       }
       const memory = model.ensureMemory(batchSize, compiled.optimizer.stateCount());
-      const B = source.fill(buffers, epoch, batchIndex, batchSize, 0, 1);
-      const batch = batchOf(buffers, B, model.inputSpec.steps ?? 1, source.hasLengths);
-      const ctx: StepContext = {
-        training: true,
-        seed: model.trainingSeed,
-        epoch,
-        sampleIndex: buffers.sampleIndex,
-      };
+      batch.B = source.fill(buffers, epoch, batchIndex, batchSize, 0, 1);
+      ctx.seed = model.trainingSeed;
+      ctx.epoch = epoch;
+      ctx.sampleIndex = buffers.sampleIndex;
       const result = model.computeGradients(batch, compiled.loss, ctx);
       if (!Number.isFinite(result.sum)) {
         fail(
