@@ -17,11 +17,19 @@ const isMemoryLike = (b: BackingBuffer): b is MemoryLike =>
   !(b instanceof ArrayBuffer) &&
   !(typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer);
 
-const alignUp = (bytes: number): number => Math.ceil(bytes / ARENA_ALIGNMENT_BYTES) * ARENA_ALIGNMENT_BYTES;
+/** `bytes` rounded up to the arena alignment. */
+export const alignUp = (bytes: number): number =>
+  Math.ceil(bytes / ARENA_ALIGNMENT_BYTES) * ARENA_ALIGNMENT_BYTES;
 
 /** Anything that hands out float buffers: the arena, or a counter that only measures. */
 export interface FloatAllocator {
   allocate(length: number): Float32Array;
+}
+
+/** `n` int32s from a float allocator (same size and alignment); empty on a SizeCounter's dry run. */
+export function allocateInts(allocator: FloatAllocator, n: number): Int32Array {
+  const f = allocator.allocate(n);
+  return f.length === n ? new Int32Array(f.buffer, f.byteOffset, n) : new Int32Array(0);
 }
 
 /** Counts the bytes a sequence of allocations needs in an arena, without allocating them. */
@@ -38,6 +46,8 @@ export class SizeCounter implements FloatAllocator {
 export class Arena implements FloatAllocator {
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   private next: number;
+  /** the first usable byte */
+  readonly base: number;
   readonly end: number;
 
   /**
@@ -51,6 +61,7 @@ export class Arena implements FloatAllocator {
       fail(NnErrorCode.BAD_OPTION, `arena: baseOffset must be a multiple of 64 bytes, got ${baseOffset}`);
     }
     this.next = baseOffset;
+    this.base = baseOffset;
     this.end = byteLength === undefined ? this.buffer.byteLength : baseOffset + byteLength;
     if (this.end > this.buffer.byteLength) {
       fail(

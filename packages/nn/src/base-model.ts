@@ -12,7 +12,14 @@ import type { Flow, Layer, ParamRow, ShapeSpec, StepContext } from './layer.js';
 import { describeShape } from './layers/recurrent.js';
 import { transposeBatchTime } from './layers/sequence-ops.js';
 import { Layout } from './layout.js';
-import { createMemory, type ModelMemory } from './memory.js';
+import {
+  attachMemory,
+  type CreateMemoryOptions,
+  createMemory,
+  type MemoryPlan,
+  type ModelMemory,
+  type RankRegion,
+} from './memory.js';
 import { type Compiled, type CompileOptions, compileOptions } from './training/compile.js';
 import type { ArrayData, BatchSource } from './training/data.js';
 import {
@@ -33,6 +40,13 @@ const isArrayData = (x: unknown): x is ArrayData =>
   'shape' in x &&
   'data' in x &&
   !('fill' in x && typeof (x as { fill: unknown }).fill === 'function');
+
+/** Where a worker finds the shared arena: its buffer, the core's first byte, its own region. */
+export interface SharedCore {
+  buffer: SharedArrayBuffer;
+  coreOffset: number;
+  region: RankRegion;
+}
 
 /** A batch as users and data sets hold it: batch-major, right-padded. */
 export interface Batch {
@@ -120,35 +134,76 @@ export abstract class Model {
   /** Buffers a model needs beyond its layers' (allocated with the rest of its memory). */
   protected allocateExtra(_allocator: FloatAllocator, _maxBatch: number): void {}
 
-  /** Memory for batches of up to `maxBatch` samples; reused when it is already big enough. */
-  ensureMemory(maxBatch: number, stateCount = 0, world = 1): ModelMemory {
+  /**
+   * Memory for batches of up to `maxBatch` samples; reused when it is already big enough. A
+   * `world` of 1 is served by any memory (it uses slot 0); `ranks` always makes a new, shared one.
+   */
+  ensureMemory(maxBatch: number, stateCount = 0, world = 1, options: CreateMemoryOptions = {}): ModelMemory {
     const m = this.memory;
-    if (m !== null && m.maxBatch >= maxBatch && m.stateCount === stateCount && m.slots.length === world) {
+    const sharedOk = options.shared !== true || m?.arena.buffer instanceof SharedArrayBuffer;
+    const worldOk = world === 1 || m?.slots.length === world;
+    if (
+      m !== null &&
+      options.ranks === undefined &&
+      sharedOk &&
+      worldOk &&
+      m.maxBatch >= maxBatch &&
+      m.stateCount === stateCount
+    ) {
       return m;
     }
-    const next = createMemory({
+    const next = createMemory(
+      this.memoryPlan(Math.max(maxBatch, m?.maxBatch ?? 0), world, stateCount),
+      options,
+    );
+    next.params.set(this.params);
+    if (m !== null && m.stateCount === stateCount) {
+      for (let i = 0; i < stateCount; i++) next.state[i].set(m.state[i]);
+    }
+    this.adoptMemory(next);
+    return next;
+  }
+
+  /**
+   * A worker thread's memory: the core of an arena that another thread's `ensureMemory` made
+   * (parameters, slots and optimizer state are shared, not copied) and the workspace of `region`.
+   */
+  attachMemory(
+    shared: SharedCore,
+    rank: number,
+    world: number,
+    stateCount: number,
+    maxBatch: number,
+  ): ModelMemory {
+    const plan = this.memoryPlan(maxBatch, world, stateCount);
+    const memory = attachMemory(plan, shared.buffer, shared.coreOffset, shared.region, rank);
+    this.adoptMemory(memory);
+    return memory;
+  }
+
+  private memoryPlan(maxBatch: number, world: number, stateCount: number): MemoryPlan {
+    return {
       layout: this.layout,
       layers: this.layers,
       prefixes: this.prefixes,
       input: this.inputSpec,
       output: this.outputSpec,
-      maxBatch: Math.max(maxBatch, m?.maxBatch ?? 0),
+      maxBatch,
       world,
       stateCount,
       extra: (allocator, B) => this.allocateExtra(allocator, B),
-    });
-    next.params.set(this.params);
-    if (m !== null && m.stateCount === stateCount) {
-      for (let i = 0; i < stateCount; i++) next.state[i].set(m.state[i]);
-    }
+    };
+  }
+
+  /** Makes `memory` the model's: its params become the model's, pending optimizer state lands. */
+  private adoptMemory(memory: ModelMemory): void {
     const pending = this.pendingOptimizerState;
-    if (pending !== null && pending.length === stateCount) {
-      for (let i = 0; i < stateCount; i++) next.state[i].set(pending[i]);
+    if (pending !== null && pending.length === memory.stateCount) {
+      for (let i = 0; i < memory.stateCount; i++) memory.state[i].set(pending[i]);
       this.pendingOptimizerState = null;
     }
-    this.params = next.params;
-    this.memory = next;
-    return next;
+    this.params = memory.params;
+    this.memory = memory;
   }
 
   /** The input flow of a batch: copies it into the time-major input buffers. */
@@ -173,11 +228,12 @@ export abstract class Model {
 
   /**
    * Phase 1 of a step: forward, loss and backward for one batch, writing gradient SUMS into
-   * the bound gradient slot (zeroed first). Returns the loss sum and its term count.
+   * the bound gradient slot (zeroed first, unless `accumulate`: micro-batches of one step add
+   * up). Returns the loss sum and its term count.
    */
-  computeGradients(batch: Batch, loss: LossName, ctx: StepContext): LossSum {
+  computeGradients(batch: Batch, loss: LossName, ctx: StepContext, accumulate = false): LossSum {
     const m = this.memory as ModelMemory;
-    m.slots[0].fill(0);
+    if (!accumulate) m.gradients.fill(0);
     const out = this.forward(batch, ctx);
     const result = this.outputLoss(out, batch, loss, m.dOutput);
     this.backward(m.dOutput, ctx);

@@ -14,6 +14,7 @@ export * from './layers/dropout.js';
 export * from './layers/embedding.js';
 export * from './layers/recurrent.js';
 export * from './layout.js';
+export type { CreateMemoryOptions, MemoryCore, ModelMemory, RankRegion } from './memory.js';
 export * from './model.js';
 export * from './persistence.js';
 export * from './seq2seq.js';

@@ -2,7 +2,14 @@
 // gradient slot per rank (W × P), the optimizer's state buffers (P each), the batch buffers, and
 // every layer's workspace, sized once for the largest batch (DESIGN.md, "The memory model").
 // A step allocates nothing: layers keep views into this arena.
-import { Arena, type FloatAllocator, SizeCounter } from './arena.js';
+import {
+  Arena,
+  alignUp,
+  allocateInts,
+  type BackingBuffer,
+  type FloatAllocator,
+  SizeCounter,
+} from './arena.js';
 import type { Layer, ParamViews, ShapeSpec } from './layer.js';
 import type { Layout } from './layout.js';
 
@@ -29,6 +36,9 @@ export interface ModelMemory {
   params: Float32Array; // (P)
   slots: Float32Array[]; // W × (P)
   state: Float32Array[]; // stateCount × (P)
+  gradients: Float32Array; // (P) the slot this memory's layers write: slots[rank]
+  /** the workspaces of worker ranks that share this arena (threads); empty otherwise */
+  rankRegions: RankRegion[];
   input: Float32Array; // (T, B, F) time-major input
   inputIds: Int32Array; // (T, B) time-major ids
   lengths: Int32Array; // (B)
@@ -47,53 +57,133 @@ const views = (layout: Layout, buffer: Float32Array, prefix: string): ParamViews
   return out;
 };
 
-const ints = (allocator: FloatAllocator, n: number): Int32Array => {
-  const f = allocator.allocate(n);
-  // A SizeCounter's dry run hands out empty views.
-  return f.length === n ? new Int32Array(f.buffer, f.byteOffset, n) : new Int32Array(0);
-};
+/** Parameters, one gradient slot per rank and the optimizer state: the part every rank shares. */
+export interface MemoryCore {
+  params: Float32Array; // (P)
+  slots: Float32Array[]; // W × (P)
+  state: Float32Array[]; // stateCount × (P)
+}
 
-/** Runs every allocation of the plan against `allocator`, binding the layers (rank 0's slot). */
-function allocateAll(plan: MemoryPlan, allocator: FloatAllocator): Omit<ModelMemory, 'arena'> {
+/**
+ * The shared part, always first in an arena, so its offsets depend only on (P, W, stateCount):
+ * every thread that runs the same allocations over the same buffer sees the same numbers.
+ */
+function allocateCore(plan: MemoryPlan, allocator: FloatAllocator): MemoryCore {
   const P = plan.layout.size;
+  return {
+    params: allocator.allocate(P),
+    slots: Array.from({ length: plan.world }, () => allocator.allocate(P)),
+    state: Array.from({ length: plan.stateCount }, () => allocator.allocate(P)),
+  };
+}
+
+/** One rank's workspace: batch copies and every layer's buffers, bound to gradient slot `rank`. */
+function allocateWorkspace(
+  plan: MemoryPlan,
+  allocator: FloatAllocator,
+  core: MemoryCore,
+  rank: number,
+): Omit<ModelMemory, 'arena' | 'rankRegions'> {
   const B = plan.maxBatch;
   const T = plan.input.steps ?? 1;
   const outT = plan.output.steps ?? 1;
-  const params = allocator.allocate(P);
-  const slots = Array.from({ length: plan.world }, () => allocator.allocate(P));
-  const state = Array.from({ length: plan.stateCount }, () => allocator.allocate(P));
+  const gradients = core.slots[rank] ?? core.params;
   const memory = {
     maxBatch: B,
     stateCount: plan.stateCount,
-    params,
-    slots,
-    state,
+    ...core,
+    gradients,
     input: allocator.allocate(T * B * (plan.input.ids ? 0 : plan.input.features)),
-    inputIds: ints(allocator, plan.input.ids ? T * B : 0),
-    lengths: ints(allocator, B),
-    sampleIndex: ints(allocator, B),
+    inputIds: allocateInts(allocator, plan.input.ids ? T * B : 0),
+    lengths: allocateInts(allocator, B),
+    sampleIndex: allocateInts(allocator, B),
     target: allocator.allocate(outT * B * plan.output.features),
-    labels: ints(allocator, outT * B),
+    labels: allocateInts(allocator, outT * B),
     mask: allocator.allocate(outT * B),
     dOutput: allocator.allocate(outT * B * plan.output.features),
   };
   plan.layers.forEach((layer, i) => {
     const prefix = plan.prefixes[i];
-    layer.bind(
-      views(plan.layout, params, prefix),
-      views(plan.layout, slots[0] ?? params, prefix),
-      allocator,
-      B,
-    );
+    layer.bind(views(plan.layout, core.params, prefix), views(plan.layout, gradients, prefix), allocator, B);
   });
   plan.extra?.(allocator, B);
   return memory;
 }
 
-/** Sizes the arena with a dry run of the allocations, then makes them for real. */
-export function createMemory(plan: MemoryPlan, shared = false): ModelMemory {
+export interface CreateMemoryOptions {
+  /** a SharedArrayBuffer backing, for threads (default false) */
+  shared?: boolean;
+  /**
+   * Room after this thread's workspace for `count` more regions (one per worker rank): each a
+   * workspace for batches of `maxBatch` samples followed by `extraBytes` for the rank's own use.
+   */
+  ranks?: { count: number; maxBatch: number; extraBytes: number };
+  /**
+   * The caller's backing memory (an ArrayBuffer, a SharedArrayBuffer or a shared
+   * WebAssembly.Memory) and the first byte the arena may use; default a new buffer of the size.
+   */
+  backing?: { buffer: BackingBuffer; baseOffset?: number };
+}
+
+/** Where one rank's region lies in the arena (bytes from the start of the buffer). */
+export interface RankRegion {
+  offset: number;
+  /** the workspace's share; the rank's extra bytes follow it */
+  workspaceBytes: number;
+  bytes: number;
+}
+
+/** The bytes a sequence of allocations takes from an aligned start. */
+function measure(run: (counter: SizeCounter) => void): number {
   const counter = new SizeCounter();
-  allocateAll(plan, counter);
-  const arena = Arena.create(counter.bytes, shared);
-  return { arena, ...allocateAll(plan, arena) };
+  run(counter);
+  return alignUp(counter.bytes);
+}
+
+/**
+ * Sizes the arena with dry runs of the allocations, then makes them for real: the core, this
+ * thread's workspace bound to slot 0, then the rank regions (empty until a rank attaches).
+ */
+export function createMemory(plan: MemoryPlan, options: CreateMemoryOptions = {}): ModelMemory {
+  const dryCore = allocateCore(plan, new SizeCounter());
+  const coreBytes = measure((c) => allocateCore(plan, c));
+  const ownBytes = measure((c) => allocateWorkspace(plan, c, dryCore, 0));
+  const ranks = options.ranks;
+  const rankWorkspace =
+    ranks === undefined
+      ? 0
+      : measure((c) => allocateWorkspace({ ...plan, maxBatch: ranks.maxBatch }, c, dryCore, 0));
+  const rankBytes = ranks === undefined ? 0 : rankWorkspace + alignUp(ranks.extraBytes);
+  const rankRegions: RankRegion[] = Array.from({ length: ranks?.count ?? 0 }, (_, r) => ({
+    offset: coreBytes + ownBytes + r * rankBytes,
+    workspaceBytes: rankWorkspace,
+    bytes: rankBytes,
+  }));
+  const bytes = coreBytes + ownBytes + rankRegions.length * rankBytes;
+  const base = options.backing?.baseOffset ?? 0;
+  const arena =
+    options.backing === undefined
+      ? Arena.create(bytes, options.shared ?? false)
+      : new Arena(options.backing.buffer, base, bytes);
+  // A caller's buffer may hold anything; optimizer moments must start at zero.
+  if (options.backing !== undefined) new Uint8Array(arena.buffer, base, bytes).fill(0);
+  for (const region of rankRegions) region.offset += arena.base;
+  return { arena, rankRegions, ...allocateWorkspace(plan, arena, allocateCore(plan, arena), 0) };
+}
+
+/**
+ * Another thread's view of an arena that createMemory made: the same core (from the arena's
+ * `base` byte, same offsets), and the workspace of `region`, bound to gradient slot `rank`.
+ * `plan.maxBatch` is the region's.
+ */
+export function attachMemory(
+  plan: MemoryPlan,
+  buffer: SharedArrayBuffer,
+  coreOffset: number,
+  region: RankRegion,
+  rank: number,
+): ModelMemory {
+  const core = allocateCore(plan, new Arena(buffer, coreOffset));
+  const arena = new Arena(buffer, region.offset, region.workspaceBytes);
+  return { arena, rankRegions: [], ...allocateWorkspace(plan, arena, core, rank) };
 }

@@ -5,6 +5,7 @@
 // belong to (rank, world): ranks take contiguous, near-equal shares, in rank order, so the
 // union over ranks is the whole batch and every sample is used once per epoch.
 import { permutation } from '@recur/kernels';
+import { allocateInts, type FloatAllocator } from '../arena.js';
 import type { Batch } from '../base-model.js';
 import { fail, NnErrorCode } from '../errors.js';
 
@@ -137,25 +138,29 @@ function copySample(
   for (let k = 0; k < perSample; k++) out[o + k] = from[i + k];
 }
 
-/** Buffers for batches of up to `maxBatch` samples of the given per-sample sizes. */
+/** A heap allocator: fresh zeroed floats each call (batch buffers outside any arena). */
+const heap: FloatAllocator = { allocate: (n) => new Float32Array(n) };
+
+/**
+ * Buffers for batches of up to `maxBatch` samples of the given per-sample sizes, from
+ * `allocator` (an arena region, for threads) or the heap.
+ */
 export function allocateBatchBuffers(
   maxBatch: number,
   xPerSample: number,
   ids: boolean,
   yPerSample: number,
   labels: boolean,
+  allocator: FloatAllocator = heap,
 ): BatchBuffers {
+  const floats = (n: number) => allocator.allocate(n);
+  const ints = (n: number) => allocateInts(allocator, n);
   return {
-    x: ids ? null : new Float32Array(maxBatch * xPerSample),
-    ids: ids ? new Int32Array(maxBatch * xPerSample) : null,
-    lengths: new Int32Array(maxBatch),
-    target:
-      yPerSample === 0
-        ? null
-        : labels
-          ? new Int32Array(maxBatch * yPerSample)
-          : new Float32Array(maxBatch * yPerSample),
-    sampleIndex: new Int32Array(maxBatch),
+    x: ids ? null : floats(maxBatch * xPerSample),
+    ids: ids ? ints(maxBatch * xPerSample) : null,
+    lengths: ints(maxBatch),
+    target: yPerSample === 0 ? null : labels ? ints(maxBatch * yPerSample) : floats(maxBatch * yPerSample),
+    sampleIndex: ints(maxBatch),
   };
 }
 

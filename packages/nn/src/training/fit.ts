@@ -2,6 +2,7 @@
 // runs each optimizer step; the default runs it on the calling thread, and @recur/parallel and
 // @recur/cluster provide others, so nn imports neither (DESIGN.md, "Training").
 
+import type { FloatAllocator } from '../arena.js';
 import type { Batch, Model } from '../base-model.js';
 import { fail, NnErrorCode } from '../errors.js';
 import type { StepContext } from '../layer.js';
@@ -124,7 +125,12 @@ export function arraySource(
 }
 
 /** Batch buffers that fit this model, for batches of up to `maxBatch`. */
-export function buffersFor(model: Model, compiled: Compiled | null, maxBatch: number): BatchBuffers {
+export function buffersFor(
+  model: Model,
+  compiled: Compiled | null,
+  maxBatch: number,
+  allocator?: FloatAllocator,
+): BatchBuffers {
   const { xShape, yShape, labels } = sampleShapes(model, compiled);
   const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
   return allocateBatchBuffers(
@@ -133,6 +139,7 @@ export function buffersFor(model: Model, compiled: Compiled | null, maxBatch: nu
     model.inputSpec.ids,
     compiled === null ? 0 : size(yShape),
     labels,
+    allocator,
   );
 }
 

@@ -26,7 +26,7 @@ export function clipRange(
 
 /** One thread, the whole range: mean, clip, update. Advances the step counter. */
 export function applyUpdate(memory: ModelMemory, compiled: Compiled, count: number): void {
-  const grads = memory.slots[0];
+  const grads = memory.gradients;
   const P = grads.length;
   const norm = reduceRange(grads, 0, P, count);
   clipRange(grads, 0, P, norm, compiled.clipNorm);
