@@ -25,3 +25,4 @@ export * from './training/loss.js';
 export * from './training/metrics.js';
 export * from './training/optimizers.js';
 export * from './training/schedules.js';
+export * from './training/update.js';

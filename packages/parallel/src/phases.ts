@@ -1,0 +1,86 @@
+// The phases of one data-parallel step on one rank (DESIGN.md, Note [step phases]), as plain
+// functions over a model's memory, with no threads or barriers in them: the rank loop
+// (rank-worker.ts) puts the barriers between them, and a cluster node can put its exchange with
+// the coordinator between the reduce and the update.
+//
+//   compute — forward and backward of the rank's micro-batches into its own slot, as sums
+//   reduce  — Σ slots over the rank's chunk of P, in rank order, ÷ the total count; chunk norm²
+//   update  — global-norm clipping and the optimizer over the rank's chunk
+//
+// Dimension letters: P parameters, W ranks, B samples of a micro-batch.
+import type { Batch, Compiled, LossSum, Model, ModelMemory, StepContext } from '@recur/nn';
+import { clipRange, reduceRange } from '@recur/nn';
+
+/** Floats per chunk boundary: 16 floats = 64 bytes, so no two ranks write one cache line. */
+const CHUNK_ALIGN = 16;
+
+/** The chunk [start, end) of the P parameters that `rank` of `world` reduces and updates. */
+export function chunkOf(P: number, rank: number, world: number): [number, number] {
+  const units = Math.ceil(P / CHUNK_ALIGN);
+  const start = Math.floor((units * rank) / world) * CHUNK_ALIGN;
+  const end = Math.floor((units * (rank + 1)) / world) * CHUNK_ALIGN;
+  return [Math.min(start, P), Math.min(end, P)];
+}
+
+/**
+ * Phase 1: zeroes the rank's slot, then adds the gradient sums of each non-empty micro-batch.
+ * `batches[j].B` must hold micro-batch j's sample count (0 = none).
+ */
+export function computeShare(
+  model: Model,
+  compiled: Compiled,
+  batches: readonly Batch[],
+  ctx: StepContext,
+): LossSum {
+  (model.memory as ModelMemory).gradients.fill(0);
+  let sum = 0;
+  let count = 0;
+  for (const batch of batches) {
+    if (batch.B === 0) continue;
+    ctx.sampleIndex = batch.sampleIndex;
+    const result = model.computeGradients(batch, compiled.loss, ctx, true);
+    sum += result.sum;
+    count += result.count;
+  }
+  return { sum, count };
+}
+
+/**
+ * Phase 3: slots[0][i] = (Σ_r slots[r][i]) / count over [start, end), summed in rank order in
+ * float64 (bit-identical run to run); returns the chunk's squared norm.
+ */
+export function reduceChunk(
+  slots: readonly Float32Array[],
+  start: number,
+  end: number,
+  count: number,
+): number {
+  const first = slots[0];
+  const W = slots.length;
+  if (W > 1) {
+    for (let i = start; i < end; i++) {
+      let acc = first[i];
+      for (let r = 1; r < W; r++) acc += slots[r][i];
+      first[i] = acc;
+    }
+  }
+  return reduceRange(first, start, end, count);
+}
+
+/**
+ * Phases 4–5: clips the chunk by the global norm (Σ of every chunk's norm², the same on every
+ * rank) and applies the optimizer to it. Advances `compiled.step`, as every rank does.
+ */
+export function updateChunk(
+  memory: ModelMemory,
+  compiled: Compiled,
+  start: number,
+  end: number,
+  totalSquaredNorm: number,
+): void {
+  const grads = memory.slots[0];
+  clipRange(grads, start, end, totalSquaredNorm, compiled.clipNorm);
+  compiled.step += 1;
+  const lr = compiled.schedule(compiled.step);
+  compiled.optimizer.update(memory.params, grads, memory.state, start, end, compiled.step, lr);
+}

@@ -1,0 +1,48 @@
+// What the main thread hands each rank at start-up, and what a rank hands back when it ends.
+// Everything here crosses the thread boundary by structured clone; the SharedArrayBuffers in
+// it are shared, not copied.
+import type { CompileOptions, ModelConfig, RankRegion } from '@recur/nn';
+
+/** Test-only: make `rank` fail at its `step`-th step of the run (1-based). */
+export interface FaultInjection {
+  rank: number;
+  step: number;
+  /** throw an error; exit the thread (process.exit in a worker); block far past every timeout */
+  fault: 'throw' | 'exit' | 'hang';
+}
+
+export interface RankInit {
+  rank: number;
+  world: number;
+  /** micro-batches per rank per optimizer step */
+  accumulate: number;
+  /** model.config(): the worker rebuilds the model from it */
+  config: ModelConfig;
+  /** what the model was compiled with */
+  compile: CompileOptions;
+  /** SHA-256 of the main thread's layout; a worker whose rebuilt model differs refuses to start */
+  layoutHash: string;
+  /** the optimizer steps already taken (schedules and Adam's bias correction continue from it) */
+  step: number;
+  trainingSeed: number;
+  /** the arena: parameters, W gradient slots, optimizer moments, then every rank's region */
+  arena: SharedArrayBuffer;
+  /** the byte at which the arena's core (parameters, slots, moments) starts */
+  coreOffset: number;
+  /** this rank's region: its workspace, then its `accumulate` batch buffers */
+  region: RankRegion;
+  stateCount: number;
+  /** the largest micro-batch (samples) */
+  microBatch: number;
+  hasLengths: boolean;
+  /** the control block (control.ts) */
+  control: SharedArrayBuffer;
+  barrierTimeoutMs: number;
+  idleTimeoutMs: number;
+  inject: FaultInjection | null;
+}
+
+/** How a rank ended. A rank's task never rejects unless its thread died. */
+export type RankOutcome =
+  | { rank: number; ok: true }
+  | { rank: number; ok: false; code: string | null; message: string; stack: string };

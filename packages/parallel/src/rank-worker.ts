@@ -1,0 +1,176 @@
+// The body of one rank: the single long Piscina task each worker thread runs for a whole fit.
+// It rebuilds the model from its config, checks the layout hash, attaches to the shared arena
+// (parameters, gradient slots and optimizer moments are the main thread's, not copies), then
+// runs step after step as the control block commands, with barriers between the phases
+// (DESIGN.md, Note [step phases]). It never throws: it returns how it ended, so that error codes
+// survive the trip back to the main thread.
+import {
+  Arena,
+  type Batch,
+  batchOf,
+  buffersFor,
+  type Compiled,
+  type Model,
+  modelFromConfig,
+  type StepContext,
+} from '@recur/nn';
+import {
+  abortAll,
+  aborted,
+  addStat,
+  barrier,
+  Command,
+  type ControlBlock,
+  controlBlock,
+  Field,
+  finishStep,
+  peerFailed,
+  Stat,
+  setStat,
+  sumStat,
+  waitWhile,
+} from './control.js';
+import { fail, ParallelError, ParallelErrorCode } from './errors.js';
+import { chunkOf, computeShare, reduceChunk, updateChunk } from './phases.js';
+import type { FaultInjection, RankInit, RankOutcome } from './rank-init.js';
+
+export default async function runRank(init: RankInit): Promise<RankOutcome> {
+  const control = controlBlock(init.world, init.accumulate, init.control);
+  try {
+    const rank = new Rank(init, control);
+    Atomics.add(control.ints, Field.READY, 1);
+    Atomics.notify(control.ints, Field.READY);
+    rank.loop();
+    return { rank: init.rank, ok: true };
+  } catch (error) {
+    const peer = error instanceof ParallelError && error.code === ParallelErrorCode.PEER_FAILED;
+    if (!peer) abortAll(control, init.rank);
+    const e = error as { code?: unknown; message?: unknown; stack?: unknown };
+    return {
+      rank: init.rank,
+      ok: false,
+      code: typeof e?.code === 'string' ? e.code : null,
+      message: String(e?.message ?? error),
+      stack: typeof e?.stack === 'string' ? e.stack : '',
+    };
+  }
+}
+
+class Rank {
+  private readonly model: Model;
+  private readonly compiled: Compiled;
+  private readonly batches: Batch[];
+  private readonly ctx: StepContext;
+  private readonly chunk: [number, number];
+  private commandsSeen: number;
+
+  constructor(
+    private readonly init: RankInit,
+    private readonly control: ControlBlock,
+  ) {
+    this.model = modelFromConfig(init.config, `rank ${init.rank}`);
+    if (this.model.layout.hash() !== init.layoutHash) {
+      fail(
+        ParallelErrorCode.LAYOUT_MISMATCH,
+        `rank ${init.rank}: the model rebuilt from its config has layout ${this.model.layout.hash().slice(0, 12)}…, ` +
+          `the main thread's is ${init.layoutHash.slice(0, 12)}…`,
+        init.rank,
+      );
+    }
+    // compile before attaching: compile zeroes the optimizer state of the memory it has.
+    this.model.compile(init.compile);
+    this.compiled = this.model.compiled as Compiled;
+    this.compiled.step = init.step;
+    this.model.trainingSeed = init.trainingSeed;
+    this.model.attachMemory(
+      { buffer: init.arena, coreOffset: init.coreOffset, region: init.region },
+      init.rank,
+      init.world,
+      init.stateCount,
+      init.microBatch,
+    );
+    const { offset, workspaceBytes, bytes } = init.region;
+    const batchArena = new Arena(init.arena, offset + workspaceBytes, bytes - workspaceBytes);
+    const steps = this.model.inputSpec.steps ?? 1;
+    this.batches = Array.from({ length: init.accumulate }, () =>
+      batchOf(buffersFor(this.model, this.compiled, init.microBatch, batchArena), 0, steps, init.hasLengths),
+    );
+    this.ctx = { training: true, seed: init.trainingSeed, epoch: 0, sampleIndex: new Int32Array(0) };
+    this.chunk = chunkOf(this.model.layout.size, init.rank, init.world);
+    this.commandsSeen = Atomics.load(control.ints, Field.COMMAND_GEN);
+  }
+
+  /** Runs commands until STOP. */
+  loop(): void {
+    for (;;) {
+      const command = this.nextCommand();
+      if (command === Command.STOP) return;
+      this.step();
+    }
+  }
+
+  private nextCommand(): number {
+    const c = this.control;
+    if (!waitWhile(c, Field.COMMAND_GEN, this.commandsSeen, this.init.idleTimeoutMs)) {
+      fail(
+        ParallelErrorCode.IDLE_TIMEOUT,
+        `rank ${this.init.rank} waited ${this.init.idleTimeoutMs} ms for a command from the main thread`,
+        this.init.rank,
+      );
+    }
+    if (aborted(c)) peerFailed(c, this.init.rank);
+    this.commandsSeen = Atomics.load(c.ints, Field.COMMAND_GEN);
+    return Atomics.load(c.ints, Field.COMMAND);
+  }
+
+  private step(): void {
+    const { control: c, init } = this;
+    const { rank, barrierTimeoutMs: timeout } = init;
+    const stepNumber = Atomics.load(c.ints, Field.STEPS_DONE) + 1;
+    injectFault(init.inject, rank, stepNumber);
+    let t = performance.now();
+    const lap = (which: number) => {
+      const now = performance.now();
+      addStat(c, rank, which, now - t);
+      t = now;
+    };
+    // Phase 1: compute into slot `rank`; parameters are read-only.
+    this.ctx.epoch = Atomics.load(c.ints, Field.EPOCH);
+    let samples = 0;
+    for (let j = 0; j < init.accumulate; j++) {
+      this.batches[j].B = c.counts[rank * init.accumulate + j];
+      samples += this.batches[j].B;
+    }
+    const own = computeShare(this.model, this.compiled, this.batches, this.ctx);
+    setStat(c, rank, Stat.LOSS_SUM, own.sum);
+    setStat(c, rank, Stat.COUNT, own.count);
+    Atomics.add(c.samples, 0, BigInt(samples));
+    lap(Stat.COMPUTE_MS);
+    barrier(c, rank, timeout, 'after compute');
+    lap(Stat.WAIT_MS);
+    // A non-finite loss stops the run on every rank alike (each sees the same sum): no update.
+    if (Number.isFinite(sumStat(c, Stat.LOSS_SUM))) {
+      // Phase 3: reduce this rank's chunk over every slot.
+      const memory = this.model.memory as NonNullable<Model['memory']>;
+      const [start, end] = this.chunk;
+      setStat(c, rank, Stat.NORM, reduceChunk(memory.slots, start, end, sumStat(c, Stat.COUNT)));
+      lap(Stat.REDUCE_MS);
+      barrier(c, rank, timeout, 'after reduce');
+      lap(Stat.WAIT_MS);
+      // Phases 4–5: clip and update this rank's chunk.
+      updateChunk(memory, this.compiled, start, end, sumStat(c, Stat.NORM));
+      lap(Stat.UPDATE_MS);
+    }
+    addStat(c, rank, Stat.STEPS, 1);
+    finishStep(c);
+  }
+}
+
+/** Fault injection for tests: make one rank throw, exit its thread, or hang at a given step. */
+function injectFault(inject: FaultInjection | null, rank: number, step: number): void {
+  if (inject === null || inject.rank !== rank || inject.step !== step) return;
+  if (inject.fault === 'throw') throw new Error(`injected fault at step ${step}`);
+  if (inject.fault === 'exit') process.exit(3);
+  // 'hang': block this thread far beyond every timeout; only terminating the thread ends it.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_600_000);
+}
