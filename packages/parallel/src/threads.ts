@@ -374,7 +374,7 @@ class Run {
       );
     }
     const outcome = f.outcome as Extract<RankOutcome, { ok: false }>;
-    const code = outcome.code ?? 'no code';
+    const code = outcome.code === null ? '' : ` (${outcome.code})`;
     const passThrough =
       outcome.code === ParallelErrorCode.BARRIER_TIMEOUT ||
       outcome.code === ParallelErrorCode.LAYOUT_MISMATCH;
@@ -382,7 +382,7 @@ class Run {
       passThrough
         ? (outcome.code as typeof ParallelErrorCode.BARRIER_TIMEOUT)
         : ParallelErrorCode.RANK_FAILED,
-      passThrough ? outcome.message : `threads: rank ${f.rank} failed: ${code}: ${outcome.message}`,
+      passThrough ? outcome.message : `threads: rank ${f.rank} failed${code}: ${outcome.message}`,
       {
         rank: f.rank,
         cause: Object.assign(new Error(outcome.message), { code: outcome.code, stack: outcome.stack }),
