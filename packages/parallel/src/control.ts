@@ -192,18 +192,18 @@ type WaitAsync = (
 ) => { async: false; value: string } | { async: true; value: Promise<string> };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
-/** The main thread's wait (it must not block): resolves true when ints[field] moved from `seen`. */
+/** The main thread's wait (it must not block): resolves true when ints[index] moved from `seen`. */
 export async function waitAsyncWhile(
-  c: ControlBlock,
-  field: number,
+  ints: Int32Array,
+  index: number,
   seen: number,
   timeoutMs: number,
 ): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
-  while (Atomics.load(c.ints, field) === seen) {
+  while (Atomics.load(ints, index) === seen) {
     const left = deadline - performance.now();
     if (left <= 0) return false;
-    const result = waitAsync(c.ints, field, seen, left);
+    const result = waitAsync(ints, index, seen, left);
     if (result.async) await result.value;
   }
   return true;

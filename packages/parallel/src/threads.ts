@@ -269,7 +269,7 @@ class Run {
     Atomics.store(c.ints, Field.COMMAND, Command.STEP);
     Atomics.add(c.ints, Field.COMMAND_GEN, 1);
     Atomics.notify(c.ints, Field.COMMAND_GEN);
-    const done = await waitAsyncWhile(c, Field.DONE_GEN, seen, o.stepTimeoutMs);
+    const done = await waitAsyncWhile(c.ints, Field.DONE_GEN, seen, o.stepTimeoutMs);
     if (!done) {
       abortAll(c, -1);
       throw new ParallelError(
@@ -336,7 +336,7 @@ class Run {
     const deadline = performance.now() + this.o.startTimeoutMs;
     for (let ready = Atomics.load(c.ints, Field.READY); ready < c.world && !aborted(c); ) {
       const left = deadline - performance.now();
-      if (left <= 0 || !(await waitAsyncWhile(c, Field.READY, ready, left))) {
+      if (left <= 0 || !(await waitAsyncWhile(c.ints, Field.READY, ready, left))) {
         abortAll(c, -1);
         await this.close();
         throw new ParallelError(

@@ -1,0 +1,54 @@
+// threads() options (issue 5): every option is checked with a coded error that names it and
+// the accepted values, and each limit is exceeded by one in a test.
+
+import { availableParallelism } from 'node:os';
+import t from 'tap';
+import { THREADS_LIMITS, threads } from './threads.js';
+
+const code = 'ERR_PARALLEL_BAD_OPTION';
+
+t.test('the thread count: default the available cores, 1 … maxWorld', (t) => {
+  t.equal(threads().world, availableParallelism());
+  t.equal(threads(THREADS_LIMITS.maxWorld).world, THREADS_LIMITS.maxWorld, 'the limit itself is fine');
+  t.throws(() => threads(THREADS_LIMITS.maxWorld + 1), {
+    code,
+    message: /thread count must be an integer in \[1, 256\]/,
+  });
+  t.throws(() => threads(0), { code });
+  t.throws(() => threads(1.5), { code });
+  t.end();
+});
+
+t.test('accumulate: 1 … maxAccumulate', (t) => {
+  t.doesNotThrow(() => threads(2, { accumulate: THREADS_LIMITS.maxAccumulate }));
+  t.throws(() => threads(2, { accumulate: THREADS_LIMITS.maxAccumulate + 1 }), {
+    code,
+    message: /accumulate must be an integer in \[1, 1024\], got 1025/,
+  });
+  t.throws(() => threads(2, { accumulate: 0 }), { code });
+  t.end();
+});
+
+t.test('timeouts are positive integers of milliseconds', (t) => {
+  for (const key of [
+    'barrierTimeoutMs',
+    'stepTimeoutMs',
+    'startTimeoutMs',
+    'idleTimeoutMs',
+    'closeTimeoutMs',
+  ]) {
+    t.throws(() => threads(2, { [key]: 0 }), { code, message: new RegExp(`${key} must be an integer`) });
+    t.throws(() => threads(2, { [key]: '100' as unknown as number }), { code });
+    t.doesNotThrow(() => threads(2, { [key]: 1 }));
+  }
+  t.end();
+});
+
+t.test('unknown options are refused by name', (t) => {
+  t.throws(() => threads(2, { acumulate: 2 } as unknown as object), {
+    code,
+    message: /option 'acumulate' must be one of accumulate, barrierTimeoutMs/,
+  });
+  t.throws(() => threads(2, null as unknown as object), { code });
+  t.end();
+});
