@@ -9,7 +9,7 @@
 //
 // Dimension letters: P parameters, W ranks, B samples of a micro-batch.
 import type { Batch, Compiled, LossSum, Model, ModelMemory, StepContext } from '@recur/nn';
-import { clipRange, reduceRange } from '@recur/nn';
+import { clipRange } from '@recur/nn';
 
 /** Floats per chunk boundary: 16 floats = 64 bytes, so no two ranks write one cache line. */
 const CHUNK_ALIGN = 16;
@@ -47,7 +47,8 @@ export function computeShare(
 
 /**
  * Phase 3: slots[0][i] = (Σ_r slots[r][i]) / count over [start, end), summed in rank order in
- * float64 (bit-identical run to run); returns the chunk's squared norm.
+ * float64 (bit-identical run to run); returns the chunk's squared norm. One pass: the result is
+ * bit for bit that of @recur/nn's reduceRange after the sum (round, scale, round, square).
  */
 export function reduceChunk(
   slots: readonly Float32Array[],
@@ -57,14 +58,16 @@ export function reduceChunk(
 ): number {
   const first = slots[0];
   const W = slots.length;
-  if (W > 1) {
-    for (let i = start; i < end; i++) {
-      let acc = first[i];
-      for (let r = 1; r < W; r++) acc += slots[r][i];
-      first[i] = acc;
-    }
+  const factor = count > 0 ? 1 / count : 0;
+  let norm = 0;
+  for (let i = start; i < end; i++) {
+    let acc = first[i];
+    for (let r = 1; r < W; r++) acc += slots[r][i];
+    const v = Math.fround(Math.fround(acc) * factor);
+    first[i] = v;
+    norm += v * v;
   }
-  return reduceRange(first, start, end, count);
+  return norm;
 }
 
 /**
