@@ -12,7 +12,7 @@ import { fail, ParallelErrorCode } from './errors.js';
 export const Field = {
   /** bumped by the main thread for each command (a step or stop) */
   COMMAND_GEN: 0,
-  /** Command.STEP or Command.STOP */
+  /** a Command */
   COMMAND: 1,
   /** the epoch of the step being run (keys dropout masks) */
   EPOCH: 2,
@@ -34,7 +34,8 @@ export const Field = {
   STEPS_DONE: 10,
 } as const;
 
-export const Command = { STEP: 1, STOP: 2 } as const;
+/** STEP: the whole step; SUMS: compute and reduce to gradient sums, no update; STOP: end. */
+export const Command = { STEP: 1, SUMS: 2, STOP: 3 } as const;
 
 const INT_FIELDS = 16;
 

@@ -105,7 +105,7 @@ class Rank {
     for (;;) {
       const command = this.nextCommand();
       if (command === Command.STOP) return;
-      this.step();
+      this.step(command === Command.STEP);
     }
   }
 
@@ -123,7 +123,8 @@ class Rank {
     return Atomics.load(c.ints, Field.COMMAND);
   }
 
-  private step(): void {
+  /** One step; without `update` it stops after reducing to sums (a cluster node's share). */
+  private step(update: boolean): void {
     const { control: c, init } = this;
     const { rank, barrierTimeoutMs: timeout } = init;
     const stepNumber = Atomics.load(c.ints, Field.STEPS_DONE) + 1;
@@ -153,13 +154,16 @@ class Rank {
       // Phase 3: reduce this rank's chunk over every slot.
       const memory = this.model.memory as NonNullable<Model['memory']>;
       const [start, end] = this.chunk;
-      setStat(c, rank, Stat.NORM, reduceChunk(memory.slots, start, end, sumStat(c, Stat.COUNT)));
+      const count = update ? sumStat(c, Stat.COUNT) : 1;
+      setStat(c, rank, Stat.NORM, reduceChunk(memory.slots, start, end, count));
       lap(Stat.REDUCE_MS);
-      barrier(c, rank, timeout, 'after reduce');
-      lap(Stat.WAIT_MS);
-      // Phases 4–5: clip and update this rank's chunk.
-      updateChunk(memory, this.compiled, start, end, sumStat(c, Stat.NORM));
-      lap(Stat.UPDATE_MS);
+      if (update) {
+        barrier(c, rank, timeout, 'after reduce');
+        lap(Stat.WAIT_MS);
+        // Phases 4–5: clip and update this rank's chunk.
+        updateChunk(memory, this.compiled, start, end, sumStat(c, Stat.NORM));
+        lap(Stat.UPDATE_MS);
+      }
     }
     addStat(c, rank, Stat.STEPS, 1);
     finishStep(c);

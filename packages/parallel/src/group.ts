@@ -1,0 +1,364 @@
+// A thread group: W rank threads (a pinned Piscina pool, one long task each) over one shared
+// arena, for one model, batch source and batch size. The main thread fills every rank's batch
+// buffers from the source and commands each step through the control block; the ranks compute,
+// all-reduce in shared memory and (for a full step) update; the main thread wakes when the last
+// one finishes. No message per step.
+//
+// Two kinds of step: `step` is the whole of Note [step phases] (threads() uses it); `sums`
+// stops after the reduce and leaves the machine's gradient SUMS in slot 0 with the loss sum and
+// count, for a cluster node to send to its coordinator, which applies the optimizer.
+//
+// The pool is pinned (minThreads = maxThreads = W) and runs exactly one task per rank, because
+// a barrier across tasks would deadlock on a task still waiting in the queue.
+import {
+  Arena,
+  type BatchBuffers,
+  type BatchSource,
+  buffersFor,
+  type Compiled,
+  type Model,
+  NnErrorCode,
+  RecurError,
+  SizeCounter,
+} from '@recur/nn';
+import { Piscina } from 'piscina';
+import {
+  abortAll,
+  aborted,
+  Command,
+  type ControlBlock,
+  controlBlock,
+  Field,
+  Stat,
+  stat,
+  sumStat,
+  waitAsyncWhile,
+} from './control.js';
+import { ParallelError, ParallelErrorCode } from './errors.js';
+import type { FaultInjection, RankInit, RankOutcome } from './rank-init.js';
+
+/** Resolved thread-group options (threads() validates them). */
+export interface GroupOptions {
+  accumulate: number;
+  barrierTimeoutMs: number;
+  stepTimeoutMs: number;
+  startTimeoutMs: number;
+  idleTimeoutMs: number;
+  closeTimeoutMs: number;
+  inject: FaultInjection | null;
+}
+
+/** Samples and steps so far, read from shared counters (no messages). */
+export interface ThreadsProgress {
+  steps: number;
+  samples: number;
+}
+
+/** Milliseconds each rank spent per phase, summed over the steps it ran. */
+export interface RankTimings {
+  rank: number;
+  steps: number;
+  computeMs: number;
+  waitMs: number;
+  reduceMs: number;
+  updateMs: number;
+}
+
+/** Which parts of a global batch a group computes: parts [offset, offset + W) of `total`. */
+export interface Parts {
+  offset: number;
+  total: number;
+}
+
+/** The compiled rank worker; from src/ (tests) and dist/ alike it lies in the package's dist/. */
+const WORKER_URL = new URL('../dist/rank-worker.js', import.meta.url).href;
+
+/** W rank threads over one shared arena, for one model, source and batch size. */
+export class ThreadGroup {
+  private failure: { rank: number; outcome: RankOutcome | Error } | null = null;
+  /** resolves when the first failure is recorded */
+  private readonly failed: Promise<void>;
+  private onFailure: () => void = () => {};
+  private readonly settled: Promise<unknown>;
+
+  private constructor(
+    private readonly model: Model,
+    private readonly source: BatchSource,
+    private readonly batchSize: number,
+    private readonly control: ControlBlock,
+    private readonly buffers: BatchBuffers[], // (W·accumulate) micro-batch buffers, rank-major
+    private readonly pool: Piscina,
+    tasks: Promise<RankOutcome>[],
+    private readonly o: GroupOptions,
+  ) {
+    tasks.forEach((task, rank) => {
+      task.then(
+        (outcome) => {
+          if (!outcome.ok && outcome.code !== ParallelErrorCode.PEER_FAILED)
+            this.recordFailure(rank, outcome);
+        },
+        (error: Error) => this.recordFailure(rank, error),
+      );
+    });
+    this.settled = Promise.allSettled(tasks);
+    this.failed = new Promise((resolve) => {
+      this.onFailure = resolve;
+    });
+  }
+
+  static async start(
+    model: Model,
+    source: BatchSource,
+    batchSize: number,
+    world: number,
+    o: GroupOptions,
+  ): Promise<ThreadGroup> {
+    const compiled = model.compiled as Compiled;
+    if (model.compileSpec === null) {
+      throw new ParallelError(ParallelErrorCode.BAD_MODEL, 'threads: compile the model before fit');
+    }
+    const Q = world * o.accumulate;
+    const microBatch = Math.ceil(batchSize / Q);
+    const batchBytes = measureBatchBuffers(model, compiled, microBatch);
+    const stateCount = compiled.optimizer.stateCount();
+    const memory = model.ensureMemory(batchSize, stateCount, world, {
+      shared: true,
+      ranks: { count: world, maxBatch: microBatch, extraBytes: o.accumulate * batchBytes },
+    });
+    const arena = memory.arena.buffer as SharedArrayBuffer;
+    const buffers = memory.rankRegions.flatMap((region) => {
+      const batchArena = new Arena(
+        arena,
+        region.offset + region.workspaceBytes,
+        region.bytes - region.workspaceBytes,
+      );
+      return Array.from({ length: o.accumulate }, () => buffersFor(model, compiled, microBatch, batchArena));
+    });
+    const control = controlBlock(world, o.accumulate);
+    const pool = new Piscina({
+      filename: WORKER_URL,
+      minThreads: world,
+      maxThreads: world,
+      execArgv: [],
+      idleTimeout: 2 ** 31 - 1,
+      atomics: 'disabled',
+    });
+    const init = (rank: number): RankInit => ({
+      rank,
+      world,
+      accumulate: o.accumulate,
+      config: model.config(),
+      compile: model.compileSpec as NonNullable<Model['compileSpec']>,
+      layoutHash: model.layout.hash(),
+      step: compiled.step,
+      trainingSeed: model.trainingSeed,
+      arena,
+      coreOffset: memory.arena.base,
+      region: memory.rankRegions[rank],
+      stateCount,
+      microBatch,
+      hasLengths: source.hasLengths,
+      control: control.buffer,
+      barrierTimeoutMs: o.barrierTimeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
+      inject: o.inject,
+    });
+    const tasks = Array.from({ length: world }, (_, rank) => pool.run(init(rank)) as Promise<RankOutcome>);
+    const run = new ThreadGroup(model, source, batchSize, control, buffers, pool, tasks, o);
+    await run.waitReady();
+    return run;
+  }
+
+  /** Whether this group was started for exactly these (a fit with others needs a new group). */
+  serves(model: Model, source: BatchSource, batchSize: number): boolean {
+    return this.model === model && this.source === source && this.batchSize === batchSize;
+  }
+
+  /** One optimizer step over global batch `batchIndex` of `epoch`: the loss sum and count. */
+  async step(epoch: number, batchIndex: number): Promise<{ sum: number; count: number }> {
+    await this.command(Command.STEP, epoch, batchIndex, { offset: 0, total: this.control.world });
+    const sum = this.lossSum(epoch, batchIndex);
+    (this.model.compiled as Compiled).step += 1;
+    return { sum, count: sumStat(this.control, Stat.COUNT) };
+  }
+
+  /**
+   * The machine's share of a step without the update: `parts` of global batch `batchIndex`
+   * (rank r computes part offset + r of total). Returns the loss sum, the count, and slot 0,
+   * which holds the gradient SUMS until the next command; the parameters are untouched (write
+   * new ones into `model.params` before the next command).
+   */
+  async sums(
+    epoch: number,
+    batchIndex: number,
+    parts: Parts,
+  ): Promise<{ sum: number; count: number; gradients: Float32Array }> {
+    await this.command(Command.SUMS, epoch, batchIndex, parts);
+    const sum = this.lossSum(epoch, batchIndex);
+    const memory = this.model.memory as NonNullable<Model['memory']>;
+    return { sum, count: sumStat(this.control, Stat.COUNT), gradients: memory.slots[0] };
+  }
+
+  /** Fills the batch buffers, commands `kind` and waits for the last rank to finish. */
+  private async command(kind: number, epoch: number, batchIndex: number, parts: Parts): Promise<void> {
+    const { control: c, o } = this;
+    const k = o.accumulate;
+    const Q = this.buffers.length; // W·k micro-batches: part offset + r is split into k
+    for (let q = 0; q < Q; q++) {
+      const part = parts.offset * k + q;
+      c.counts[q] = this.source.fill(
+        this.buffers[q],
+        epoch,
+        batchIndex,
+        this.batchSize,
+        part,
+        parts.total * k,
+      );
+    }
+    const seen = Atomics.load(c.ints, Field.DONE_GEN);
+    Atomics.store(c.ints, Field.EPOCH, epoch);
+    Atomics.store(c.ints, Field.COMMAND, kind);
+    Atomics.add(c.ints, Field.COMMAND_GEN, 1);
+    Atomics.notify(c.ints, Field.COMMAND_GEN);
+    const done = await waitAsyncWhile(c.ints, Field.DONE_GEN, seen, o.stepTimeoutMs);
+    if (!done) {
+      abortAll(c, -1);
+      throw new ParallelError(
+        ParallelErrorCode.STEP_TIMEOUT,
+        `threads: step ${batchIndex} of epoch ${epoch} took over ${o.stepTimeoutMs} ms; raise stepTimeoutMs for longer steps`,
+      );
+    }
+    if (aborted(c)) throw await this.failureError();
+  }
+
+  /** The step's loss sum over every rank (rank order); a non-finite one is ERR_NN_NON_FINITE. */
+  private lossSum(epoch: number, batchIndex: number): number {
+    const sum = sumStat(this.control, Stat.LOSS_SUM);
+    if (!Number.isFinite(sum)) {
+      throw new RecurError(
+        NnErrorCode.NON_FINITE,
+        `loss became ${sum} at epoch ${epoch}, batch ${batchIndex}: lower the learning rate or set clipNorm`,
+      );
+    }
+    return sum;
+  }
+
+  progress(): ThreadsProgress {
+    return {
+      steps: Atomics.load(this.control.ints, Field.STEPS_DONE),
+      samples: Number(Atomics.load(this.control.samples, 0)),
+    };
+  }
+
+  timings(): RankTimings[] {
+    const c = this.control;
+    return Array.from({ length: c.world }, (_, rank) => ({
+      rank,
+      steps: stat(c, rank, Stat.STEPS),
+      computeMs: stat(c, rank, Stat.COMPUTE_MS),
+      waitMs: stat(c, rank, Stat.WAIT_MS),
+      reduceMs: stat(c, rank, Stat.REDUCE_MS),
+      updateMs: stat(c, rank, Stat.UPDATE_MS),
+    }));
+  }
+
+  /**
+   * Stops every rank and closes the pool; no thread is left. After a clean run the ranks get
+   * STOP and end their tasks (within closeTimeoutMs); after a failure, or past that timeout,
+   * the threads are terminated, which also ends a rank that is stuck.
+   */
+  async close(): Promise<void> {
+    const c = this.control;
+    if (!aborted(c)) {
+      Atomics.store(c.ints, Field.COMMAND, Command.STOP);
+      Atomics.add(c.ints, Field.COMMAND_GEN, 1);
+      Atomics.notify(c.ints, Field.COMMAND_GEN);
+      if (!(await withTimeout(this.settled, this.o.closeTimeoutMs))) abortAll(c, -1);
+    }
+    await this.pool.destroy();
+  }
+
+  private recordFailure(rank: number, outcome: RankOutcome | Error): void {
+    this.failure ??= { rank, outcome };
+    abortAll(this.control, rank);
+    this.onFailure();
+  }
+
+  private async waitReady(): Promise<void> {
+    const c = this.control;
+    const deadline = performance.now() + this.o.startTimeoutMs;
+    for (let ready = Atomics.load(c.ints, Field.READY); ready < c.world && !aborted(c); ) {
+      const left = deadline - performance.now();
+      if (left <= 0 || !(await waitAsyncWhile(c.ints, Field.READY, ready, left))) {
+        abortAll(c, -1);
+        await this.close();
+        throw new ParallelError(
+          ParallelErrorCode.START_TIMEOUT,
+          `threads: ${Atomics.load(c.ints, Field.READY)} of ${c.world} threads started within ${this.o.startTimeoutMs} ms`,
+        );
+      }
+      ready = Atomics.load(c.ints, Field.READY);
+    }
+    if (aborted(c)) {
+      const error = await this.failureError();
+      await this.close();
+      throw error;
+    }
+  }
+
+  /** The coded error for the first failure, once it is recorded (or all ranks ended). */
+  private async failureError(): Promise<Error> {
+    await withTimeout(Promise.race([this.failed, this.settled]), this.o.closeTimeoutMs);
+    const f = this.failure;
+    if (f === null) {
+      return new ParallelError(
+        ParallelErrorCode.RANK_FAILED,
+        'threads: the run was aborted with no rank reporting a cause',
+      );
+    }
+    if (f.outcome instanceof Error) {
+      return new ParallelError(
+        ParallelErrorCode.THREAD_EXITED,
+        `threads: rank ${f.rank}'s thread ended: ${f.outcome.message}`,
+        {
+          rank: f.rank,
+          cause: f.outcome,
+        },
+      );
+    }
+    const outcome = f.outcome as Extract<RankOutcome, { ok: false }>;
+    const code = outcome.code === null ? '' : ` (${outcome.code})`;
+    const passThrough =
+      outcome.code === ParallelErrorCode.BARRIER_TIMEOUT ||
+      outcome.code === ParallelErrorCode.LAYOUT_MISMATCH;
+    return new ParallelError(
+      passThrough
+        ? (outcome.code as typeof ParallelErrorCode.BARRIER_TIMEOUT)
+        : ParallelErrorCode.RANK_FAILED,
+      passThrough ? outcome.message : `threads: rank ${f.rank} failed${code}: ${outcome.message}`,
+      {
+        rank: f.rank,
+        cause: Object.assign(new Error(outcome.message), { code: outcome.code, stack: outcome.stack }),
+      },
+    );
+  }
+}
+
+/** Bytes of one micro-batch's buffers in an arena. */
+function measureBatchBuffers(model: Model, compiled: Compiled, microBatch: number): number {
+  const counter = new SizeCounter();
+  buffersFor(model, compiled, microBatch, counter);
+  return Math.ceil(counter.bytes / 64) * 64;
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
