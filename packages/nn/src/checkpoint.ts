@@ -17,9 +17,16 @@
 // file is as long as the header says, the checksum, and only then the header's fields, so a
 // damaged file is reported as truncated or corrupted rather than as a confusing field error.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { fail, NnErrorCode } from './errors.js';
-import { alignedCopy, maxHeaderBytes, paddedJson, putLittleEndian, writeFileAtomic } from './io.js';
+import {
+  alignedCopy,
+  checkPath,
+  maxHeaderBytes,
+  paddedJson,
+  putLittleEndian,
+  readFileChecked,
+  writeFileAtomic,
+} from './io.js';
 import type { Layout, LayoutRow } from './layout.js';
 
 export const CHECKPOINT_MAGIC = 'RECURCKP';
@@ -108,6 +115,7 @@ export async function saveCheckpoint(
   content: CheckpointContent,
   options?: CheckpointOptions,
 ): Promise<void> {
+  checkPath('checkpoint', path);
   await writeFileAtomic(path, encodeCheckpoint(content, options));
 }
 
@@ -211,7 +219,7 @@ export function decodeCheckpoint(
 
 /** Reads and verifies the checkpoint at `path`. */
 export async function loadCheckpoint(path: string, options?: CheckpointOptions): Promise<CheckpointContent> {
-  const bytes = await readFile(path);
+  const bytes = await readFileChecked('checkpoint', path);
   return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, options);
 }
 

@@ -20,6 +20,8 @@ export const NnErrorCode = {
   BAD_WEIGHTS: 'ERR_NN_BAD_WEIGHTS',
   /** a loss became NaN or infinite */
   NON_FINITE: 'ERR_NN_NON_FINITE',
+  /** a file to read, or the folder to write one into, does not exist */
+  NOT_FOUND: 'ERR_NN_NOT_FOUND',
 } as const;
 
 export type NnErrorCodeValue = (typeof NnErrorCode)[keyof typeof NnErrorCode];

@@ -7,9 +7,10 @@
 // fsynced so the rename itself survives a crash. A reader sees the old file or the new one, never
 // a half-written one; on any failure the temporary file is removed and the error passed on.
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fail, NnErrorCode } from './errors.js';
+import { describe } from './validate.js';
 
 /** True when the machine stores numbers little-endian (the byte order of both file formats). */
 export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -19,7 +20,38 @@ export function temporaryPath(path: string): string {
   return `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
 }
 
-/** Writes `bytes` to `path` atomically (Note [atomic write]). */
+/** Checks that `path` is a non-empty string; `where` names the API, e.g. 'save'. */
+export function checkPath(where: string, path: unknown): string {
+  if (typeof path !== 'string' || path === '') {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `${where}: path must be a non-empty string (a file path), got ${describe(path)}`,
+    );
+  }
+  return path;
+}
+
+/**
+ * The bytes of the file at `path`; a missing file (or a folder) is ERR_NN_NOT_FOUND. `what`
+ * names the kind of file in errors ('checkpoint', 'safetensors file').
+ */
+export async function readFileChecked(what: string, path: string): Promise<Buffer> {
+  checkPath(what, path);
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      fail(NnErrorCode.NOT_FOUND, `${what}: no file at ${path}; check the path`, error);
+    }
+    if (code === 'EISDIR') {
+      fail(NnErrorCode.NOT_FOUND, `${what}: ${path} is a folder, not a file; give the file's path`, error);
+    }
+    throw error;
+  }
+}
+
+/** Writes `bytes` to `path` atomically (Note [atomic write]); a missing folder is ERR_NN_NOT_FOUND. */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const temp = temporaryPath(path);
   try {
@@ -27,6 +59,14 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      fail(
+        NnErrorCode.NOT_FOUND,
+        `cannot write ${path}: its folder ${dirname(path)} does not exist; create it first`,
+        error,
+      );
+    }
     throw error;
   }
   await syncFolder(dirname(path));

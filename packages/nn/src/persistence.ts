@@ -5,6 +5,7 @@
 import type { Model, ModelConfig } from './base-model.js';
 import { type CheckpointContent, checkLayout, loadCheckpoint } from './checkpoint.js';
 import { fail, NnErrorCode, RecurError } from './errors.js';
+import { checkPath } from './io.js';
 import type { Layer, LayerConfig } from './layer.js';
 import { Bidirectional, type BidirectionalOptions } from './layers/bidirectional.js';
 import { Dense, type DenseOptions } from './layers/dense.js';
@@ -23,6 +24,7 @@ export interface LoadedModel {
 
 /** Rebuilds a model from a checkpoint: weights, and optimizer state and position when saved. */
 export async function loadModel(path: string): Promise<LoadedModel> {
+  checkPath('loadModel', path);
   const content = await loadCheckpoint(path);
   const model = modelFromConfig(content.config, path);
   checkLayout(content, model.layout);

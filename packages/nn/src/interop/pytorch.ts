@@ -31,6 +31,7 @@ import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import { type CellKind, Recurrent } from '../layers/recurrent.js';
 import { Sequential } from '../model.js';
+import { describe } from '../validate.js';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -318,6 +319,12 @@ export async function importPyTorch(
   source: string | Uint8Array,
   options: PyTorchOptions = {},
 ): Promise<void> {
+  if (typeof source !== 'string' && !(source instanceof Uint8Array)) {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `importPyTorch: source must be a file path (string) or the file's bytes (Uint8Array), got ${describe(source)}`,
+    );
+  }
   const file =
     typeof source === 'string' ? await readSafetensorsFile(source) : decodeSafetensors(source, 'state dict');
   importPyTorchTensors(model, file.tensors, options, typeof source === 'string' ? source : 'state dict');

@@ -9,9 +9,16 @@
 // F32. Every read copies into fresh, aligned typed arrays; nothing views the file's buffer.
 // Porting note: the reference reader also rejects gaps between tensors; this one accepts gaps and
 // trailing bytes and rejects overlaps, which is all that reading correctly needs.
-import { readFile } from 'node:fs/promises';
 import { fail, NnErrorCode } from '../errors.js';
-import { alignedCopy, maxHeaderBytes, paddedJson, putLittleEndian, writeFileAtomic } from '../io.js';
+import {
+  alignedCopy,
+  checkPath,
+  maxHeaderBytes,
+  paddedJson,
+  putLittleEndian,
+  readFileChecked,
+  writeFileAtomic,
+} from '../io.js';
 
 /** Limit: the longest JSON header read or written, in bytes (the reference implementation's). */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
@@ -90,6 +97,7 @@ export async function writeSafetensorsFile(
   metadata?: Record<string, string>,
   options?: SafetensorsOptions,
 ): Promise<void> {
+  checkPath('safetensors file', path);
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata, options));
 }
 
@@ -168,7 +176,7 @@ export function decodeSafetensors(
 
 /** Reads and validates the .safetensors file at `path`. */
 export async function readSafetensorsFile(path: string, options?: SafetensorsOptions): Promise<Safetensors> {
-  const bytes = await readFile(path);
+  const bytes = await readFileChecked('safetensors file', path);
   return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, options);
 }
 
