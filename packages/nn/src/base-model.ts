@@ -8,6 +8,7 @@ import type { FloatAllocator } from './arena.js';
 import { type CheckpointContent, saveCheckpoint } from './checkpoint.js';
 import { fail, NnErrorCode } from './errors.js';
 import { initialize } from './initializers.js';
+import { checkPath } from './io.js';
 import type { Flow, Layer, ParamRow, ShapeSpec, StepContext } from './layer.js';
 import { describeShape } from './layers/recurrent.js';
 import { transposeBatchTime } from './layers/sequence-ops.js';
@@ -20,6 +21,14 @@ import {
   type ModelMemory,
   type RankRegion,
 } from './memory.js';
+import {
+  checkStateRows,
+  type FinalStates,
+  finalStatesOf,
+  type InitialState,
+  StateRecorder,
+  setInitialState,
+} from './states.js';
 import { type Compiled, type CompileOptions, compileOptions } from './training/compile.js';
 import type { ArrayData, BatchSource } from './training/data.js';
 import {
@@ -32,7 +41,7 @@ import {
   predictArrays,
 } from './training/fit.js';
 import { type LossName, type LossSum, lossSum, takesLabels } from './training/loss.js';
-import { positiveInteger } from './validate.js';
+import { knownKeys, positiveInteger } from './validate.js';
 
 const isArrayData = (x: unknown): x is ArrayData =>
   typeof x === 'object' &&
@@ -101,6 +110,8 @@ export abstract class Model {
   trainingPosition = { epoch: 0, position: 0 };
   /** optimizer state loaded from a checkpoint, copied into memory when it is created */
   pendingOptimizerState: Float32Array[] | null = null;
+  /** the recurrent layers' final states over the last predict (finalStates) */
+  private predictStates: StateRecorder | null = null;
 
   constructor(parts: ModelParts) {
     this.layers = parts.layers;
@@ -283,6 +294,7 @@ export abstract class Model {
     if (this.compiled === null) fail(NnErrorCode.NOT_READY, 'evaluate: call model.compile({ loss }) first');
     const batchSize =
       options.batchSize === undefined ? 32 : positiveInteger('evaluate', 'batchSize', options.batchSize);
+    checkStateRows(this, x?.shape?.[0], 'evaluate');
     return evaluateSource(this, arraySource(this, this.compiled, x, y, false, this.seed), batchSize);
   }
 
@@ -290,11 +302,35 @@ export abstract class Model {
   async predict(x: ArrayData, options: { batchSize?: number } = {}): Promise<Float32Array> {
     const batchSize =
       options.batchSize === undefined ? 32 : positiveInteger('predict', 'batchSize', options.batchSize);
-    return predictArrays(this, x, batchSize);
+    checkStateRows(this, x?.shape?.[0], 'predict');
+    const recorder = new StateRecorder(this);
+    const out = predictArrays(this, x, batchSize, (first, B, n) => recorder.record(first, B, n));
+    this.predictStates = recorder;
+    return out;
+  }
+
+  /**
+   * Sets the initial state of recurrent layer `layerIndex` for the next fit, evaluate and predict
+   * calls (Keras' `initial_state`, PyTorch's `h0`/`c0`): `h` (and `c` for an LSTM) of H values for
+   * every sample, or (N, H) with row i for sample i; `backward` for a bidirectional layer. It
+   * replaces the zeros a batch starts from (a stateful layer's after resetStates). null clears it.
+   */
+  setInitialState(layerIndex: number, state: InitialState | null): void {
+    setInitialState(this, layerIndex, state);
+  }
+
+  /**
+   * The final states of recurrent layer `layerIndex` for every sample of the last predict:
+   * batch-major (N, H) copies of `h` (and `c` for an LSTM; `backward` for a bidirectional layer).
+   */
+  finalStates(layerIndex: number): FinalStates {
+    return finalStatesOf(this, layerIndex, this.predictStates);
   }
 
   /** Writes the model, its optimizer state and training position to `path` (atomically). */
   async save(path: string, options: SaveOptions = {}): Promise<void> {
+    checkPath('save', path);
+    knownKeys('save', options, ['preprocessing'], '{ preprocessing? }');
     await saveCheckpoint(path, checkpointOf(this, options.preprocessing ?? null));
   }
 

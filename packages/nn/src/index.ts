@@ -18,6 +18,7 @@ export type { CreateMemoryOptions, MemoryCore, ModelMemory, RankRegion } from '.
 export * from './model.js';
 export * from './persistence.js';
 export * from './seq2seq.js';
+export type { FinalStates, InitialState, StateArray } from './states.js';
 export * from './training/compile.js';
 export * from './training/data.js';
 export * from './training/fit.js';

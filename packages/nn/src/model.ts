@@ -6,6 +6,7 @@ import type { Batch } from './base-model.js';
 import { Model, type ModelConfig } from './base-model.js';
 import { fail, NnErrorCode } from './errors.js';
 import type { Flow, Layer, ShapeSpec, StepContext } from './layer.js';
+import { Recurrent } from './layers/recurrent.js';
 import { describe, knownKeys, nonNegativeInteger, positiveInteger } from './validate.js';
 
 export type { Batch } from './base-model.js';
@@ -47,6 +48,16 @@ export class Sequential extends Model {
     if (!Array.isArray(layers) || layers.length === 0) {
       fail(NnErrorCode.BAD_MODEL, 'sequential: give a non-empty array of layers');
     }
+    layers.forEach((layer, i) => {
+      if (layer instanceof Recurrent && layer.options.returnState) {
+        fail(
+          NnErrorCode.BAD_MODEL,
+          `sequential: layers.${i} (${layer.kind}) sets returnState, which a sequential model cannot return ` +
+            `(as in Keras); drop it and read the final states with model.finalStates(${i}) after predict, ` +
+            'or use encoderDecoder for seq2seq',
+        );
+      }
+    });
     const seed = options.seed === undefined ? 0 : nonNegativeInteger('sequential', 'seed', options.seed);
     const inputSpec = inputSpecOf(layers[0], options.inputShape);
     const shapes: ShapeSpec[] = [];

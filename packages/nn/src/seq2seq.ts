@@ -12,6 +12,7 @@ import { fail, NnErrorCode } from './errors.js';
 import type { Flow, StepContext } from './layer.js';
 import { Dense } from './layers/dense.js';
 import { type CellKind, Recurrent, resolveInputShape } from './layers/recurrent.js';
+import type { InitialState } from './states.js';
 import { takesLabels } from './training/loss.js';
 import { knownKeys, nonNegativeInteger, oneOf, positiveInteger } from './validate.js';
 
@@ -89,6 +90,17 @@ export class EncoderDecoder extends Model {
       stepInput: allocator.allocate(maxBatch * O),
       decoded: allocator.allocate(this.outputSteps * maxBatch * O),
     };
+  }
+
+  /** The encoder (layer 0) takes an initial state; the decoder always starts from the encoder's. */
+  override setInitialState(layerIndex: number, state: InitialState | null): void {
+    if (layerIndex === 1 && state !== null) {
+      fail(
+        NnErrorCode.BAD_OPTION,
+        "setInitialState: layer 1 is the encoderDecoder's decoder, which starts from the encoder's final state; set layer 0 (the encoder)",
+      );
+    }
+    super.setInitialState(layerIndex, state);
   }
 
   /** Runs the encoder and hands its final state to the decoder. */

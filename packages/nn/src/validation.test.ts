@@ -1,8 +1,12 @@
 // Every public constructor and option rejects bad values with a coded error whose message names
 // the option and, where there is a list, the accepted values (issue 3, "Validation"). One case per
 // test; each asserts the code and the message.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { NnErrorCode, type NnErrorCodeValue, RecurError } from './errors.js';
+import { exportPyTorch, importPyTorch } from './interop/pytorch.js';
 import type { Layer } from './layer.js';
 import { bidirectional } from './layers/bidirectional.js';
 import { dense } from './layers/dense.js';
@@ -10,6 +14,8 @@ import { dropout } from './layers/dropout.js';
 import { embedding } from './layers/embedding.js';
 import { gru, lstm, type RecurrentOptions, simpleRNN } from './layers/recurrent.js';
 import { sequential } from './model.js';
+import { loadModel } from './persistence.js';
+import { encoderDecoder } from './seq2seq.js';
 import type { FitOptions } from './training/fit.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: bad options on purpose, as a JavaScript caller could pass them
@@ -169,6 +175,12 @@ const modelCases: [string, () => unknown, NnErrorCodeValue, RegExp][] = [
     /^layers\.1 \(embedding\): needs token ids \[steps\] as input, got a sequence \[5, 4\]$/,
   ],
   [
+    'returnState inside sequential',
+    () => sequential([lstm({ units: 4, returnState: true }), dense({ units: 1 })], { inputShape: [5, 2] }),
+    BAD_MODEL,
+    /^sequential: layers\.0 \(lstm\) sets returnState, which a sequential model cannot return \(as in Keras\); drop it and read the final states with model\.finalStates\(0\) after predict, or use encoderDecoder for seq2seq$/,
+  ],
+  [
     'an unknown sequential option',
     () => sequential([dense({ units: 1 })], { inputShape: [3], seeds: 1 } as Any),
     BAD_OPTION,
@@ -321,6 +333,69 @@ const fitCases: [string, FitOptions, RegExp][] = [
     { batch_size: 4 } as Any,
     /^fit: unknown option 'batch_size' \(known: batchSize, epochs, /,
   ],
+  ["shuffle 'no'", { shuffle: 'no' } as Any, /^fit: shuffle must be true or false, got 'no'$/],
+  ['shuffle 0', { shuffle: 0 } as Any, /^fit: shuffle must be true or false, got 0$/],
+  ["resume 'yes'", { resume: 'yes' } as Any, /^fit: resume must be true or false, got 'yes'$/],
+  [
+    'a signal that is not an AbortSignal',
+    { signal: { aborted: false } } as Any,
+    /^fit: signal must be an AbortSignal \(new AbortController\(\)\.signal\), got \{"aborted":false\}$/,
+  ],
+  [
+    'an AbortController instead of its signal',
+    { signal: new AbortController() } as Any,
+    /^fit: signal must be an AbortSignal \(new AbortController\(\)\.signal\), got /,
+  ],
+  [
+    'callbacks that are a function',
+    { callbacks: () => {} } as Any,
+    /^fit: callbacks must be an object \{ onBatchEnd\?, onEpochEnd\? \}, got /,
+  ],
+  [
+    'an unknown callback',
+    { callbacks: { onTrainEnd: () => {} } } as Any,
+    /^fit: unknown callback 'onTrainEnd' \(known: onBatchEnd, onEpochEnd\)$/,
+  ],
+  [
+    'a callback that is not a function',
+    { callbacks: { onEpochEnd: 'log' } } as Any,
+    /^fit: callbacks\.onEpochEnd must be a function \(epoch, logs\) => void \| Promise<void>, got 'log'$/,
+  ],
+  [
+    'a strategy without step',
+    { strategy: { name: 'mine' } } as Any,
+    /^fit: strategy must be a TrainingStrategy: an object with step\(model, source, epoch, batchIndex, batchSize\) \(e\.g\. threads\(4\) from @recur\/parallel\), got \{"name":"mine"\}$/,
+  ],
+  [
+    "strategy 'threads'",
+    { strategy: 'threads' } as Any,
+    /^fit: strategy must be a TrainingStrategy: an object with step.*, got 'threads'$/,
+  ],
+  [
+    'a strategy whose close is not a function',
+    { strategy: { name: 'mine', step: async () => ({ sum: 0, count: 1 }), close: true } } as Any,
+    /^fit: strategy\.close must be a function \(\) => Promise<void>, got true$/,
+  ],
+  [
+    'a checkpoint with an empty path',
+    { checkpoint: { path: '' } },
+    /^fit: checkpoint must be \{ path: string, preprocessing\? \}, got \{"path":""\}$/,
+  ],
+  [
+    'a checkpoint with an unknown key',
+    { checkpoint: { path: 'a.ckpt', every: 2 } } as Any,
+    /^fit: checkpoint: unknown option 'every' \(known: path, preprocessing\)$/,
+  ],
+  [
+    'validationData that is not a pair',
+    { validationData: [x] } as Any,
+    /^fit: validationData must be \[x, y\], two arrays \{ data, shape \} like fit's own, got /,
+  ],
+  [
+    'both validationData and validationSplit',
+    { validationData: [x, labels], validationSplit: 0.5 },
+    /^fit: give validationData or validationSplit, not both$/,
+  ],
 ];
 
 for (const [name, options, message] of fitCases) {
@@ -357,3 +432,228 @@ t.test('dropout rate NaN says NaN', async (t) =>
     /^dropout: rate must be a number in \[0, 1\), got NaN$/,
   ),
 );
+
+t.test('fit with validationData of the wrong shape rejects, naming validationData', async (t) =>
+  rejectsCoded(
+    t,
+    () =>
+      compiled().fit(x, labels, {
+        validationData: [{ data: new Float32Array(6), shape: [1, 3, 2] }, labels],
+      }),
+    BAD_DATA,
+    /^fit: validationData x: expected shape \[N, 5, 2\], got \[1, 3, 2\]$/,
+  ),
+);
+
+t.test('a strategy whose step resolves to something else than { sum, count } rejects', async (t) => {
+  let closed = 0;
+  const strategy = {
+    name: 'broken',
+    step: async () => undefined as Any,
+    close: async () => {
+      closed++;
+    },
+  };
+  await rejectsCoded(
+    t,
+    () => compiled().fit(x, labels, { strategy }),
+    BAD_OPTION,
+    /^fit: strategy 'broken' step resolved to undefined; it must resolve to \{ sum, count \}$/,
+  );
+  t.equal(closed, 1, 'the strategy is closed all the same');
+});
+
+t.test('fit, save, loadModel and importPyTorch reject (never throw) on bad paths', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'recur-validation-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const model = compiled();
+  const calls: [string, () => Promise<unknown>, NnErrorCodeValue, RegExp][] = [
+    [
+      'save(5)',
+      () => model.save(5 as Any),
+      BAD_OPTION,
+      /^save: path must be a non-empty string \(a file path\), got 5$/,
+    ],
+    ["save('')", () => model.save(''), BAD_OPTION, /^save: path must be a non-empty string/],
+    [
+      'save with an unknown option',
+      () => model.save(join(dir, 'm.ckpt'), { preprocess: {} } as Any),
+      BAD_OPTION,
+      /^save: unknown option 'preprocess' \(known: preprocessing\)$/,
+    ],
+    [
+      'save into a missing folder',
+      () => model.save(join(dir, 'no', 'm.ckpt')),
+      NnErrorCode.NOT_FOUND,
+      /^cannot write .*m\.ckpt: its folder .*no does not exist; create it first$/,
+    ],
+    [
+      'loadModel of a missing file',
+      () => loadModel(join(dir, 'missing.ckpt')),
+      NnErrorCode.NOT_FOUND,
+      /^checkpoint: no file at .*missing\.ckpt; check the path$/,
+    ],
+    [
+      'loadModel of a folder',
+      () => loadModel(dir),
+      NnErrorCode.NOT_FOUND,
+      /^checkpoint: .* is a folder, not a file; give the file's path$/,
+    ],
+    [
+      'loadModel(undefined)',
+      () => (loadModel as Any)(),
+      BAD_OPTION,
+      /^loadModel: path must be a non-empty string/,
+    ],
+    [
+      'importPyTorch of a missing file',
+      () => importPyTorch(model, join(dir, 'missing.safetensors')),
+      NnErrorCode.NOT_FOUND,
+      /^safetensors file: no file at .*missing\.safetensors; check the path$/,
+    ],
+    [
+      'importPyTorch(model, 5)',
+      () => importPyTorch(model, 5 as Any),
+      BAD_OPTION,
+      /^importPyTorch: source must be a file path \(string\) or the file's bytes \(Uint8Array\), got 5$/,
+    ],
+    [
+      'exportPyTorch into a missing folder',
+      () => exportPyTorch(model, join(dir, 'no', 'm.safetensors')),
+      NnErrorCode.NOT_FOUND,
+      /its folder .*no does not exist/,
+    ],
+    [
+      'fit with a checkpoint into a missing folder',
+      () => model.fit(x, labels, { checkpoint: { path: join(dir, 'no', 'm.ckpt') } }),
+      NnErrorCode.NOT_FOUND,
+      /^cannot write .*m\.ckpt: its folder/,
+    ],
+  ];
+  for (const [name, run, code, message] of calls) {
+    let promise: Promise<unknown> | undefined;
+    t.doesNotThrow(() => {
+      promise = run();
+    }, `${name}: no synchronous throw`);
+    await t.rejects(promise as Promise<unknown>, { name: 'RecurError', code, message }, name);
+  }
+  t.same(await readdir(dir), [], 'nothing was written');
+});
+
+// ---- initial and final states (states.ts) ----
+
+const stateModel = () => sequential([lstm({ units: 2 }), dense({ units: 1 })], { inputShape: [T, 2] });
+
+const stateCases: [string, () => unknown, RegExp][] = [
+  [
+    'a layer index out of range',
+    () => stateModel().setInitialState(2, { h: [0, 0] }),
+    /^setInitialState: layerIndex must be an integer in \[0, 2\), got 2 \(recurrent layers: 0\)$/,
+  ],
+  [
+    'a dense layer',
+    () => stateModel().setInitialState(1, { h: [0] }),
+    /^setInitialState: layer 1 \(dense\) has no state \(recurrent layers: 0\)$/,
+  ],
+  [
+    'h of the wrong width',
+    () => stateModel().setInitialState(0, { h: [0, 0, 0] }),
+    /^setInitialState: state\.h has 3 values; expected H = 2 \(every sample\) or a multiple of 2 \(one row per sample\)$/,
+  ],
+  [
+    'h with a shape that does not fit',
+    () => stateModel().setInitialState(0, { h: { data: [0, 0, 0, 0], shape: [4, 1] } }),
+    /^setInitialState: state\.h must have shape \[2\] or \[N, 2\] matching its 4 values, got shape \[4,1\]$/,
+  ],
+  [
+    'h that is a string',
+    () => stateModel().setInitialState(0, { h: 'zeros' as Any }),
+    /^setInitialState: state\.h must be numbers \(an array or typed array of H = 2, or of N·H\), or \{ data, shape: \[N, 2\] \}, got 'zeros'$/,
+  ],
+  [
+    'a NaN in h',
+    () => stateModel().setInitialState(0, { h: [0, Number.NaN] }),
+    /^setInitialState: state\.h\[1\] is NaN; states must be finite numbers$/,
+  ],
+  [
+    'h and c with different rows',
+    () => stateModel().setInitialState(0, { h: [0, 0, 1, 1], c: [0, 0] }),
+    /^setInitialState: state\.h has 2 rows but state\.c has 1; give both alike$/,
+  ],
+  [
+    'c on a gru',
+    () =>
+      sequential([gru({ units: 2 })], { inputShape: [T, 2] }).setInitialState(0, { h: [0, 0], c: [0, 0] }),
+    /^setInitialState: state\.c is an lstm cell state; a gru has only h$/,
+  ],
+  [
+    'backward on a one-way layer',
+    () => stateModel().setInitialState(0, { h: [0, 0], backward: { h: [0, 0] } }),
+    /^setInitialState: unknown state key 'backward' \(backward is for bidirectional layers\) \(known: h, c\)$/,
+  ],
+  [
+    'a state without h',
+    () => stateModel().setInitialState(0, { c: [0, 0] } as Any),
+    /^setInitialState: state must be \{ h, c\? \}, got \{"c":\[0,0\]\}$/,
+  ],
+  [
+    "the encoderDecoder's decoder",
+    () =>
+      encoderDecoder({
+        cell: 'gru',
+        units: 2,
+        inputShape: [T, 2],
+        outputSteps: 2,
+        outputFeatures: 1,
+      }).setInitialState(1, { h: [0, 0] }),
+    /^setInitialState: layer 1 is the encoderDecoder's decoder, which starts from the encoder's final state; set layer 0 \(the encoder\)$/,
+  ],
+  [
+    'finalStates of a dense layer',
+    () => stateModel().finalStates(1),
+    /^finalStates: layer 1 \(dense\) has no state \(recurrent layers: 0\)$/,
+  ],
+];
+
+for (const [name, run, message] of stateCases) {
+  t.test(`${name} is rejected with ${BAD_OPTION}`, async (t) => throwsCoded(t, run, BAD_OPTION, message));
+}
+
+t.test('finalStates before any predict is not ready', async (t) =>
+  throwsCoded(
+    t,
+    () => stateModel().finalStates(0),
+    NnErrorCode.NOT_READY,
+    /^finalStates: call model\.predict\(x\) first; it records every recurrent layer's final states$/,
+  ),
+);
+
+t.test('a per-sample initial state must have one row per sample', async (t) => {
+  const model = compiled();
+  model.setInitialState(0, { h: { data: new Float32Array(3 * 4), shape: [3, 4] } });
+  const message =
+    /^(predict|evaluate|fit): the initial state of layer 0 has 3 rows but the data has 4 samples; give one row per sample, or a single row \(H\) for every sample \(model\.setInitialState\)$/;
+  await rejectsCoded(t, () => model.predict(x), BAD_DATA, message);
+  await rejectsCoded(t, () => model.evaluate(x, labels), BAD_DATA, message);
+  await rejectsCoded(t, () => model.fit(x, labels), BAD_DATA, message);
+  model.setInitialState(0, { h: new Float32Array(4 * 4) });
+  await rejectsCoded(
+    t,
+    () => model.fit(x, labels, { validationData: [x, labels] }),
+    BAD_OPTION,
+    /^fit: a per-sample initial state \(one row per training sample\) cannot start the samples of validationData; use validationSplit, or a single-row state \(H\) for every sample$/,
+  );
+});
+
+t.test('fit on something that is neither arrays nor a batch source rejects', async (t) => {
+  const message =
+    /^fit: give arrays \(x, y\), each \{ data, shape \}, or a batch source \{ size \(≥ 1\), hasLengths, fill\(/;
+  await rejectsCoded(t, () => compiled().fit({ size: 4, hasLengths: false } as Any), BAD_DATA, message);
+  await rejectsCoded(
+    t,
+    () => compiled().fit({ size: 0, hasLengths: false, fill: () => 0 } as Any),
+    BAD_DATA,
+    message,
+  );
+  await rejectsCoded(t, () => compiled().fit(null as Any), BAD_DATA, message);
+});

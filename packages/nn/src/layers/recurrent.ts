@@ -50,7 +50,11 @@ export interface RecurrentOptions {
   units: number;
   /** output every step (T, B, H) instead of the last output (B, H); default false */
   returnSequences?: boolean;
-  /** also expose the final states to the model (encoder–decoder); default false */
+  /**
+   * also expose the final states to the model (the encoder–decoder's encoder); default false.
+   * `sequential` rejects it, as Keras does: read a layer's final states with
+   * `model.finalStates(i)` after predict instead.
+   */
   returnState?: boolean;
   /** read each sample from its last real step to its first; default false */
   goBackwards?: boolean;
@@ -136,6 +140,13 @@ export function resolveInputShape(where: string, shape: unknown): [number, numbe
   ];
 }
 
+/** A user's initial state (model.setInitialState): `rows` rows of H each; 1 row serves every sample. */
+export interface GivenState {
+  h: Float32Array; // (rows, H)
+  c: Float32Array | null; // (rows, H), LSTM only; null = zeros
+  rows: number;
+}
+
 /** Buffers of one bound layer, sized for the largest batch. */
 interface Buffers {
   y: Float32Array; // (T, B, H) outputs in time order
@@ -171,6 +182,10 @@ export class Recurrent implements Layer {
   /** Carry the state across forward calls like a stateful layer (generation sets it). */
   carry = false;
   private carryValid = false;
+  /** the user's initial state, used wherever the layer would otherwise start from zeros */
+  private given: GivenState | null = null;
+  /** the layer's name in its model, e.g. `layers.0` (set by build) */
+  private where = '';
   /** the longest sequence and the input width, fixed by build */
   maxSteps = 0;
   inputFeatures = 0;
@@ -204,6 +219,7 @@ export class Recurrent implements Layer {
       );
     }
     const H = this.options.units;
+    this.where = where;
     this.maxSteps = input.steps;
     this.inputFeatures = input.features;
     this.dims = {
@@ -290,19 +306,31 @@ export class Recurrent implements Layer {
     return this.buffers;
   }
 
-  /** Forget the carried state (stateful layers): the next batch starts from zeros. */
+  /** Forget the carried state (stateful layers): the next batch starts from zeros (or the given state). */
   resetStates(): void {
     this.carryValid = false;
   }
 
-  forward(input: Flow, _ctx: StepContext): Flow {
+  /** The user's initial state (checked by the model's setInitialState), or null for zeros. */
+  get givenState(): GivenState | null {
+    return this.given;
+  }
+
+  set givenState(state: GivenState | null) {
+    this.given = state;
+  }
+
+  forward(input: Flow, ctx: StepContext): Flow {
     const { dims, buffers: buf, weights: w } = this;
     dims.T = input.T;
     dims.B = input.B;
     dims.lengths = input.lengths;
     this.input = input;
     const carries = this.options.stateful || this.carry;
-    const initial = this.useInitialState || (carries && this.carryValid);
+    const carried = carries && this.carryValid;
+    const given = !this.useInitialState && !carried && this.given !== null;
+    if (given) this.fillGiven(this.given as GivenState, ctx.sampleIndex, input.B);
+    const initial = this.useInitialState || carried || given;
     const h0 = initial ? buf.h0 : null;
     const c0 = initial ? buf.c0 : null;
     if (this.kind === 'lstm') {
@@ -314,6 +342,25 @@ export class Recurrent implements Layer {
     }
     if (carries) this.carryState();
     return this.describeOutput(input);
+  }
+
+  /** h0, c0 (B, H) = each sample's row of the given state (row 0 when it has one row). */
+  private fillGiven(state: GivenState, sampleIndex: Int32Array, B: number): void {
+    const H = this.options.units;
+    const { h0, c0 } = this.buffers;
+    for (let b = 0; b < B; b++) {
+      const row = state.rows === 1 ? 0 : sampleIndex[b];
+      if (row >= state.rows) {
+        fail(
+          NnErrorCode.BAD_DATA,
+          `${this.where} (${this.kind}): the initial state has ${state.rows} rows (one per sample) but sample ${row} ran; ` +
+            'give one row per sample of x, or a single row (H) for every sample',
+        );
+      }
+      h0.set(state.h.subarray(row * H, (row + 1) * H), b * H);
+      if (state.c === null) c0.fill(0, b * H, (b + 1) * H);
+      else c0.set(state.c.subarray(row * H, (row + 1) * H), b * H);
+    }
   }
 
   /** Stateful: this batch's final state is the next batch's initial state (no gradient flows back). */

@@ -4,9 +4,17 @@
 
 import type { FloatAllocator } from '../arena.js';
 import type { Batch, Model } from '../base-model.js';
-import { fail, NnErrorCode } from '../errors.js';
+import { fail, NnErrorCode, type NnErrorCodeValue, RecurError } from '../errors.js';
 import type { StepContext } from '../layer.js';
-import { knownKeys, nonNegativeInteger, numberInRange, positiveInteger } from '../validate.js';
+import { checkStateRows, hasPerSampleState } from '../states.js';
+import {
+  boolean,
+  describe,
+  knownKeys,
+  nonNegativeInteger,
+  numberInRange,
+  positiveInteger,
+} from '../validate.js';
 import type { Compiled } from './compile.js';
 import {
   type ArrayData,
@@ -187,12 +195,96 @@ function resolveFit(model: Model, options: FitOptions) {
     options.validationSplit === undefined
       ? 0
       : numberInRange('fit', 'validationSplit', options.validationSplit, 0, 1, { maxInclusive: false });
-  if (options.checkpoint !== undefined && typeof options.checkpoint?.path !== 'string') {
-    fail(NnErrorCode.BAD_OPTION, 'fit: checkpoint must be { path: string, preprocessing? }');
+  const c = options.checkpoint;
+  if (c !== undefined) {
+    if (typeof c !== 'object' || c === null || typeof c.path !== 'string' || c.path === '') {
+      fail(
+        NnErrorCode.BAD_OPTION,
+        `fit: checkpoint must be { path: string, preprocessing? }, got ${describe(c)}`,
+      );
+    }
+    knownKeys('fit: checkpoint', c, ['path', 'preprocessing'], '{ path, preprocessing? }');
   }
   const initialEpoch =
     options.initialEpoch === undefined ? 0 : nonNegativeInteger('fit', 'initialEpoch', options.initialEpoch);
-  return { batchSize, epochs, seed, split, initialEpoch, shuffle: options.shuffle ?? true };
+  const shuffle = options.shuffle === undefined ? true : boolean('fit', 'shuffle', options.shuffle);
+  if (options.resume !== undefined) boolean('fit', 'resume', options.resume);
+  checkSignal(options.signal);
+  checkCallbacks(options.callbacks);
+  checkStrategy(options.strategy);
+  if (options.validationData !== undefined && split > 0) {
+    fail(NnErrorCode.BAD_OPTION, 'fit: give validationData or validationSplit, not both');
+  }
+  return { batchSize, epochs, seed, split, initialEpoch, shuffle, validationData: options.validationData };
+}
+
+const CALLBACK_KEYS = ['onBatchEnd', 'onEpochEnd'];
+
+function checkSignal(signal: unknown): void {
+  if (signal === undefined) return;
+  const s = signal as { aborted?: unknown; addEventListener?: unknown };
+  if (
+    typeof signal !== 'object' ||
+    signal === null ||
+    typeof s.aborted !== 'boolean' ||
+    typeof s.addEventListener !== 'function'
+  ) {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `fit: signal must be an AbortSignal (new AbortController().signal), got ${describe(signal)}`,
+    );
+  }
+}
+
+function checkCallbacks(callbacks: unknown): void {
+  if (callbacks === undefined) return;
+  if (typeof callbacks !== 'object' || callbacks === null || Array.isArray(callbacks)) {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `fit: callbacks must be an object { onBatchEnd?, onEpochEnd? }, got ${describe(callbacks)}`,
+    );
+  }
+  for (const [key, value] of Object.entries(callbacks)) {
+    if (!CALLBACK_KEYS.includes(key)) {
+      fail(NnErrorCode.BAD_OPTION, `fit: unknown callback '${key}' (known: ${CALLBACK_KEYS.join(', ')})`);
+    }
+    if (value !== undefined && typeof value !== 'function') {
+      const args = key === 'onBatchEnd' ? '(batch, logs)' : '(epoch, logs)';
+      fail(
+        NnErrorCode.BAD_OPTION,
+        `fit: callbacks.${key} must be a function ${args} => void | Promise<void>, got ${describe(value)}`,
+      );
+    }
+  }
+}
+
+function checkStrategy(strategy: unknown): void {
+  if (strategy === undefined) return;
+  const s = strategy as { step?: unknown; close?: unknown };
+  if (typeof strategy !== 'object' || strategy === null || typeof s.step !== 'function') {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      'fit: strategy must be a TrainingStrategy: an object with step(model, source, epoch, batchIndex, batchSize) ' +
+        `(e.g. threads(4) from @recur/parallel), got ${describe(strategy)}`,
+    );
+  }
+  if (s.close !== undefined && typeof s.close !== 'function') {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `fit: strategy.close must be a function () => Promise<void>, got ${describe(s.close)}`,
+    );
+  }
+}
+
+function checkStepResult(strategy: TrainingStrategy, result: unknown): { sum: number; count: number } {
+  const r = result as { sum?: unknown; count?: unknown } | null;
+  if (typeof r !== 'object' || r === null || typeof r.sum !== 'number' || typeof r.count !== 'number') {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `fit: strategy '${strategy.name}' step resolved to ${describe(result)}; it must resolve to { sum, count }`,
+    );
+  }
+  return r as { sum: number; count: number };
 }
 
 /** Trains `model` on arrays (x, y) or on a BatchSource. */
@@ -232,7 +324,7 @@ export async function fit(
           history.aborted = true;
           break;
         }
-        const result = await strategy.step(model, train, epoch, b, o.batchSize);
+        const result = checkStepResult(strategy, await strategy.step(model, train, epoch, b, o.batchSize));
         model.trainingPosition =
           b + 1 < batches ? { epoch, position: b + 1 } : { epoch: epoch + 1, position: 0 };
         sum += result.sum;
@@ -271,10 +363,13 @@ function splitData(
         NnErrorCode.BAD_OPTION,
         'fit: validationSplit needs arrays; give validationData for a BatchSource',
       );
-    return { train: data, validation: null };
+    checkSource(data);
+    checkStateRows(model, data.size, 'fit');
+    return { train: data, validation: validationSource(model, compiled, o) };
   }
   const [x, y] = data;
   const n = x.shape?.[0] ?? 0;
+  checkStateRows(model, n, 'fit');
   const held = Math.floor(n * o.split);
   if (o.split > 0 && (held === 0 || held === n)) {
     fail(NnErrorCode.BAD_OPTION, `fit: validationSplit ${o.split} of ${n} samples leaves an empty part`);
@@ -282,8 +377,62 @@ function splitData(
   const trainIndices = Int32Array.from({ length: n - held }, (_, i) => i);
   const valIndices = Int32Array.from({ length: held }, (_, i) => n - held + i);
   const train = arraySource(model, compiled, x, y, o.shuffle, o.seed, held > 0 ? trainIndices : undefined);
-  const validation = held > 0 ? arraySource(model, compiled, x, y, false, o.seed, valIndices) : null;
+  const validation =
+    held > 0
+      ? arraySource(model, compiled, x, y, false, o.seed, valIndices)
+      : validationSource(model, compiled, o);
   return { train, validation };
+}
+
+/** Checks that `source` is a BatchSource: { size, hasLengths, fill(), batchesPerEpoch?() }. */
+function checkSource(source: unknown): void {
+  const s = source as Partial<Record<keyof BatchSource, unknown>> | null;
+  const ok =
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.fill === 'function' &&
+    typeof s.size === 'number' &&
+    Number.isInteger(s.size) &&
+    s.size >= 1 &&
+    typeof s.hasLengths === 'boolean' &&
+    (s.batchesPerEpoch === undefined || typeof s.batchesPerEpoch === 'function');
+  if (!ok) {
+    fail(
+      NnErrorCode.BAD_DATA,
+      'fit: give arrays (x, y), each { data, shape }, or a batch source { size (≥ 1), hasLengths, ' +
+        `fill(buffers, epoch, batchIndex, batchSize, rank, world), batchesPerEpoch?() }; got ${describe(source)}`,
+    );
+  }
+}
+
+/** The source over `validationData`, checked; null when there is none. */
+function validationSource(
+  model: Model,
+  compiled: Compiled,
+  o: ReturnType<typeof resolveFit>,
+): BatchSource | null {
+  const given = o.validationData;
+  if (given === undefined) return null;
+  if (!Array.isArray(given) || given.length !== 2) {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `fit: validationData must be [x, y], two arrays { data, shape } like fit's own, got ${describe(given)}`,
+    );
+  }
+  if (hasPerSampleState(model)) {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      'fit: a per-sample initial state (one row per training sample) cannot start the samples of validationData; ' +
+        'use validationSplit, or a single-row state (H) for every sample',
+    );
+  }
+  try {
+    return arraySource(model, compiled, given[0], given[1], false, o.seed);
+  } catch (error) {
+    if (error instanceof RecurError)
+      fail(error.code as NnErrorCodeValue, `fit: validationData ${error.message}`, error);
+    throw error;
+  }
 }
 
 /** Mean loss and metrics over a source, without training (no dropout). */
@@ -316,8 +465,16 @@ export function evaluateSource(model: Model, source: BatchSource, batchSize: num
   return logs;
 }
 
-/** Outputs for x, batch-major: (N, O) or (N, T, O). */
-export function predictArrays(model: Model, x: ArrayData, batchSize: number): Float32Array {
+/**
+ * Outputs for x, batch-major: (N, O) or (N, T, O). `afterBatch` runs after each batch's forward
+ * (samples first .. first + B of N), e.g. to read the layers' final states.
+ */
+export function predictArrays(
+  model: Model,
+  x: ArrayData,
+  batchSize: number,
+  afterBatch?: (first: number, B: number, N: number) => void,
+): Float32Array {
   const source = arraySource(model, null, x, null, false, 0);
   model.ensureMemory(batchSize, model.memory?.stateCount ?? 0);
   const buffers = buffersFor(model, null, batchSize);
@@ -333,6 +490,7 @@ export function predictArrays(model: Model, x: ArrayData, batchSize: number): Fl
       sampleIndex: buffers.sampleIndex,
     });
     copyOutput(out, flow.data, b * batchSize, B, T, O);
+    afterBatch?.(b * batchSize, B, source.size);
   }
   return out;
 }
