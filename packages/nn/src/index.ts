@@ -19,6 +19,7 @@ export * from './model.js';
 export * from './persistence.js';
 export * from './seq2seq.js';
 export type { FinalStates, InitialState, StateArray } from './states.js';
+export { layerWithInitialState } from './states.js';
 export * from './training/compile.js';
 export * from './training/data.js';
 export * from './training/fit.js';

@@ -9,6 +9,16 @@ import { lstm } from './layers/recurrent.js';
 import { sequential } from './model.js';
 import { sineNext } from './testing/tasks.js';
 
+// TypeScript's ES2022 library has no WebAssembly types; Node has the real thing.
+interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+}
+const { Memory } = (
+  globalThis as unknown as {
+    WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory };
+  }
+).WebAssembly;
+
 const T = 5;
 const task = sineNext(24, T, 3);
 const BATCH = 8;
@@ -20,7 +30,7 @@ function model() {
 }
 
 async function trained(backing?: {
-  buffer: ArrayBuffer | SharedArrayBuffer | WebAssembly.Memory;
+  buffer: ArrayBuffer | SharedArrayBuffer | WasmMemory;
   baseOffset?: number;
 }) {
   const m = model();
@@ -39,15 +49,14 @@ t.test('a caller-supplied buffer above a base offset trains exactly as the defau
     {
       name: 'shared WebAssembly.Memory at 4096',
       backing: {
-        buffer: new WebAssembly.Memory({ initial: 16, maximum: 16, shared: true }),
+        buffer: new Memory({ initial: 16, maximum: 16, shared: true }),
         baseOffset: 4096,
       },
     },
   ];
   for (const c of cases) {
     const m = await trained(c.backing);
-    const underlying =
-      c.backing.buffer instanceof WebAssembly.Memory ? c.backing.buffer.buffer : c.backing.buffer;
+    const underlying = c.backing.buffer instanceof Memory ? c.backing.buffer.buffer : c.backing.buffer;
     t.equal(m.params.buffer, underlying, `${c.name}: params live in the caller's buffer`);
     t.ok(m.params.byteOffset >= (c.backing.baseOffset ?? 0), `${c.name}: above the base offset`);
     t.same(Array.from(m.params), Array.from(reference), `${c.name}: same parameters`);

@@ -202,6 +202,11 @@ export function checkStateRows(model: Model, n: unknown, where: string): void {
   });
 }
 
+/** The index of the first layer with an initial state set, or -1. */
+export function layerWithInitialState(model: Model): number {
+  return model.layers.findIndex((layer) => (directionsOf(layer) ?? []).some((d) => d.givenState !== null));
+}
+
 /** True when some layer has an initial state with one row per sample. */
 export function hasPerSampleState(model: Model): boolean {
   return model.layers.some((layer) => (directionsOf(layer) ?? []).some((d) => (d.givenState?.rows ?? 1) > 1));

@@ -16,6 +16,7 @@ import {
   type BatchSource,
   buffersFor,
   type Compiled,
+  layerWithInitialState,
   type Model,
   NnErrorCode,
   RecurError,
@@ -116,6 +117,14 @@ export class ThreadGroup {
     const compiled = model.compiled as Compiled;
     if (model.compileSpec === null) {
       throw new ParallelError(ParallelErrorCode.BAD_MODEL, 'threads: compile the model before fit');
+    }
+    const stated = layerWithInitialState(model);
+    if (stated >= 0) {
+      throw new ParallelError(
+        ParallelErrorCode.BAD_MODEL,
+        `threads: layer ${stated} has an initial state (setInitialState), which worker threads, rebuilding ` +
+          `the model from its config, would not see; clear it with setInitialState(${stated}, null) or train on the calling thread`,
+      );
     }
     const Q = world * o.accumulate;
     const microBatch = Math.ceil(batchSize / Q);

@@ -2,6 +2,7 @@
 // the accepted values, and each limit is exceeded by one in a test.
 
 import { availableParallelism } from 'node:os';
+import { dense, lstm, sequential } from '@recur/nn';
 import t from 'tap';
 import { THREADS_LIMITS, threads } from './threads.js';
 
@@ -51,4 +52,16 @@ t.test('unknown options are refused by name', (t) => {
   });
   t.throws(() => threads(2, null as unknown as object), { code });
   t.end();
+});
+
+t.test('a model with an initial state set is refused, naming the layer', async (t) => {
+  const model = sequential([lstm({ units: 2 }), dense({ units: 1 })], { inputShape: [3, 1], seed: 1 });
+  model.compile({ loss: 'mse' });
+  model.setInitialState(0, { h: [0.5, 0.5], c: [0, 0] });
+  const x = { data: new Float32Array(12), shape: [4, 3, 1] };
+  const y = { data: new Float32Array(4), shape: [4, 1] };
+  await t.rejects(model.fit(x, y, { strategy: threads(2) }), {
+    code: 'ERR_PARALLEL_BAD_MODEL',
+    message: /layer 0 has an initial state/,
+  });
 });
