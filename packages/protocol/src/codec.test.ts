@@ -1,0 +1,207 @@
+// The codec (issue 6): every message round-trips; the frame limit is checked before parsing
+// (a frame one byte over it is refused); truncated and garbage bytes, a wrong version, bad
+// hashes and counts, a wrong tensor length and NaN values each get their coded refusal; fp16
+// gradients carry sum / count and come back as sums; a fuzz run of random and mutated frames
+// never ends in anything but a ProtocolError.
+
+import t, { type Test } from 'tap';
+import {
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+  maxFrameBytes,
+  PROTOCOL_LIMITS,
+  PROTOCOL_VERSION,
+} from './codec.js';
+import { ProtocolError } from './errors.js';
+import { fromHalf, toHalf } from './float16.js';
+
+const P = 10;
+const limits = { maxFrameBytes: maxFrameBytes(P), parameterCount: P };
+const hash = 'ab'.repeat(32);
+const values = Float32Array.from({ length: P }, (_, i) => i - 4.5);
+
+const samples: Frame[] = [
+  {
+    kind: 'join',
+    protocolVersion: PROTOCOL_VERSION,
+    token: 's3cret',
+    nodeId: 'node-1',
+    threads: 2,
+    layoutHash: hash,
+    dataHash: hash,
+  },
+  {
+    kind: 'welcome',
+    rank: 1,
+    world: 2,
+    modelConfig: '{"kind":"sequential"}',
+    compile: '{"loss":"mse"}',
+    step: 7,
+    parameters: values,
+    batchSize: 64,
+    seed: 3,
+  },
+  {
+    kind: 'assignment',
+    step: 8,
+    epoch: 1,
+    batchIndex: 2,
+    partOffset: 1,
+    partTotal: 3,
+    rangeStart: 10,
+    rangeEnd: 20,
+  },
+  { kind: 'gradient', step: 8, count: 12, lossSum: 3.25, samples: 12, precision: 'fp32', gradient: values },
+  { kind: 'parameters', step: 8, parameters: values, loss: 0.5 },
+  { kind: 'heartbeat', sentMs: 1234.5 },
+  { kind: 'leave', reason: 'done' },
+  { kind: 'error', code: 'ERR_PROTOCOL_MALFORMED', message: 'bad' },
+  { kind: 'end', step: 100, reason: 'finished' },
+  { kind: 'status', json: '{}' },
+];
+
+const plain = (f: Frame) =>
+  JSON.parse(JSON.stringify(f, (_, v) => (v instanceof Float32Array ? Array.from(v) : v)));
+
+t.test('every message round-trips', (t) => {
+  for (const frame of samples)
+    t.same(plain(decodeFrame(encodeFrame(frame), limits)), plain(frame), frame.kind);
+  t.end();
+});
+
+const refused = (t: Test, bytes: Uint8Array, code: string, message?: RegExp, l = limits) =>
+  t.throws(() => decodeFrame(bytes, l), { name: 'ProtocolError', code, ...(message ? { message } : {}) });
+
+t.test('the frame limit: at the limit decodes, one byte over is refused before parsing', (t) => {
+  const frame = encodeFrame({ kind: 'status', json: 'x'.repeat(100) });
+  t.doesNotThrow(() => decodeFrame(frame, { maxFrameBytes: frame.byteLength, parameterCount: P }));
+  refused(t, frame, 'ERR_PROTOCOL_FRAME_TOO_LARGE', /exceeds the limit/, {
+    maxFrameBytes: frame.byteLength - 1,
+    parameterCount: P,
+  });
+  t.equal(maxFrameBytes(1000), 4000 + PROTOCOL_LIMITS.frameOverheadBytes, 'derived from the layout size');
+  t.end();
+});
+
+t.test('truncated, garbage and empty frames', (t) => {
+  const good = encodeFrame(samples[3]);
+  refused(t, good.subarray(0, good.length - 3), 'ERR_PROTOCOL_MALFORMED');
+  refused(t, new Uint8Array([0xff, 0xff, 0xff, 0xff]), 'ERR_PROTOCOL_MALFORMED');
+  refused(t, new Uint8Array(0), 'ERR_PROTOCOL_UNEXPECTED', /empty frame/);
+  t.end();
+});
+
+t.test('join: version, token, node id, threads and hashes are checked', (t) => {
+  const join = samples[0] as Extract<Frame, { kind: 'join' }>;
+  const bad = (change: Partial<typeof join>, code: string, message: RegExp) =>
+    refused(t, encodeFrame({ ...join, ...change }), code, message);
+  bad({ protocolVersion: 2 }, 'ERR_PROTOCOL_VERSION', /version 2 is not 1/);
+  bad(
+    { token: 'x'.repeat(PROTOCOL_LIMITS.maxTokenBytes + 1) },
+    'ERR_PROTOCOL_BAD_FIELD',
+    /token is longer than 1024/,
+  );
+  t.doesNotThrow(() =>
+    decodeFrame(encodeFrame({ ...join, token: 'x'.repeat(PROTOCOL_LIMITS.maxTokenBytes) }), limits),
+  );
+  bad({ nodeId: 'a b' }, 'ERR_PROTOCOL_BAD_FIELD', /nodeId/);
+  bad({ nodeId: 'n'.repeat(PROTOCOL_LIMITS.maxNodeIdLength + 1) }, 'ERR_PROTOCOL_BAD_FIELD', /nodeId/);
+  bad({ threads: 0 }, 'ERR_PROTOCOL_BAD_FIELD', /threads must be in \[1, 256\]/);
+  bad({ threads: PROTOCOL_LIMITS.maxThreads + 1 }, 'ERR_PROTOCOL_BAD_FIELD', /threads/);
+  bad({ layoutHash: 'abc' }, 'ERR_PROTOCOL_BAD_FIELD', /layoutHash must be 64/);
+  bad({ dataHash: hash.toUpperCase() }, 'ERR_PROTOCOL_BAD_FIELD', /dataHash/);
+  t.end();
+});
+
+t.test('gradients: wrong length, NaN, infinite numbers, negative count', (t) => {
+  const g = samples[3] as Extract<Frame, { kind: 'gradient' }>;
+  refused(
+    t,
+    encodeFrame({ ...g, gradient: values.subarray(0, P - 1) }),
+    'ERR_PROTOCOL_BAD_LENGTH',
+    /has 9 values; the layout has 10/,
+  );
+  const nan = values.slice();
+  nan[3] = Number.NaN;
+  refused(t, encodeFrame({ ...g, gradient: nan }), 'ERR_PROTOCOL_NON_FINITE', /gradient\[3\] is NaN/);
+  refused(t, encodeFrame({ ...g, lossSum: Number.POSITIVE_INFINITY }), 'ERR_PROTOCOL_NON_FINITE', /lossSum/);
+  refused(t, encodeFrame({ ...g, count: -1 }), 'ERR_PROTOCOL_BAD_FIELD', /count must not be negative/);
+  refused(
+    t,
+    encodeFrame({ kind: 'parameters', step: 1, loss: 0, parameters: new Float32Array(P + 1) }),
+    'ERR_PROTOCOL_BAD_LENGTH',
+  );
+  t.end();
+});
+
+t.test('assignments: parts and ranges in range', (t) => {
+  const a = samples[2] as Extract<Frame, { kind: 'assignment' }>;
+  refused(t, encodeFrame({ ...a, partOffset: 3 }), 'ERR_PROTOCOL_BAD_FIELD', /offset 3 of 3/);
+  refused(t, encodeFrame({ ...a, rangeEnd: 5 }), 'ERR_PROTOCOL_BAD_FIELD', /ends before/);
+  refused(t, encodeFrame({ ...a, step: 0 }), 'ERR_PROTOCOL_BAD_FIELD', /at least 1/);
+  t.end();
+});
+
+t.test('fp16 gradients: half the bytes, sums back within half precision', (t) => {
+  const g = { ...(samples[3] as Extract<Frame, { kind: 'gradient' }>), precision: 'fp16' as const, count: 8 };
+  const sums = Float32Array.from({ length: P }, (_, i) => (i - 3) * 37.5);
+  const fp16 = encodeFrame({ ...g, gradient: sums });
+  const fp32 = encodeFrame({ ...g, precision: 'fp32', gradient: sums });
+  t.ok(fp16.byteLength < fp32.byteLength - P, 'smaller on the wire');
+  const back = decodeFrame(fp16, limits) as Extract<Frame, { kind: 'gradient' }>;
+  t.equal(back.precision, 'fp16');
+  back.gradient.forEach((v, i) => {
+    if (Math.abs(v - sums[i]) > 1e-3 * Math.abs(sums[i]) + 1e-6) t.fail(`value ${i}: ${v} vs ${sums[i]}`);
+  });
+  t.pass('every value within float16 rounding');
+  t.end();
+});
+
+t.test('float16 conversion: exact values, rounding to even, overflow, subnormals', (t) => {
+  for (const v of [0, 1, -2, 0.5, 65504, 2 ** -14, 2 ** -24, 1025])
+    t.equal(fromHalf(toHalf(v)), v, `${v} is exact`);
+  t.equal(fromHalf(toHalf(2049)), 2048, 'halfway between two halves: the even one');
+  t.equal(fromHalf(toHalf(1 + 2 ** -11)), 1, 'a tie rounds to even (down)');
+  t.equal(fromHalf(toHalf(1 + 3 * 2 ** -11)), 1 + 2 ** -9, 'a tie rounds to even (up)');
+  t.equal(fromHalf(toHalf(70000)), Number.POSITIVE_INFINITY, 'past 65504: infinity');
+  t.ok(Number.isNaN(fromHalf(toHalf(Number.NaN))), 'NaN stays NaN');
+  t.equal(fromHalf(toHalf(2 ** -26)), 0, 'below the smallest subnormal: 0');
+  t.end();
+});
+
+t.test('fuzz: random and mutated bytes give a frame or a ProtocolError, never anything else', (t) => {
+  let state = 12345;
+  const random = () => {
+    state = (state * 1103515245 + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
+  const encoded = samples.map(encodeFrame);
+  let frames = 0;
+  let refusals = 0;
+  for (let i = 0; i < 20_000; i++) {
+    let bytes: Uint8Array;
+    if (i % 2 === 0) {
+      bytes = Uint8Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256));
+    } else {
+      bytes = encoded[i % encoded.length].slice();
+      for (let k = 0; k < 1 + Math.floor(random() * 4); k++)
+        bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      if (random() < 0.3) bytes = bytes.subarray(0, Math.floor(random() * bytes.length));
+    }
+    try {
+      decodeFrame(bytes, limits);
+      frames++;
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) {
+        t.fail(
+          `input ${Buffer.from(bytes).toString('hex')} threw ${(error as Error).name}: ${(error as Error).message}`,
+        );
+        break;
+      }
+      refusals++;
+    }
+  }
+  t.ok(refusals > 1000 && frames > 0, `${frames} decoded, ${refusals} refused`);
+  t.end();
+});

@@ -1,0 +1,301 @@
+// The codec: Frame objects ↔ the bytes of one binary WebSocket message (recur.proto). Decoding
+// checks the length before anything is parsed, then every field: versions, hashes, counts,
+// tensor lengths against the layout's P, finiteness. A refused frame is a ProtocolError with a
+// stable code; nothing half-decoded is ever returned. Tensors come back as Float32Array views
+// of the frame where their bytes are 4-aligned, and as copies where they are not.
+import { readFileSync } from 'node:fs';
+import protobuf from 'protobufjs';
+import { fail, ProtocolErrorCode } from './errors.js';
+import { decodeHalves, encodeHalves } from './float16.js';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Named limits (README.md, "Limits"). */
+export const PROTOCOL_LIMITS = {
+  /** bytes a frame may have beyond its tensors (configs, strings, headers) */
+  frameOverheadBytes: 1 << 20,
+  /** longest token, in bytes */
+  maxTokenBytes: 1024,
+  /** longest node id, in characters */
+  maxNodeIdLength: 128,
+  /** most threads a node may announce */
+  maxThreads: 256,
+  /** longest error or leave message, in characters */
+  maxMessageLength: 4096,
+} as const;
+
+/** The largest frame for a model of `parameterCount` floats: its parameters plus the overhead. */
+export const maxFrameBytes = (parameterCount: number): number =>
+  4 * parameterCount + PROTOCOL_LIMITS.frameOverheadBytes;
+
+export type Precision = 'fp32' | 'fp16';
+
+export interface Join {
+  protocolVersion: number;
+  token: string;
+  nodeId: string;
+  threads: number;
+  layoutHash: string;
+  dataHash: string;
+}
+export interface Welcome {
+  rank: number;
+  world: number;
+  modelConfig: string;
+  compile: string;
+  step: number;
+  parameters: Float32Array; // (P)
+  batchSize: number;
+  seed: number;
+}
+export interface Assignment {
+  step: number;
+  epoch: number;
+  batchIndex: number;
+  partOffset: number;
+  partTotal: number;
+  rangeStart: number;
+  rangeEnd: number;
+}
+export interface Gradient {
+  step: number;
+  count: number;
+  lossSum: number;
+  samples: number;
+  precision: Precision;
+  /** (P) gradient SUMS (fp16 frames are decoded and multiplied back by count) */
+  gradient: Float32Array;
+}
+export interface Parameters {
+  step: number;
+  parameters: Float32Array; // (P)
+  loss: number;
+}
+
+/** One decoded frame: its kind and the fields of its message. */
+export type Frame =
+  | ({ kind: 'join' } & Join)
+  | ({ kind: 'welcome' } & Welcome)
+  | ({ kind: 'assignment' } & Assignment)
+  | ({ kind: 'gradient' } & Gradient)
+  | ({ kind: 'parameters' } & Parameters)
+  | { kind: 'heartbeat'; sentMs: number }
+  | { kind: 'leave'; reason: string }
+  | { kind: 'error'; code: string; message: string }
+  | { kind: 'end'; step: number; reason: string }
+  | { kind: 'status'; json: string };
+
+export type FrameKind = Frame['kind'];
+
+const schema = protobuf.parse(readFileSync(new URL('../recur.proto', import.meta.url), 'utf8')).root;
+const FrameType = schema.lookupType('recur.Frame');
+
+/** What the receiver knows: its frame limit and the layout's parameter count (null: not yet). */
+export interface DecodeLimits {
+  maxFrameBytes: number;
+  parameterCount: number | null;
+}
+
+const bytesOf = (x: Float32Array | Uint16Array) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+
+/** The bytes of one frame. A Gradient with precision 'fp16' is sent as halves of sum / count. */
+export function encodeFrame(frame: Frame): Uint8Array {
+  const { kind, ...fields } = frame;
+  const body: Record<string, unknown> = { ...fields };
+  if (frame.kind === 'gradient') {
+    body.precision = frame.precision === 'fp16' ? 1 : 0;
+    body.gradient = frame.precision === 'fp16' ? bytesOf(halvesOf(frame)) : bytesOf(frame.gradient);
+  }
+  if (frame.kind === 'welcome' || frame.kind === 'parameters') body.parameters = bytesOf(frame.parameters);
+  return FrameType.encode(FrameType.fromObject({ [kind]: body })).finish();
+}
+
+function halvesOf(g: Gradient): Uint16Array {
+  const out = new Uint16Array(g.gradient.length);
+  encodeHalves(out, g.gradient, g.count > 0 ? 1 / g.count : 0);
+  return out;
+}
+
+/** Decodes and validates one frame; throws a ProtocolError saying what is wrong. */
+export function decodeFrame(bytes: Uint8Array, limits: DecodeLimits): Frame {
+  if (bytes.byteLength > limits.maxFrameBytes) {
+    fail(
+      ProtocolErrorCode.FRAME_TOO_LARGE,
+      `frame of ${bytes.byteLength} bytes exceeds the limit of ${limits.maxFrameBytes} (maxFrameBytes)`,
+    );
+  }
+  let message: protobuf.Message & Record<string, unknown>;
+  try {
+    message = FrameType.decode(bytes) as protobuf.Message & Record<string, unknown>;
+  } catch (error) {
+    return fail(ProtocolErrorCode.MALFORMED, `not a recur frame: ${(error as Error).message}`, error);
+  }
+  const kind = message.body as FrameKind | undefined;
+  if (kind === undefined) fail(ProtocolErrorCode.UNEXPECTED, 'empty frame: no message in it');
+  const m = message[kind] as Record<string, unknown>;
+  return validate(kind, m, limits);
+}
+
+const HASH = /^[0-9a-f]{64}$/;
+const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function validate(kind: FrameKind, m: Record<string, unknown>, limits: DecodeLimits): Frame {
+  switch (kind) {
+    case 'join':
+      return join(m);
+    case 'welcome': {
+      const parameters = tensor('welcome.parameters', m.parameters as Uint8Array, limits, 4);
+      return { kind, ...(m as unknown as Welcome), parameters };
+    }
+    case 'assignment':
+      return assignment(m as unknown as Assignment);
+    case 'gradient':
+      return gradient(m, limits);
+    case 'parameters': {
+      const parameters = tensor('parameters.parameters', m.parameters as Uint8Array, limits, 4);
+      return { kind, step: m.step as number, loss: m.loss as number, parameters };
+    }
+    case 'heartbeat':
+      return { kind, sentMs: finite('heartbeat.sentMs', m.sentMs as number) };
+    case 'leave':
+      return { kind, reason: short('leave.reason', m.reason as string) };
+    case 'error':
+      return {
+        kind,
+        code: short('error.code', m.code as string),
+        message: short('error.message', m.message as string),
+      };
+    case 'end':
+      return { kind, step: m.step as number, reason: short('end.reason', m.reason as string) };
+    case 'status':
+      return { kind, json: m.json as string };
+  }
+}
+
+function join(m: Record<string, unknown>): Frame {
+  const j = m as unknown as Join;
+  if (j.protocolVersion !== PROTOCOL_VERSION) {
+    fail(
+      ProtocolErrorCode.VERSION,
+      `protocol version ${j.protocolVersion} is not ${PROTOCOL_VERSION}: upgrade the older side`,
+    );
+  }
+  if (Buffer.byteLength(j.token) > PROTOCOL_LIMITS.maxTokenBytes) {
+    fail(
+      ProtocolErrorCode.BAD_FIELD,
+      `join.token is longer than ${PROTOCOL_LIMITS.maxTokenBytes} bytes (maxTokenBytes)`,
+    );
+  }
+  if (!NODE_ID.test(j.nodeId)) {
+    fail(ProtocolErrorCode.BAD_FIELD, 'join.nodeId must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+  }
+  if (j.threads < 1 || j.threads > PROTOCOL_LIMITS.maxThreads) {
+    fail(
+      ProtocolErrorCode.BAD_FIELD,
+      `join.threads must be in [1, ${PROTOCOL_LIMITS.maxThreads}], got ${j.threads}`,
+    );
+  }
+  for (const key of ['layoutHash', 'dataHash'] as const) {
+    if (!HASH.test(j[key]))
+      fail(ProtocolErrorCode.BAD_FIELD, `join.${key} must be 64 lowercase hex digits (SHA-256)`);
+  }
+  return { kind: 'join', ...j };
+}
+
+function assignment(a: Assignment): Frame {
+  if (a.step < 1) fail(ProtocolErrorCode.BAD_FIELD, 'assignment.step must be at least 1');
+  if (a.partTotal < 1 || a.partOffset >= a.partTotal) {
+    fail(
+      ProtocolErrorCode.BAD_FIELD,
+      `assignment parts: offset ${a.partOffset} of ${a.partTotal} is out of range`,
+    );
+  }
+  if (a.rangeEnd < a.rangeStart) fail(ProtocolErrorCode.BAD_FIELD, 'assignment range ends before it starts');
+  return { kind: 'assignment', ...a };
+}
+
+function gradient(m: Record<string, unknown>, limits: DecodeLimits): Frame {
+  const precision: Precision = m.precision === 1 ? 'fp16' : 'fp32';
+  if (m.precision !== 0 && m.precision !== 1)
+    fail(ProtocolErrorCode.BAD_FIELD, `gradient.precision ${m.precision} is unknown`);
+  const count = finite('gradient.count', m.count as number);
+  if (count < 0) fail(ProtocolErrorCode.BAD_FIELD, `gradient.count must not be negative, got ${count}`);
+  const lossSum = finite('gradient.lossSum', m.lossSum as number);
+  const bytes = m.gradient as Uint8Array;
+  let values: Float32Array;
+  if (precision === 'fp32') values = tensor('gradient.gradient', bytes, limits, 4);
+  else {
+    const halves = aligned(bytes, 2, (b, o, n) => new Uint16Array(b, o, n));
+    checkLength('gradient.gradient', halves.length, bytes.byteLength % 2, limits);
+    values = new Float32Array(halves.length);
+    decodeHalves(values, halves, count);
+    checkFinite('gradient.gradient', values);
+  }
+  return {
+    kind: 'gradient',
+    step: m.step as number,
+    count,
+    lossSum,
+    samples: m.samples as number,
+    precision,
+    gradient: values,
+  };
+}
+
+/** A float32 tensor of P values from `bytes`: aligned view or copy; length and finiteness checked. */
+function tensor(what: string, bytes: Uint8Array, limits: DecodeLimits, width: 4): Float32Array {
+  const values = aligned(bytes, width, (b, o, n) => new Float32Array(b, o, n));
+  checkLength(what, values.length, bytes.byteLength % width, limits);
+  checkFinite(what, values);
+  return values;
+}
+
+function aligned<T>(
+  bytes: Uint8Array,
+  width: number,
+  make: (b: ArrayBufferLike, offset: number, n: number) => T,
+): T {
+  const n = Math.floor(bytes.byteLength / width);
+  if (bytes.byteOffset % width === 0) return make(bytes.buffer, bytes.byteOffset, n);
+  const copy = Uint8Array.prototype.slice.call(bytes, 0, n * width);
+  return make(copy.buffer, 0, n);
+}
+
+function checkLength(what: string, n: number, leftover: number, limits: DecodeLimits): void {
+  const P = limits.parameterCount;
+  if (leftover !== 0 || (P !== null && n !== P)) {
+    fail(
+      ProtocolErrorCode.BAD_LENGTH,
+      `${what} has ${n} values${leftover ? ' and a partial one' : ''}; the layout has ${P}`,
+    );
+  }
+}
+
+function checkFinite(what: string, values: Float32Array): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) fail(ProtocolErrorCode.NON_FINITE, `${what}[${i}] is ${values[i]}`);
+  }
+}
+
+function finite(what: string, x: number): number {
+  if (!Number.isFinite(x)) fail(ProtocolErrorCode.NON_FINITE, `${what} is ${x}`);
+  return x;
+}
+
+function short(what: string, s: string): string {
+  if (s.length > PROTOCOL_LIMITS.maxMessageLength) {
+    fail(
+      ProtocolErrorCode.BAD_FIELD,
+      `${what} is longer than ${PROTOCOL_LIMITS.maxMessageLength} characters`,
+    );
+  }
+  return s;
+}
+
+/** An error frame for a refusal (a ProtocolError or anything with a code). */
+export function errorFrame(error: unknown): Frame {
+  const e = error as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : 'ERR_PROTOCOL_UNEXPECTED';
+  const message = String(e?.message ?? error).slice(0, PROTOCOL_LIMITS.maxMessageLength);
+  return { kind: 'error', code, message };
+}
