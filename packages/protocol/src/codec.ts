@@ -56,6 +56,7 @@ export interface Assignment {
   partTotal: number;
   rangeStart: number;
   rangeEnd: number;
+  attempt: number;
 }
 export interface Gradient {
   step: number;
@@ -63,6 +64,7 @@ export interface Gradient {
   lossSum: number;
   samples: number;
   precision: Precision;
+  attempt: number;
   /** (P) gradient SUMS (fp16 frames are decoded and multiplied back by count) */
   gradient: Float32Array;
 }
