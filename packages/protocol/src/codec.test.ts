@@ -61,7 +61,6 @@ const samples: Frame[] = [
     samples: 12,
     precision: 'fp32',
     attempt: 1,
-    attempt: 1,
     gradient: values,
   },
   { kind: 'parameters', step: 8, parameters: values, loss: 0.5 },

@@ -236,6 +236,7 @@ function gradient(m: Record<string, unknown>, limits: DecodeLimits): Frame {
   return {
     kind: 'gradient',
     step: m.step as number,
+    attempt: m.attempt as number,
     count,
     lossSum,
     samples: m.samples as number,
