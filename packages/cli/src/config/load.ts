@@ -1,0 +1,80 @@
+// Reading a config: JSON from a file, checked against the schema, with every problem reported as
+// `<file>: <json.path>: <what is wrong>`; then flags applied on top (and checked again).
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { CliErrorCode, fail } from '../errors.js';
+import { type Config, configSchema, TASKS } from './schema.js';
+
+/** `data.split.train`, `model.layers[0]`: the JSON path of an issue. */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(the whole config)' : out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = jsonPath(issue.path);
+  if (issue.code === 'invalid_union' && issue.path.at(-1) === 'task') {
+    return `${where}: expected one of ${TASKS.join(', ')}`;
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => `'${k}'`).join(', ');
+    const prefix = issue.path.length === 0 ? '' : `${where}: `;
+    return `${prefix}unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`;
+  }
+  return `${where}: ${issue.message}`;
+}
+
+/** Validates a parsed config; `source` names it in messages. */
+export function parseConfig(value: unknown, source = 'config'): Config {
+  const result = configSchema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues.map(describeIssue);
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more: ${issues.slice(1).join('; ')})` : '';
+    fail(CliErrorCode.BAD_CONFIG, `${source}: ${issues[0]}${more}`);
+  }
+  return result.data;
+}
+
+/** Reads and validates a config file. */
+export function loadConfig(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return fail(CliErrorCode.NOT_FOUND, `cannot read config ${path}: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return fail(CliErrorCode.BAD_CONFIG, `${path}: not valid JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(value, path);
+}
+
+/** Flags that override a config. */
+export interface Overrides {
+  threads?: number;
+  epochs?: number;
+  batchSize?: number;
+  seed?: number;
+  output?: string;
+  limit?: number;
+}
+
+/** The config with flags applied, validated again (so a bad flag value names its key). */
+export function applyOverrides(config: Config, overrides: Overrides, source = 'config'): Config {
+  const next = structuredClone(config) as Config & { data: { limit?: number } };
+  const t = next.training;
+  if (overrides.threads !== undefined) t.threads = overrides.threads;
+  if (overrides.epochs !== undefined) t.epochs = overrides.epochs;
+  if (overrides.batchSize !== undefined) t.batchSize = overrides.batchSize;
+  if (overrides.seed !== undefined) t.seed = overrides.seed;
+  if (overrides.output !== undefined) next.output = overrides.output;
+  if (overrides.limit !== undefined) next.data.limit = overrides.limit;
+  return parseConfig(next, `${source} with flags`);
+}

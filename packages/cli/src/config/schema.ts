@@ -1,0 +1,246 @@
+// The one schema of a recur config (JSON). Every key has a documented default (README.md,
+// "Config reference"); unknown keys are errors, so a misspelled key never passes silently.
+// Tasks: forecast (many-to-one), seq2seq (encoder–decoder, multi-step), classify (text →
+// label, many-to-one), tag (token → tag, many-to-many), language-model (next token; one-to-many
+// generation at inference).
+import { z } from 'zod';
+
+const positiveInt = z.int().min(1);
+const fraction = z.number().min(0).max(1);
+
+/** The real data sets that @recur/examples loads, by the name a config gives. */
+export const TABLE_DATASETS = ['seattle-weather', 'weather', 'sp500', 'sensor-network'] as const;
+export const TEXT_DATASETS = ['moby-dick', 'sotu'] as const;
+export const CLASSIFICATION_DATASETS = ['imdb'] as const;
+export const TAGGING_DATASETS = ['brown'] as const;
+
+const split = z
+  .strictObject({
+    train: fraction.default(0.7),
+    validation: fraction.default(0.15),
+    test: fraction.default(0.15),
+  })
+  .refine((s) => Math.abs(s.train + s.validation + s.test - 1) < 1e-9, {
+    message: 'train + validation + test must be 1',
+  })
+  .refine((s) => s.train > 0 && s.validation > 0 && s.test > 0, {
+    message: 'train, validation and test must each be above 0',
+  });
+
+const tableSource = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('dataset'), name: z.enum(TABLE_DATASETS) }),
+  z.strictObject({
+    kind: z.literal('csv'),
+    path: z.string().min(1),
+    /** missing values: 'error' (default), 'nan', 'drop-row', 'previous' */
+    missing: z.enum(['error', 'drop-row', 'previous']).default('error'),
+    delimiter: z.string().length(1).default(','),
+  }),
+]);
+
+const derive = z.strictObject({
+  /** the new column's name */
+  name: z.string().min(1),
+  /** the column it is computed from */
+  from: z.string().min(1),
+  /** logReturn: ln(x_t / x_{t−1}); difference: x_t − x_{t−1}; log: ln(x_t) (the first row is dropped for the first two) */
+  op: z.enum(['logReturn', 'difference', 'log']),
+});
+
+const seriesData = {
+  source: tableSource,
+  /** rows of one location only (weather.csv has two), by a text column's value */
+  where: z.record(z.string(), z.string()).optional(),
+  derive: z.array(derive).default([]),
+  inputs: z.array(z.string().min(1)).min(1),
+  target: z.string().min(1),
+  window: positiveInt.default(30),
+  split: split.default({ train: 0.7, validation: 0.15, test: 0.15 }),
+  scaler: z.enum(['zscore', 'minmax']).default('zscore'),
+  /** at most this many windows per split (smoke runs) */
+  limit: positiveInt.optional(),
+};
+
+const recurrentModel = {
+  cell: z.enum(['lstm', 'gru', 'simpleRNN']).default('lstm'),
+  units: positiveInt.default(32),
+  /** stacked recurrent layers */
+  layers: positiveInt.max(8).default(1),
+  bidirectional: z.boolean().default(false),
+  /** dropout between layers, in [0, 1) */
+  dropout: z.number().min(0).lt(1).default(0),
+};
+
+const textModel = {
+  ...recurrentModel,
+  /** embedding width */
+  embedding: positiveInt.default(32),
+};
+
+const training = z
+  .strictObject({
+    epochs: positiveInt.default(10),
+    batchSize: positiveInt.default(32),
+    optimizer: z.enum(['adam', 'adamw', 'sgd', 'rmsprop']).default('adam'),
+    learningRate: z.number().gt(0).default(0.001),
+    /** global gradient-norm clipping; 0 turns it off */
+    clipNorm: z.number().min(0).default(1),
+    /** worker threads (@recur/parallel); 1 trains on the calling thread */
+    threads: positiveInt.max(256).default(1),
+    seed: z.int().min(0).default(1),
+  })
+  .default({
+    epochs: 10,
+    batchSize: 32,
+    optimizer: 'adam',
+    learningRate: 0.001,
+    clipNorm: 1,
+    threads: 1,
+    seed: 1,
+  });
+
+/** Read by `recur coordinator` / `recur worker` (the cluster issue); `recur train` trains locally. */
+const cluster = z
+  .looseObject({
+    /** host:port the coordinator listens on */
+    listen: z.string().min(1).optional(),
+    /** ws:// or wss:// address workers connect to */
+    coordinator: z.string().min(1).optional(),
+    /** nodes to wait for before step 1 */
+    minNodes: positiveInt.optional(),
+    /** threads per node */
+    threadsPerNode: positiveInt.optional(),
+  })
+  .optional();
+
+const common = {
+  /** names the run folder and the report */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore')
+    .min(1),
+  description: z.string().optional(),
+  /** run folder; default runs/<name> */
+  output: z.string().min(1).optional(),
+  training,
+  cluster,
+  $schema: z.string().optional(),
+};
+
+const forecast = z.strictObject({
+  ...common,
+  task: z.literal('forecast'),
+  data: z.strictObject({ ...seriesData, horizon: positiveInt.default(1) }),
+  model: z
+    .strictObject(recurrentModel)
+    .default({ cell: 'lstm', units: 32, layers: 1, bidirectional: false, dropout: 0 }),
+});
+
+const seq2seq = z.strictObject({
+  ...common,
+  task: z.literal('seq2seq'),
+  data: z.strictObject({ ...seriesData, horizon: positiveInt.default(7) }),
+  model: z
+    .strictObject({ cell: recurrentModel.cell, units: recurrentModel.units })
+    .default({ cell: 'lstm', units: 32 }),
+});
+
+const recordSplit = split.default({ train: 0.8, validation: 0.1, test: 0.1 });
+
+const classify = z.strictObject({
+  ...common,
+  task: z.literal('classify'),
+  data: z.strictObject({
+    source: z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('dataset'), name: z.enum(CLASSIFICATION_DATASETS) }),
+      z.strictObject({
+        kind: z.literal('jsonl'),
+        path: z.string().min(1),
+        textField: z.string().min(1).default('text'),
+        labelField: z.string().min(1).default('label'),
+      }),
+    ]),
+    tokenizer: z.enum(['word', 'char']).default('word'),
+    vocabularySize: positiveInt.min(3).default(20000),
+    /** tokens per text; longer texts keep their first maxLength tokens */
+    maxLength: positiveInt.default(200),
+    split: recordSplit,
+    /** at most this many texts per split (smoke runs) */
+    limit: positiveInt.optional(),
+  }),
+  model: z
+    .strictObject(textModel)
+    .default({ cell: 'gru', units: 32, layers: 1, bidirectional: true, dropout: 0, embedding: 32 }),
+});
+
+const tag = z.strictObject({
+  ...common,
+  task: z.literal('tag'),
+  data: z.strictObject({
+    source: z.discriminatedUnion('kind', [
+      z.strictObject({
+        kind: z.literal('dataset'),
+        name: z.enum(TAGGING_DATASETS),
+        tagset: z.enum(['universal', 'base']).default('universal'),
+      }),
+      /** a text file, one sentence a line, tokens `word/tag` (split at the last /) */
+      z.strictObject({ kind: z.literal('tagged'), path: z.string().min(1) }),
+    ]),
+    lowercase: z.boolean().default(true),
+    vocabularySize: positiveInt.min(3).default(20000),
+    maxLength: positiveInt.default(60),
+    split: recordSplit,
+    limit: positiveInt.optional(),
+  }),
+  model: z
+    .strictObject(textModel)
+    .default({ cell: 'lstm', units: 64, layers: 1, bidirectional: true, dropout: 0, embedding: 64 }),
+});
+
+const languageModel = z.strictObject({
+  ...common,
+  task: z.literal('language-model'),
+  data: z.strictObject({
+    source: z.discriminatedUnion('kind', [
+      z.strictObject({
+        kind: z.literal('dataset'),
+        name: z.enum(TEXT_DATASETS),
+        from: z.int().optional(),
+        to: z.int().optional(),
+      }),
+      /** a text file, or a folder of .txt files (read in path order) */
+      z.strictObject({ kind: z.literal('text'), path: z.string().min(1) }),
+    ]),
+    tokenizer: z.enum(['char', 'word']).default('char'),
+    vocabularySize: positiveInt.min(3).default(20000),
+    sequenceLength: positiveInt.default(100),
+    /** use only the first maxTokens tokens of the corpus */
+    maxTokens: positiveInt.optional(),
+    split: split.default({ train: 0.9, validation: 0.05, test: 0.05 }),
+    limit: positiveInt.optional(),
+  }),
+  model: z
+    .strictObject({ ...textModel, layers: recurrentModel.layers.default(2) })
+    .default({ cell: 'lstm', units: 64, layers: 2, bidirectional: false, dropout: 0, embedding: 32 }),
+  generate: z
+    .strictObject({
+      prompt: z.string().min(1).default('The '),
+      steps: positiveInt.default(200),
+      temperature: z.number().gt(0).default(0.8),
+      topK: z.int().min(0).default(0),
+      samples: positiveInt.max(20).default(3),
+    })
+    .default({ prompt: 'The ', steps: 200, temperature: 0.8, topK: 0, samples: 3 }),
+});
+
+export const configSchema = z.discriminatedUnion('task', [forecast, seq2seq, classify, tag, languageModel]);
+
+export type Config = z.infer<typeof configSchema>;
+export type ForecastConfig = z.infer<typeof forecast>;
+export type Seq2SeqConfig = z.infer<typeof seq2seq>;
+export type SeriesConfig = ForecastConfig | Seq2SeqConfig;
+export type ClassifyConfig = z.infer<typeof classify>;
+export type TagConfig = z.infer<typeof tag>;
+export type LanguageModelConfig = z.infer<typeof languageModel>;
+export type TaskName = Config['task'];
+export const TASKS: readonly TaskName[] = ['forecast', 'seq2seq', 'classify', 'tag', 'language-model'];

@@ -1,0 +1,75 @@
+// The CLI's errors: one class, stable `ERR_CLI_*` codes (listed in README.md), an exit code and a
+// hint per code. Errors from the libraries (RecurError, DataError, ParallelError) keep their own
+// codes and are printed the same way: one line, code, message, hint; a stack only with --verbose.
+
+export const CliErrorCode = {
+  BAD_FLAG: 'ERR_CLI_BAD_FLAG',
+  BAD_CONFIG: 'ERR_CLI_BAD_CONFIG',
+  NOT_FOUND: 'ERR_CLI_NOT_FOUND',
+  BAD_RUN: 'ERR_CLI_BAD_RUN',
+  UNSUPPORTED: 'ERR_CLI_UNSUPPORTED',
+  INTERRUPTED: 'ERR_CLI_INTERRUPTED',
+} as const;
+export type CliErrorCodeValue = (typeof CliErrorCode)[keyof typeof CliErrorCode];
+
+/** Exit codes: 0 success, 1 a failure while running, 2 a usage or config error, 130 stopped by SIGINT. */
+export const ExitCode = { OK: 0, FAILURE: 1, USAGE: 2, INTERRUPTED: 130 } as const;
+
+const HINTS: Record<CliErrorCodeValue, string> = {
+  ERR_CLI_BAD_FLAG: 'run `recur <command> --help` for the flags',
+  ERR_CLI_BAD_CONFIG: 'the config reference is in packages/cli/README.md; configs/ has working examples',
+  ERR_CLI_NOT_FOUND: 'check the path; a run folder is what `recur train` wrote (it holds config.json)',
+  ERR_CLI_BAD_RUN: 'train again with `recur train <config>`, or point at another run folder',
+  ERR_CLI_UNSUPPORTED: 'see the task table in packages/cli/README.md',
+  ERR_CLI_INTERRUPTED: 'resume with `recur train <config> --resume`',
+};
+
+export class CliError extends Error {
+  readonly code: CliErrorCodeValue;
+  readonly exitCode: number;
+  readonly hint: string;
+
+  constructor(code: CliErrorCodeValue, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CliError';
+    this.code = code;
+    this.hint = options.hint ?? HINTS[code];
+    this.exitCode =
+      code === CliErrorCode.BAD_FLAG || code === CliErrorCode.BAD_CONFIG
+        ? ExitCode.USAGE
+        : code === CliErrorCode.INTERRUPTED
+          ? ExitCode.INTERRUPTED
+          : ExitCode.FAILURE;
+  }
+}
+
+export function fail(
+  code: CliErrorCodeValue,
+  message: string,
+  options?: { hint?: string; cause?: unknown },
+): never {
+  throw new CliError(code, message, options);
+}
+
+/** Hints for the libraries' error codes, by prefix. */
+const LIBRARY_HINTS: [string, string][] = [
+  ['ERR_NN_NON_FINITE', 'lower training.learningRate or set training.clipNorm'],
+  ['ERR_NN_BAD_CHECKPOINT', 'the checkpoint is damaged or from a newer recur: train again'],
+  ['ERR_DATA_', 'check the data section of the config and the file it names'],
+  ['ERR_NN_', 'check the model and training sections of the config'],
+  ['ERR_PARALLEL_', 'try again with --threads 1 to rule out the thread pool'],
+];
+
+/** The one line printed for an error, and the exit code. */
+export function describeError(error: unknown): { line: string; exitCode: number } {
+  if (error instanceof CliError) {
+    return { line: `recur: ${error.code}: ${error.message} (hint: ${error.hint})`, exitCode: error.exitCode };
+  }
+  const e = error as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : 'ERR_CLI_INTERNAL';
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  const hint =
+    LIBRARY_HINTS.find(([prefix]) => code.startsWith(prefix))?.[1] ??
+    (code === 'ENOENT' ? 'check the path' : 'run again with --verbose for the stack trace');
+  return { line: `recur: ${code}: ${message.split('\n')[0]} (hint: ${hint})`, exitCode: ExitCode.FAILURE };
+}

@@ -1,0 +1,117 @@
+// Charts for the report, as Vega-Lite specs rendered to SVG in Node (vega's headless renderer:
+// no canvas, no browser). Each chart has an id the report test looks for.
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+
+export interface ChartSpec {
+  /** e.g. 'loss', 'forecast', 'confusion' */
+  id: string;
+  title: string;
+  spec: vl.TopLevelSpec;
+}
+
+type Row = Record<string, string | number>;
+
+const WIDTH = 640;
+
+/** Lines of `y` against `x`, one per value of `series`. */
+export function lineChart(
+  id: string,
+  title: string,
+  rows: Row[],
+  axes: { x: string; y: string; series: string; temporal?: boolean; xTitle?: string; yTitle?: string },
+): ChartSpec {
+  return {
+    id,
+    title,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      width: WIDTH,
+      height: 260,
+      data: { values: rows },
+      mark: { type: 'line', point: rows.length <= 60 },
+      encoding: {
+        x: { field: axes.x, type: axes.temporal ? 'temporal' : 'quantitative', title: axes.xTitle ?? axes.x },
+        y: { field: axes.y, type: 'quantitative', title: axes.yTitle ?? axes.y, scale: { zero: false } },
+        color: { field: axes.series, type: 'nominal', title: null },
+      },
+    },
+  };
+}
+
+/** Bars of `value` by `category`. */
+export function barChart(
+  id: string,
+  title: string,
+  rows: Row[],
+  axes: { category: string; value: string; color?: string },
+): ChartSpec {
+  return {
+    id,
+    title,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      width: WIDTH,
+      height: 220,
+      data: { values: rows },
+      mark: 'bar',
+      encoding: {
+        x: { field: axes.category, type: 'nominal', sort: null, title: null },
+        y: { field: axes.value, type: 'quantitative' },
+        ...(axes.color === undefined
+          ? {}
+          : {
+              color: { field: axes.color, type: 'nominal', title: null },
+              xOffset: { field: axes.color, type: 'nominal' },
+            }),
+      },
+    },
+  };
+}
+
+/** A confusion matrix: rows the true class, columns the predicted one, share of the true class. */
+export function confusionChart(labels: readonly string[], counts: number[][]): ChartSpec {
+  const rows: Row[] = [];
+  counts.forEach((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    row.forEach((count, j) => {
+      rows.push({ actual: labels[i], predicted: labels[j], count, share: total > 0 ? count / total : 0 });
+    });
+  });
+  const size = Math.min(WIDTH, 40 * labels.length + 80);
+  return {
+    id: 'confusion',
+    title: 'Confusion matrix (test split; colour: share of the true class)',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      width: size,
+      height: size,
+      data: { values: rows },
+      encoding: {
+        x: { field: 'predicted', type: 'nominal', sort: [...labels] },
+        y: { field: 'actual', type: 'nominal', sort: [...labels] },
+      },
+      layer: [
+        {
+          mark: 'rect',
+          encoding: { color: { field: 'share', type: 'quantitative', scale: { scheme: 'blues' } } },
+        },
+        {
+          mark: { type: 'text', fontSize: labels.length > 8 ? 8 : 11 },
+          encoding: { text: { field: 'count', type: 'quantitative' } },
+        },
+      ],
+    },
+  };
+}
+
+/** The chart as an SVG document. */
+export async function renderSvg(chart: ChartSpec): Promise<string> {
+  const compiled = vl.compile(chart.spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

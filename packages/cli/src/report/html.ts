@@ -1,0 +1,116 @@
+// report.html: one self-contained page (SVG inline, no scripts) with the result beside the
+// baseline, the training and validation loss, the validation metric, the task's charts and, for
+// language models, sample generations. Every chart is a <figure data-chart="id">.
+import { writeFileSync } from 'node:fs';
+import type { Config } from '../config/schema.js';
+import type { Score } from '../tasks/index.js';
+import { type ChartSpec, lineChart, renderSvg } from './charts.js';
+
+export interface ReportInput {
+  config: Config;
+  score: Score;
+  describe: string;
+  summary: string;
+  metrics: Record<string, number>[];
+  charts: ChartSpec[];
+  samples?: string[];
+  seconds: number;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** "12.3% better than persistence" or "4.0% worse than …". */
+export function comparison(score: Score): { text: string; better: boolean; ratio: number } {
+  const { value, baseline, lowerIsBetter } = score;
+  const ratio =
+    baseline.value === 0
+      ? 0
+      : (lowerIsBetter ? baseline.value - value : value - baseline.value) / Math.abs(baseline.value);
+  const better = ratio > 0;
+  const amount =
+    score.unit === '%'
+      ? `${Math.abs(value - baseline.value).toFixed(2)} points`
+      : `${(100 * Math.abs(ratio)).toFixed(1)}%`;
+  return { text: `${amount} ${better ? 'better' : 'worse'} than ${baseline.name}`, better, ratio };
+}
+
+export function formatScore(score: Score): string {
+  const f = (v: number) => (score.unit === '%' ? `${v.toFixed(2)}%` : v.toPrecision(4));
+  return `test ${score.metric} ${f(score.value)} vs ${score.baseline.name} ${f(score.baseline.value)}: ${comparison(score).text}`;
+}
+
+function curves(metrics: Record<string, number>[]): ChartSpec[] {
+  const loss: Record<string, string | number>[] = [];
+  const metric: Record<string, string | number>[] = [];
+  let metricName = '';
+  for (const m of metrics) {
+    const epoch = m.epoch + 1;
+    loss.push({ epoch, series: 'training', loss: m.loss });
+    if (m.val_loss !== undefined) loss.push({ epoch, series: 'validation', loss: m.val_loss });
+    for (const [k, v] of Object.entries(m)) {
+      if (k.startsWith('val_') && k !== 'val_loss') {
+        metricName = k;
+        metric.push({ epoch, series: k, value: v });
+      }
+    }
+  }
+  const out = [
+    lineChart('loss', 'Training and validation loss by epoch', loss, {
+      x: 'epoch',
+      y: 'loss',
+      series: 'series',
+    }),
+  ];
+  if (metric.length > 0) {
+    out.push(
+      lineChart('metric', `Validation ${metricName.slice(4)} by epoch`, metric, {
+        x: 'epoch',
+        y: 'value',
+        series: 'series',
+        yTitle: metricName,
+      }),
+    );
+  }
+  return out;
+}
+
+export async function writeReport(path: string, input: ReportInput): Promise<void> {
+  const charts = [...curves(input.metrics), ...input.charts];
+  const figures: string[] = [];
+  for (const chart of charts) {
+    figures.push(
+      `<figure class="chart" data-chart="${escapeHtml(chart.id)}"><figcaption>${escapeHtml(chart.title)}</figcaption>${await renderSvg(chart)}</figure>`,
+    );
+  }
+  const c = comparison(input.score);
+  const samples =
+    input.samples === undefined || input.samples.length === 0
+      ? ''
+      : `<section id="samples"><h2>Sample generations</h2>${input.samples.map((s) => `<pre class="sample">${escapeHtml(s)}</pre>`).join('\n')}</section>`;
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>recur report: ${escapeHtml(input.config.name)}</title>
+<style>
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; }
+figure { margin: 1.5rem 0; } figcaption { font-weight: 600; margin-bottom: .4rem; }
+.result { font-size: 1.2rem; padding: .6rem 1rem; border-left: 4px solid ${c.better ? '#2a7' : '#c33'}; background: #f6f6f6; }
+pre { background: #f6f6f6; padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
+td, th { padding: .2rem .8rem; text-align: left; }
+</style></head><body>
+<h1>${escapeHtml(input.config.name)}</h1>
+<p>${escapeHtml(input.config.description ?? '')}</p>
+<p class="result" id="result">${escapeHtml(formatScore(input.score))}</p>
+<table>
+<tr><th>task</th><td>${escapeHtml(input.config.task)}</td></tr>
+<tr><th>data</th><td>${escapeHtml(input.describe)}</td></tr>
+<tr><th>epochs</th><td>${input.metrics.length}</td></tr>
+<tr><th>training time</th><td>${input.seconds.toFixed(1)} s on ${input.config.training.threads} thread(s)</td></tr>
+</table>
+${figures.join('\n')}
+${samples}
+<h2>Model</h2><pre>${escapeHtml(input.summary)}</pre>
+<h2>Config</h2><pre>${escapeHtml(JSON.stringify(input.config, null, 2))}</pre>
+</body></html>
+`;
+  writeFileSync(path, html);
+}

@@ -1,0 +1,154 @@
+// `recur predict`: a trained run on new input, with the preprocessing its checkpoint carries.
+//   forecast / seq2seq  a CSV with the config's columns → the forecast after every window
+//   classify            one text per line (or JSON lines with the config's text field) → label
+//   tag                 one sentence per line, tokens split at spaces → one tag per token
+// Output: one JSON object per line.
+import { readFile } from 'node:fs/promises';
+import {
+  readCsv,
+  scalerFromJSON,
+  textClassificationDataset,
+  tokenizerFromJSON,
+  vocabularyFromJSON,
+  windowDataset,
+} from '@recur/data';
+import type { Model } from '@recur/nn';
+import type { Config } from '../config/schema.js';
+import { CliErrorCode, fail } from '../errors.js';
+import { argmax } from '../tasks/classes.js';
+import { materialize } from '../tasks/common.js';
+import { type SeriesPreprocessing, seriesColumns } from '../tasks/series.js';
+
+type Line = Record<string, unknown>;
+
+async function lines(path: string): Promise<string[]> {
+  return (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+}
+
+async function predictSeries(
+  model: Model,
+  config: Config,
+  pre: SeriesPreprocessing,
+  input: string,
+): Promise<Line[]> {
+  if (config.task !== 'forecast' && config.task !== 'seq2seq') return [];
+  const table = await readCsv(
+    input,
+    config.data.source.kind === 'csv' ? { missing: config.data.source.missing } : {},
+  );
+  const columns = seriesColumns(table, config);
+  const scaler = scalerFromJSON(pre.scaler);
+  const used = [...new Set([...pre.inputs, pre.target])];
+  const scaled = scaler.transform(Object.fromEntries(used.map((n) => [n, columns[n]])));
+  const rows = scaled[pre.target].length;
+  if (rows < pre.window)
+    fail(CliErrorCode.BAD_FLAG, `--input ${input}: ${rows} rows, a window needs ${pre.window}`);
+  // horizon 0 past the data: pad the target rows so the last window (ending at the last row) is kept.
+  const H = config.task === 'seq2seq' ? pre.horizon : 1;
+  const padded = Object.fromEntries(
+    Object.entries(scaled).map(([k, v]) => {
+      const out = new Float64Array(rows + pre.horizon);
+      out.set(v);
+      return [k, out];
+    }),
+  );
+  const dataset = windowDataset(
+    { columns: padded },
+    {
+      inputs: pre.inputs,
+      targets: [pre.target],
+      window: pre.window,
+      horizon: pre.horizon,
+      mode: config.task === 'seq2seq' ? 'seq2seq' : 'many-to-one',
+    },
+  );
+  const split = materialize(dataset);
+  const out = scaler.inverseColumn(pre.target, await model.predict(split.x, { batchSize: 256 }));
+  const dates = columns.date;
+  return Array.from({ length: split.size }, (_, i) => {
+    const last = i + pre.window - 1;
+    const forecast = Array.from(out.subarray(i * H, (i + 1) * H));
+    return {
+      window_end_row: last,
+      ...(dates === undefined ? {} : { window_end_date: new Date(dates[last]).toISOString().slice(0, 10) }),
+      [pre.target]: H === 1 ? forecast[0] : forecast,
+    };
+  });
+}
+
+async function predictClassify(model: Model, pre: Record<string, unknown>, input: string): Promise<Line[]> {
+  const texts = (await lines(input)).map((l) => {
+    if (!l.trimStart().startsWith('{')) return l;
+    const record = JSON.parse(l) as Record<string, unknown>;
+    return String(record.text ?? '');
+  });
+  const tokenizer = tokenizerFromJSON(pre.tokenizer);
+  const vocabulary = vocabularyFromJSON(pre.vocabulary);
+  const labels = vocabularyFromJSON(pre.labels);
+  const dataset = textClassificationDataset(texts, new Array<number>(texts.length).fill(0), {
+    tokenizer,
+    vocabulary,
+    maxLength: pre.maxLength as number,
+    empty: 'skip',
+  });
+  const split = materialize(dataset);
+  const C = labels.size;
+  const logits = await model.predict(split.x, { batchSize: 256 });
+  return Array.from({ length: split.size }, (_, i) => {
+    const row = Array.from(logits.subarray(i * C, (i + 1) * C));
+    const max = Math.max(...row);
+    const exp = row.map((v) => Math.exp(v - max));
+    const sum = exp.reduce((a, b) => a + b, 0);
+    return {
+      text: texts[dataset.sourceIndex[i]].slice(0, 80),
+      label: labels.tokens[argmax(row, 0, C)],
+      probabilities: Object.fromEntries(labels.tokens.map((name, k) => [name, exp[k] / sum])),
+    };
+  });
+}
+
+async function predictTag(model: Model, pre: Record<string, unknown>, input: string): Promise<Line[]> {
+  const vocabulary = vocabularyFromJSON(pre.vocabulary);
+  const tags = vocabularyFromJSON(pre.tags);
+  const T = pre.maxLength as number;
+  const K = tags.size;
+  const sentences = (await lines(input)).map((l) => l.trim().split(/\s+/));
+  const ids = new Int32Array(sentences.length * T);
+  const lengths = new Int32Array(sentences.length);
+  sentences.forEach((tokens, i) => {
+    const words = (pre.lowercase === true ? tokens.map((t) => t.toLowerCase()) : tokens).slice(0, T);
+    ids.set(vocabulary.encode(words), i * T);
+    lengths[i] = words.length;
+  });
+  const logits = await model.predict(
+    { data: ids, shape: [sentences.length, T], lengths },
+    { batchSize: 256 },
+  );
+  return sentences.map((tokens, i) => ({
+    tokens: tokens.slice(0, T),
+    tags: Array.from({ length: lengths[i] }, (_, t) => tags.tokens[argmax(logits, (i * T + t) * K, K)]),
+  }));
+}
+
+export async function predictFile(
+  model: Model,
+  config: Config,
+  preprocessing: unknown,
+  input: string,
+): Promise<Line[]> {
+  const pre = preprocessing as Record<string, unknown>;
+  switch (config.task) {
+    case 'forecast':
+    case 'seq2seq':
+      return predictSeries(model, config, preprocessing as SeriesPreprocessing, input);
+    case 'classify':
+      return predictClassify(model, pre, input);
+    case 'tag':
+      return predictTag(model, pre, input);
+    case 'language-model':
+      return fail(
+        CliErrorCode.UNSUPPORTED,
+        'a language model predicts by sampling: use `recur generate <run> --prompt ...`',
+      );
+  }
+}

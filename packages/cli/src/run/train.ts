@@ -1,0 +1,189 @@
+// `recur train` as a function: prepare the task, build (or resume) the model, fit with progress,
+// keep best.ckpt (lowest validation loss) and last.ckpt (every epoch, and on Ctrl-C), then score
+// the best checkpoint on the test split beside the baseline and write results.json and
+// report.html. Threads > 1 train through @recur/parallel's threads(W).
+import { existsSync, writeFileSync } from 'node:fs';
+import { type Logs, loadModel, type Model } from '@recur/nn';
+import { type ThreadsStrategy, threads } from '@recur/parallel';
+import type { Config } from '../config/schema.js';
+import { CliError, CliErrorCode } from '../errors.js';
+import { formatScore, writeReport } from '../report/html.js';
+import { type Evaluation, type PreparedTask, prepareTask, type Score } from '../tasks/index.js';
+import { appendMetrics, createRunFolder, type RunPaths, readMetrics } from './folder.js';
+import { type Progress, progressFor } from './progress.js';
+
+export interface TrainOptions {
+  /** continue from the run folder's last.ckpt */
+  resume?: boolean;
+  /** stops training after the current step (the CLI wires SIGINT to it) */
+  signal?: AbortSignal;
+  /** human output (default: stdout) */
+  write?: (line: string) => void;
+  /** where the progress bar goes when it is a terminal (default: stderr) */
+  progressStream?: NodeJS.WriteStream;
+}
+
+export interface TrainResult {
+  paths: RunPaths;
+  score: Score;
+  epochs: number;
+  seconds: number;
+}
+
+async function startModel(task: PreparedTask, paths: RunPaths, resume: boolean, write: (l: string) => void) {
+  if (resume && existsSync(paths.last)) {
+    const { model } = await loadModel(paths.last);
+    write(
+      `resuming from ${paths.last} at epoch ${model.trainingPosition.epoch + 1}, step ${model.trainingPosition.position}`,
+    );
+    if (model.compiled === null) model.compile(task.compile);
+    return model;
+  }
+  const model = task.buildModel();
+  model.compile(task.compile);
+  return model;
+}
+
+export async function trainRun(config: Config, options: TrainOptions = {}): Promise<TrainResult> {
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const started = performance.now();
+  const task = await prepareTask(config);
+  write(`${config.name}: ${task.describe}`);
+  const resume = options.resume === true;
+  const paths = createRunFolder(config, resume);
+  const model = await startModel(task, paths, resume, write);
+  const t = config.training;
+  const strategy: ThreadsStrategy | undefined = t.threads > 1 ? threads(t.threads) : undefined;
+  write(
+    `${model.layout.size.toLocaleString('en')} parameters; training ${t.epochs} epochs of ${Math.ceil(task.train.size / t.batchSize)} steps on ${t.threads} thread${t.threads > 1 ? 's' : ''}`,
+  );
+  if (config.cluster !== undefined) {
+    write(
+      'this config has a cluster section: `recur train` trains on this machine; the coordinator and worker commands run it on several',
+    );
+  }
+  const progress = progressFor(options.progressStream ?? process.stderr, write);
+  const fitted = await fitWithProgress(model, task, paths, progress, strategy, options.signal, resume);
+  const seconds = (performance.now() - started) / 1000;
+  if (fitted.aborted) {
+    throw new CliError(
+      CliErrorCode.INTERRUPTED,
+      `stopped after step ${model.trainingPosition.position} of epoch ${model.trainingPosition.epoch + 1}; checkpoint written to ${paths.last}`,
+      {
+        hint: `resume with \`recur train <config> --resume${config.output === undefined ? '' : ` --output ${config.output}`}\``,
+      },
+    );
+  }
+  const { model: best } = await loadModel(existsSync(paths.best) ? paths.best : paths.last);
+  const evaluation = await task.evaluate(best);
+  await finish(config, task, paths, best, evaluation, seconds);
+  write(formatScore(evaluation.score));
+  for (const sample of evaluation.samples ?? []) write(`sample: ${JSON.stringify(sample)}`);
+  write(`run folder: ${paths.folder} (report.html, metrics.jsonl, best.ckpt, last.ckpt)`);
+  return { paths, score: evaluation.score, epochs: fitted.epochs, seconds };
+}
+
+async function fitWithProgress(
+  model: Model,
+  task: PreparedTask,
+  paths: RunPaths,
+  progress: Progress,
+  strategy: ThreadsStrategy | undefined,
+  signal: AbortSignal | undefined,
+  resume: boolean,
+): Promise<{ aborted: boolean; epochs: number }> {
+  const t = task.config.training;
+  const steps = Math.ceil(task.train.size / t.batchSize);
+  let best = readMetrics(paths).reduce(
+    (b, m) => Math.min(b, m[task.monitor] ?? Number.POSITIVE_INFINITY),
+    Number.POSITIVE_INFINITY,
+  );
+  let epochStart = performance.now();
+  let epoch = model.trainingPosition.epoch;
+  let samplesAtStart = 0;
+  const samplesSoFar = (step: number) =>
+    strategy === undefined
+      ? Math.min(task.train.size, step * t.batchSize)
+      : strategy.progress().samples - samplesAtStart;
+  const begin = (e: number, first: number) => {
+    epoch = e;
+    epochStart = performance.now();
+    samplesAtStart = strategy?.progress().samples ?? 0;
+    progress.startEpoch(e, t.epochs, steps);
+    if (first > 0) progress.step(first, Number.NaN, 0, 0);
+  };
+  begin(epoch, resume ? model.trainingPosition.position : 0);
+  let epochsRun = 0;
+  try {
+    const history = await model.fit(task.train.x, task.train.y, {
+      epochs: t.epochs,
+      batchSize: t.batchSize,
+      seed: t.seed,
+      validationData: [task.validation.x, task.validation.y],
+      resume,
+      ...(signal === undefined ? {} : { signal }),
+      ...(strategy === undefined ? {} : { strategy }),
+      checkpoint: { path: paths.last, preprocessing: task.preprocessing },
+      callbacks: {
+        onBatchEnd: (b: number, logs: Logs) => {
+          progress.step(b + 1, logs.loss, samplesSoFar(b + 1), (performance.now() - epochStart) / 1000);
+        },
+        onEpochEnd: async (e: number, logs: Logs) => {
+          const seconds = (performance.now() - epochStart) / 1000;
+          const samples = strategy === undefined ? task.train.size : samplesSoFar(steps);
+          const validation = Object.entries(logs).filter(([k]) => k.startsWith('val_'));
+          progress.endEpoch({
+            epoch: e,
+            epochs: t.epochs,
+            loss: logs.loss,
+            validation,
+            samplesPerSecond: samples / seconds,
+            seconds,
+          });
+          appendMetrics(paths, { epoch: e, ...logs, seconds, samples_per_second: samples / seconds });
+          const value = logs[task.monitor];
+          if (value !== undefined && value < best) {
+            best = value;
+            await model.save(paths.best, { preprocessing: task.preprocessing });
+          }
+          epochsRun++;
+          if (e + 1 < t.epochs) begin(e + 1, 0);
+        },
+      },
+    });
+    return { aborted: history.aborted, epochs: epochsRun };
+  } finally {
+    progress.stop();
+  }
+}
+
+async function finish(
+  config: Config,
+  task: PreparedTask,
+  paths: RunPaths,
+  model: Model,
+  evaluation: Evaluation,
+  seconds: number,
+): Promise<void> {
+  const metrics = readMetrics(paths);
+  const results = {
+    name: config.name,
+    task: config.task,
+    ...evaluation.score,
+    epochs: metrics.length,
+    seconds,
+    threads: config.training.threads,
+    ...(evaluation.samples === undefined ? {} : { samples: evaluation.samples }),
+  };
+  writeFileSync(paths.results, `${JSON.stringify(results, null, 2)}\n`);
+  await writeReport(paths.report, {
+    config,
+    score: evaluation.score,
+    describe: task.describe,
+    summary: model.summary(),
+    metrics,
+    charts: evaluation.charts,
+    ...(evaluation.samples === undefined ? {} : { samples: evaluation.samples }),
+    seconds,
+  });
+}

@@ -1,0 +1,181 @@
+// Language models (next token): a corpus → characters or words → ids → windows of T ids, each
+// target the same window shifted by one → embedding → stacked recurrent layers returning every
+// step → dense over the vocabulary. The corpus is cut in order into train / validation / test.
+// Inference is one-to-many: `generate` samples text from a prompt. Baseline: the unigram
+// model of the training tokens (add-one smoothed), as perplexity on the same test tokens.
+
+import { stat } from 'node:fs/promises';
+import {
+  buildVocabulary,
+  charTokenizer,
+  nextTokenDataset,
+  readTextFile,
+  readTextFolder,
+  type Tokenizer,
+  type Vocabulary,
+  wordTokenizer,
+} from '@recur/data';
+import { loadMobyDick, loadSotu } from '@recur/examples';
+import { generate, type Model, sequential } from '@recur/nn';
+import type { LanguageModelConfig } from '../config/schema.js';
+import { CliErrorCode, fail } from '../errors.js';
+import { barChart } from '../report/charts.js';
+import { clipOf, materialize, optimizerOf, type PreparedTask, type Split } from './common.js';
+import { recurrentStack } from './models.js';
+
+async function loadCorpus(config: LanguageModelConfig): Promise<string> {
+  const source = config.data.source;
+  if (source.kind === 'dataset') {
+    if (source.name === 'moby-dick') return loadMobyDick();
+    const options = {
+      ...(source.from === undefined ? {} : { from: source.from }),
+      ...(source.to === undefined ? {} : { to: source.to }),
+    };
+    return loadSotu(options)
+      .map((s) => s.text)
+      .join('\n\n');
+  }
+  const info = await stat(source.path).catch(() => null);
+  if (info === null) fail(CliErrorCode.NOT_FOUND, `data.source.path: ${source.path} does not exist`);
+  if (!info.isDirectory()) return readTextFile(source.path);
+  return (await readTextFolder(source.path, { extensions: ['.txt'] })).map((f) => f.text).join('\n\n');
+}
+
+/** Text from ids: characters joined as they are, words with spaces. */
+export function detokenize(tokens: string[], kind: 'char' | 'word'): string {
+  return tokens.join(kind === 'char' ? '' : ' ');
+}
+
+/** Generated samples from a prompt, one per seed. */
+export function sampleTexts(
+  model: Model,
+  vocabulary: Vocabulary,
+  tokenizer: Tokenizer,
+  kind: 'char' | 'word',
+  options: {
+    prompt: string;
+    steps: number;
+    temperature: number;
+    topK: number;
+    samples: number;
+    seed: number;
+  },
+): string[] {
+  const prompt = vocabulary.encode(tokenizer.tokenize(options.prompt));
+  const out: string[] = [];
+  for (let i = 0; i < options.samples; i++) {
+    const ids = generate(model, {
+      prompt,
+      steps: options.steps,
+      temperature: options.temperature,
+      topK: options.topK,
+      seed: options.seed + i,
+    });
+    out.push(options.prompt + (kind === 'word' ? ' ' : '') + detokenize(vocabulary.decode(ids), kind));
+  }
+  return out;
+}
+
+export async function prepareLanguageModel(config: LanguageModelConfig): Promise<PreparedTask> {
+  const d = config.data;
+  const tokenizer = d.tokenizer === 'char' ? charTokenizer() : wordTokenizer();
+  let tokens = tokenizer.tokenize(await loadCorpus(config));
+  if (d.maxTokens !== undefined) tokens = tokens.slice(0, d.maxTokens);
+  const T = d.sequenceLength;
+  if (d.limit !== undefined) {
+    const fraction = Math.min(d.split.train, d.split.validation, d.split.test);
+    tokens = tokens.slice(0, Math.ceil(((d.limit + 1) * T) / fraction));
+  }
+  const a = Math.round(tokens.length * d.split.train);
+  const b = Math.round(tokens.length * (d.split.train + d.split.validation));
+  const parts = { train: tokens.slice(0, a), validation: tokens.slice(a, b), test: tokens.slice(b) };
+  const vocabulary = buildVocabulary(parts.train, { maxSize: d.vocabularySize });
+  const V = vocabulary.size;
+  const encoded = {
+    train: vocabulary.encode(parts.train),
+    validation: vocabulary.encode(parts.validation),
+    test: vocabulary.encode(parts.test),
+  };
+  const split = (name: keyof typeof encoded): Split => {
+    if (encoded[name].length < T + 1) {
+      fail(
+        CliErrorCode.BAD_CONFIG,
+        `data.split.${name}: ${encoded[name].length} tokens make no sequence of data.sequenceLength ${T}`,
+      );
+    }
+    return materialize(nextTokenDataset(encoded[name], { sequenceLength: T }), d.limit);
+  };
+  const train = split('train');
+  const validation = split('validation');
+  const test = split('test');
+  // Unigram baseline over the training ids the model sees, add-one smoothed over V.
+  const counts = new Float64Array(V);
+  for (const id of train.y.data as Int32Array) counts[id]++;
+  const total = (train.y.data as Int32Array).length;
+  const preprocessing = {
+    task: 'language-model',
+    tokenizer: tokenizer.toJSON(),
+    vocabulary: vocabulary.toJSON(),
+    sequenceLength: T,
+    kind: d.tokenizer,
+  };
+  return {
+    config,
+    train,
+    validation,
+    test,
+    preprocessing,
+    describe: `${train.size} / ${validation.size} / ${test.size} sequences of ${T} ${d.tokenizer === 'char' ? 'characters' : 'words'} (${tokens.length} tokens), vocabulary ${V}`,
+    buildModel: (): Model =>
+      sequential(
+        recurrentStack(config.model, {
+          returnSequences: true,
+          outputs: V,
+          embedding: { inputDim: V, outputDim: config.model.embedding, steps: T, maskZero: false },
+        }),
+        { seed: config.training.seed },
+      ),
+    compile: {
+      loss: 'sparseCategoricalCrossentropy',
+      optimizer: optimizerOf(config),
+      metrics: ['perplexity'],
+      ...clipOf(config),
+    },
+    monitor: 'val_loss',
+    evaluate: async (model, s = test) => {
+      const logs = await model.evaluate(s.x, s.y, { batchSize: 64 });
+      let nll = 0;
+      const ids = s.y.data as Int32Array;
+      for (const id of ids) nll -= Math.log((counts[id] + 1) / (total + V));
+      const unigram = Math.exp(nll / ids.length);
+      const perplexity = Math.exp(logs.loss);
+      const g = config.generate;
+      const samples = sampleTexts(model, vocabulary, tokenizer, d.tokenizer, {
+        ...g,
+        steps: Math.min(g.steps, d.limit === undefined ? g.steps : 20),
+        seed: config.training.seed,
+      });
+      return {
+        score: {
+          metric: 'perplexity',
+          unit: '',
+          value: perplexity,
+          baseline: { name: 'unigram', value: unigram },
+          lowerIsBetter: true,
+        },
+        charts: [
+          barChart(
+            'perplexity',
+            'Perplexity on the test split (lower is better)',
+            [
+              { who: 'model', perplexity },
+              { who: 'unigram', perplexity: unigram },
+            ],
+            { category: 'who', value: 'perplexity' },
+          ),
+        ],
+        samples,
+      };
+    },
+  };
+}
