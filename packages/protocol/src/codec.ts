@@ -134,7 +134,10 @@ export function decodeFrame(bytes: Uint8Array, limits: DecodeLimits): Frame {
   }
   const kind = message.body as FrameKind | undefined;
   if (kind === undefined) fail(ProtocolErrorCode.UNEXPECTED, 'empty frame: no message in it');
-  const m = message[kind] as Record<string, unknown>;
+  // toObject with defaults: a field at its default value is not on the wire, and protobufjs
+  // keeps such defaults on the prototype, where a spread would not see them.
+  const type = FrameType.fields[kind].resolvedType as protobuf.Type;
+  const m = type.toObject(message[kind] as protobuf.Message, { defaults: true }) as Record<string, unknown>;
   return validate(kind, m, limits);
 }
 
