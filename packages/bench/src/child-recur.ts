@@ -1,0 +1,91 @@
+// One measurement of recur on one workload, in its own process so that its peak RSS is its own
+// (worker threads share the process, so threads(W) counts all of them). Started by measure.ts as
+//   node dist/child-recur.js '<spec as JSON>'
+// It fits last hidden → Dense(1), MSE, Adam 1e-3 with @recur/nn's fit on threads(W) from
+// @recur/parallel, on the batch in spec.dataFile (float32: x [B, T, I] batch-major, then y [B, 1])
+// repeated for warm-up + timed steps (one epoch, no shuffle). A step's time is the wall time
+// between fit's onBatchEnd callbacks on the main thread (so it includes filling the batch buffers
+// and waking the threads). It prints one line `RECUR_BENCH_RESULT {json}`.
+//
+// All-reduce: (W + 1)·P·4 bytes (W gradient slots read, one written) ÷ the slowest rank's reduce
+// time of each timed step (from the ranks' shared timings), median over the timed steps; beside
+// it a plain memory copy (TypedArray.set) of the same byte count in this process, median of 21.
+
+import { readFileSync } from 'node:fs';
+import { dense, gru, lstm, sequential } from '@recur/nn';
+import { threads } from '@recur/parallel';
+import { median } from './stats.js';
+import type { ChildResult, ChildSpec } from './types.js';
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
+const { batch: B, timesteps: T, features: I, hidden: H, cell } = spec.workload;
+const raw = readFileSync(spec.dataFile);
+const floats = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+const total = spec.warmup + spec.steps;
+const x = new Float32Array(total * B * T * I);
+const y = new Float32Array(total * B);
+for (let s = 0; s < total; s++) {
+  x.set(floats.subarray(0, B * T * I), s * B * T * I);
+  y.set(floats.subarray(B * T * I, B * T * I + B), s * B);
+}
+
+const layer = cell === 'lstm' ? lstm({ units: H }) : gru({ units: H });
+const model = sequential([layer, dense({ units: 1 })], { inputShape: [T, I], seed: spec.seed });
+model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 1e-3 } });
+const strategy = threads(spec.threads);
+const stamps: number[] = [];
+const reduceMs: number[] = [];
+let lastReduce = 0;
+let loss = 0;
+let start = performance.now();
+await model.fit(
+  { data: x, shape: [total * B, T, I] },
+  { data: y, shape: [total * B, 1] },
+  {
+    epochs: 1,
+    batchSize: B,
+    shuffle: false,
+    strategy,
+    callbacks: {
+      onBatchEnd: (_batch, logs) => {
+        const now = performance.now();
+        stamps.push(now - start);
+        start = now;
+        loss = logs.loss ?? loss;
+        const slowest = Math.max(...strategy.timings().map((r) => r.reduceMs));
+        reduceMs.push(slowest - lastReduce);
+        lastReduce = slowest;
+      },
+    },
+  },
+);
+
+function memcpyGBs(bytes: number): number {
+  const a = new Float32Array(bytes / 4);
+  const b = new Float32Array(bytes / 4);
+  a.fill(1);
+  const times: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    const t0 = performance.now();
+    b.set(a);
+    times.push(performance.now() - t0);
+  }
+  return bytes / (median(times.slice(1)) / 1000) / 1e9;
+}
+
+const P = model.layout.size;
+const bytes = (spec.threads + 1) * P * 4;
+const result: ChildResult = {
+  warmupMs: stamps.slice(0, spec.warmup),
+  stepMs: stamps.slice(spec.warmup),
+  loss,
+  maxRssKb: process.resourceUsage().maxRSS,
+  detail: { params: P },
+  allReduce: {
+    params: P,
+    bytes,
+    GBs: bytes / (Math.max(median(reduceMs.slice(spec.warmup)), 1e-6) / 1000) / 1e9,
+    memcpyGBs: memcpyGBs(bytes),
+  },
+};
+process.stdout.write(`RECUR_BENCH_RESULT ${JSON.stringify(result)}\n`);

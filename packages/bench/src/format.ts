@@ -1,0 +1,122 @@
+// The report as terminal tables and as JSON.
+
+import type { BenchReport, Summary } from './types.js';
+
+export type Align = 'left' | 'right';
+
+/** Plain-text table: a header row, a rule, then rows; columns padded to their widest cell. */
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  align?: readonly Align[],
+): string {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, c) => {
+        const w = widths[c] as number;
+        return (align?.[c] ?? (c === 0 ? 'left' : 'right')) === 'left' ? cell.padEnd(w) : cell.padStart(w);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** A number with about three significant digits, thousands grouped: 2165, 97.3, 13.4, 0.852. */
+export function formatNumber(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  const a = Math.abs(x);
+  const digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A ratio as "12.3×" (three significant digits), "—" when unknown. */
+export function formatRatio(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  return `${formatNumber(x)}×`;
+}
+
+const peerColumns = (summaries: readonly Summary[]) => summaries.filter((s) => s.kind !== 'recur');
+
+/** The whole report as text: per workload the systems and the recur ÷ peer ratios, then all-reduce and notes. */
+export function formatReport(report: BenchReport): string {
+  const e = report.environment;
+  const out: string[] = [];
+  out.push(`recur bench: node ${e.node}, ${e.cores} cores, ${e.cpu}`);
+  out.push('samples/s: a sample is one whole sequence; medians over repeats (each in its own process)');
+  if (report.command !== null) out.push(`command: ${report.command}`);
+  for (const [name, w] of Object.entries(report.workloads)) {
+    const c = report.settings.counts[name];
+    const summaries = report.summaries.filter((s) => s.workload === name);
+    out.push('');
+    out.push(
+      `${name}: ${w.cell.toUpperCase()} [B ${w.batch}, T ${w.timesteps}, I ${w.features}] → H ${w.hidden} → Dense(1), ` +
+        `${(w.flopPerStep / 1e9).toFixed(2)} GFLOP/step; ${c?.repeats} × (${c?.warmup} warm-up + ${c?.steps} timed steps)`,
+    );
+    if (summaries.length === 0) {
+      out.push('  nothing measured');
+      continue;
+    }
+    const rows = summaries.map((s) => [
+      s.label,
+      formatNumber(s.samplesPerSecond),
+      formatNumber(s.gflops),
+      formatNumber(s.medianStepMs),
+      formatRatio(s.scaling),
+      formatNumber(s.peakRssMB),
+      s.failed > 0 ? `${s.runs} (${s.failed} failed)` : String(s.runs),
+    ]);
+    out.push(
+      renderTable(['system', 'samples/s', 'GFLOP/s', 'step ms', '×1 thread', 'peak RSS MB', 'runs'], rows),
+    );
+    const peers = peerColumns(summaries);
+    const recurs = summaries.filter((s) => s.kind === 'recur');
+    if (peers.length > 0 && recurs.length > 0) {
+      out.push('');
+      const ratioRows = recurs.map((r) => [
+        r.label,
+        ...peers.map((p) =>
+          formatRatio(
+            report.ratios.find((x) => x.recur === r.id && x.peer === p.id && x.workload === name)?.ratio,
+          ),
+        ),
+      ]);
+      out.push(renderTable(['recur ÷ peer', ...peers.map((p) => p.label)], ratioRows));
+    }
+  }
+  const reduced = report.summaries.filter((s) => s.allReduce !== undefined);
+  if (reduced.length > 0) {
+    out.push('');
+    out.push(
+      "all-reduce of recur threads(W): (W + 1)·P·4 bytes ÷ the slowest rank's reduce time per step, beside a memory copy of the same bytes",
+    );
+    out.push(
+      renderTable(
+        ['workload', 'threads', 'params', 'MB', 'all-reduce GB/s', 'memcpy GB/s', 'all-reduce ÷ memcpy'],
+        reduced.map((s) => {
+          const a = s.allReduce as NonNullable<Summary['allReduce']>;
+          return [
+            s.workload,
+            String(s.threads),
+            String(a.params),
+            formatNumber(a.bytes / 1e6),
+            formatNumber(a.GBs),
+            formatNumber(a.memcpyGBs),
+            formatRatio(a.GBs / a.memcpyGBs),
+          ];
+        }),
+      ),
+    );
+  }
+  if (report.notes.length > 0) {
+    out.push('');
+    out.push('notes:');
+    for (const n of report.notes) out.push(`- ${n}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** The report as JSON text (non-finite numbers become null), two-space indented. */
+export function formatJson(report: BenchReport): string {
+  return `${JSON.stringify(report, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`;
+}

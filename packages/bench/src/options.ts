@@ -1,0 +1,206 @@
+// runBenchmarks() options: defaults, limits and validation. Every bad value is a BenchError with
+// code ERR_BENCH_BAD_OPTION that names the option, the accepted values and what it got.
+
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { badOption } from './errors.js';
+import { WORKLOAD_NAMES } from './workloads.js';
+
+/** The systems a run can measure; recur and torch run at every thread count of `threads`. */
+export const SYSTEM_KINDS = ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch'] as const;
+export type SystemKind = (typeof SYSTEM_KINDS)[number];
+
+export const BENCH_LIMITS = Object.freeze({
+  maxRepeats: 100,
+  maxWarmup: 100,
+  maxSteps: 10_000,
+  maxThreads: 256,
+  /** the longest one measurement's child process may run before it is killed (ms) */
+  maxChildTimeoutMs: 24 * 3_600_000,
+});
+
+export interface StepCounts {
+  /** measurements of each system, interleaved with the others; reported as medians (default 3) */
+  repeats?: number;
+  /** untimed training steps at the start of each measurement (default 2) */
+  warmup?: number;
+  /** timed training steps of each measurement (default 5) */
+  steps?: number;
+}
+
+export interface ProgressEvent {
+  kind: 'note' | 'install' | 'measurement';
+  message: string;
+  /** measurements done and planned, for kind 'measurement' */
+  done?: number;
+  total?: number;
+}
+
+export interface BenchOptions extends StepCounts {
+  /** workload names (default all: lstm-std, gru-std, lstm-big) */
+  workloads?: string[];
+  /** systems to measure (default all: recur, tfjs-cpu, tfjs-wasm, torch) */
+  systems?: SystemKind[];
+  /** thread counts for recur's threads(W) and PyTorch (default 1 … available cores) */
+  threads?: number[];
+  /** repeats, warmup and steps for one workload, over the run-wide values */
+  perWorkload?: Record<string, StepCounts>;
+  /** seed of the random normal inputs and targets, and of the models' initialisation (default 1) */
+  seed?: number;
+  /** where peers are installed on demand (default `.cache/bench-peers` under the working directory) */
+  cacheDir?: string;
+  /** install missing peers (npm into cacheDir; apt-get for PyTorch, as root) (default true) */
+  install?: boolean;
+  /** the Python that imports Debian's python3-torch (default /usr/bin/python3) */
+  python?: string;
+  /** the longest one measurement's child process may run, ms (default 1 800 000) */
+  childTimeoutMs?: number;
+  /** called with progress lines (installs, each finished measurement) */
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface ResolvedOptions {
+  workloads: string[];
+  systems: SystemKind[];
+  threads: number[];
+  counts: Record<string, Required<StepCounts>>;
+  seed: number;
+  cacheDir: string;
+  install: boolean;
+  python: string;
+  childTimeoutMs: number;
+  onProgress: (event: ProgressEvent) => void;
+}
+
+const KNOWN = [
+  'workloads',
+  'systems',
+  'threads',
+  'repeats',
+  'warmup',
+  'steps',
+  'perWorkload',
+  'seed',
+  'cacheDir',
+  'install',
+  'python',
+  'childTimeoutMs',
+  'onProgress',
+];
+
+const describe = (v: unknown): string =>
+  typeof v === 'string'
+    ? JSON.stringify(v)
+    : Array.isArray(v)
+      ? `[${v.map(describe).join(', ')}]`
+      : String(v);
+
+function integer(name: string, value: unknown, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    badOption(`${name} must be an integer in [${min}, ${max}], got ${describe(value)}`);
+  }
+  return value;
+}
+
+function list<T extends string>(name: string, value: unknown, allowed: readonly T[]): T[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0) {
+    badOption(`${name} must be a non-empty array of ${allowed.join(', ')}, got ${describe(value)}`);
+  }
+  for (const item of value) {
+    if (!allowed.includes(item as T)) {
+      badOption(`${name}: unknown ${describe(item)}; choose from ${allowed.join(', ')}`);
+    }
+  }
+  if (new Set(value).size !== value.length) badOption(`${name} lists an entry twice: ${describe(value)}`);
+  return value as T[];
+}
+
+function counts(name: string, value: StepCounts, base: Required<StepCounts>): Required<StepCounts> {
+  return {
+    repeats: integer(`${name}repeats`, value.repeats, 1, BENCH_LIMITS.maxRepeats, base.repeats),
+    warmup: integer(`${name}warmup`, value.warmup, 1, BENCH_LIMITS.maxWarmup, base.warmup),
+    steps: integer(`${name}steps`, value.steps, 1, BENCH_LIMITS.maxSteps, base.steps),
+  };
+}
+
+/** Checks `options` and fills in the defaults; throws ERR_BENCH_BAD_OPTION naming the option. */
+export function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    badOption(`options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.includes(key)) badOption(`unknown option ${describe(key)}; known: ${KNOWN.join(', ')}`);
+  }
+  const workloads = list('workloads', options.workloads, WORKLOAD_NAMES) ?? [...WORKLOAD_NAMES];
+  const systems = list('systems', options.systems, SYSTEM_KINDS) ?? [...SYSTEM_KINDS];
+  const cores = availableParallelism();
+  let threads = Array.from({ length: cores }, (_, i) => i + 1);
+  if (options.threads !== undefined) {
+    if (!Array.isArray(options.threads) || options.threads.length === 0) {
+      badOption(`threads must be a non-empty array of thread counts, got ${describe(options.threads)}`);
+    }
+    threads = options.threads.map((w, i) => integer(`threads[${i}]`, w, 1, BENCH_LIMITS.maxThreads, 1));
+    if (new Set(threads).size !== threads.length)
+      badOption(`threads lists a count twice: ${describe(threads)}`);
+  }
+  const base = counts('', options, { repeats: 3, warmup: 2, steps: 5 });
+  const per = options.perWorkload ?? {};
+  if (typeof per !== 'object' || per === null || Array.isArray(per)) {
+    badOption(
+      `perWorkload must be an object { [workload]: { repeats?, warmup?, steps? } }, got ${describe(per)}`,
+    );
+  }
+  const resolvedCounts: Record<string, Required<StepCounts>> = {};
+  for (const name of Object.keys(per)) {
+    if (!WORKLOAD_NAMES.includes(name)) {
+      badOption(`perWorkload: unknown workload ${describe(name)}; choose from ${WORKLOAD_NAMES.join(', ')}`);
+    }
+    const entry = per[name] as StepCounts;
+    if (typeof entry !== 'object' || entry === null) {
+      badOption(
+        `perWorkload.${name} must be an object { repeats?, warmup?, steps? }, got ${describe(entry)}`,
+      );
+    }
+    for (const key of Object.keys(entry)) {
+      if (!['repeats', 'warmup', 'steps'].includes(key)) {
+        badOption(`perWorkload.${name}: unknown key ${describe(key)}; known: repeats, warmup, steps`);
+      }
+    }
+  }
+  for (const name of workloads) resolvedCounts[name] = counts(`perWorkload.${name}.`, per[name] ?? {}, base);
+  const seed = integer('seed', options.seed, 0, 2 ** 31 - 1, 1);
+  const strings: Record<string, string> = {};
+  for (const key of ['cacheDir', 'python'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
+      badOption(`${key} must be a non-empty string (a path), got ${describe(value)}`);
+    }
+    if (value !== undefined) strings[key] = value;
+  }
+  if (options.install !== undefined && typeof options.install !== 'boolean') {
+    badOption(`install must be true or false, got ${describe(options.install)}`);
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    badOption(`onProgress must be a function (event) => void, got ${describe(options.onProgress)}`);
+  }
+  return {
+    workloads,
+    systems,
+    threads,
+    counts: resolvedCounts,
+    seed,
+    cacheDir: strings.cacheDir ?? join(process.cwd(), '.cache', 'bench-peers'),
+    install: options.install ?? true,
+    python: strings.python ?? '/usr/bin/python3',
+    childTimeoutMs: integer(
+      'childTimeoutMs',
+      options.childTimeoutMs,
+      1,
+      BENCH_LIMITS.maxChildTimeoutMs,
+      1_800_000,
+    ),
+    onProgress: options.onProgress ?? (() => {}),
+  };
+}

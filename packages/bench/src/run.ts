@@ -1,0 +1,216 @@
+// runBenchmarks: the standard workloads on recur's threads(W) for every W and on every peer,
+// each measurement in its own child process, interleaved (repeat by repeat, workload by
+// workload, the order of the systems rotated each repeat), reported as medians.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fillNormal, RandomPurpose } from '@recur/kernels';
+import { BenchErrorCode } from './errors.js';
+import { runChild } from './measure.js';
+import { type BenchOptions, type ResolvedOptions, resolveOptions, type SystemKind } from './options.js';
+import { ensureTfjs, ensureTorch, torchEnv } from './peers.js';
+import { rates, ratios, summarise } from './stats.js';
+import type { BenchReport, ChildSpec, Measurement, PeerStatus, SystemId } from './types.js';
+import { flopPerStep, WORKLOADS, type Workload } from './workloads.js';
+
+export const CLUSTER_NOTE =
+  'cluster: 2 nodes against 1 on loopback is pending issue 6 (@recur/cluster does not exist yet)';
+
+const childRecur = fileURLToPath(new URL('./child-recur.js', import.meta.url));
+const runners = fileURLToPath(new URL('../runners/', import.meta.url));
+
+/** The systems of a run in their base order: recur at each W, tfjs cpu and wasm, PyTorch at each W. */
+export function planSystems(
+  systems: readonly SystemKind[],
+  threads: readonly number[],
+  peers: PeerStatus[],
+): SystemId[] {
+  const version = (name: PeerStatus['name']) => peers.find((p) => p.name === name)?.version ?? '';
+  const out: SystemId[] = [];
+  if (systems.includes('recur')) {
+    for (const w of threads)
+      out.push({ id: `recur-${w}`, kind: 'recur', threads: w, label: `recur threads(${w})` });
+  }
+  for (const kind of ['tfjs-cpu', 'tfjs-wasm'] as const) {
+    if (systems.includes(kind)) {
+      out.push({ id: kind, kind, threads: 1, label: `tfjs ${version('tfjs')} ${kind.slice(5)}` });
+    }
+  }
+  if (systems.includes('torch')) {
+    for (const w of threads) {
+      const label = `PyTorch ${version('torch').replace(/a0$/, '')} ${w} thread${w === 1 ? '' : 's'}`;
+      out.push({ id: `torch-${w}`, kind: 'torch', threads: w, label });
+    }
+  }
+  return out;
+}
+
+/** The batch every system trains on: float32 x [B, T, I] then y [B, 1], random normal, seeded. */
+export function workloadData(w: Workload, seed: number): Float32Array {
+  const n = w.batch * w.timesteps * w.features;
+  const out = new Float32Array(n + w.batch);
+  fillNormal(out.subarray(0, n), seed, RandomPurpose.sample, 0, 0, 0, 1);
+  fillNormal(out.subarray(n), seed, RandomPurpose.sample, 0, 1, 0, 1);
+  return out;
+}
+
+function command(spec: ChildSpec, o: ResolvedOptions, what: string) {
+  const arg = JSON.stringify(spec);
+  const base = { cwd: o.cacheDir, timeoutMs: o.childTimeoutMs, what };
+  if (spec.system === 'recur') return { ...base, command: process.execPath, args: [childRecur, arg] };
+  if (spec.system === 'torch') {
+    return {
+      ...base,
+      command: o.python,
+      args: [join(runners, 'torch_bench.py'), arg],
+      env: torchEnv(spec.threads),
+    };
+  }
+  return { ...base, command: process.execPath, args: [join(runners, 'tfjs.mjs'), arg] };
+}
+
+async function measure(system: SystemId, w: Workload, repeat: number, o: ResolvedOptions, dataFile: string) {
+  const { warmup, steps } = o.counts[w.name] as { warmup: number; steps: number };
+  const spec: ChildSpec = {
+    system: system.kind,
+    threads: system.threads,
+    workload: w,
+    warmup,
+    steps,
+    seed: o.seed,
+    dataFile,
+    peersDir: o.cacheDir,
+  };
+  const base = { ...system, workload: w.name, repeat, warmup, steps };
+  try {
+    const { result, wallMs } = await runChild(command(spec, o, `${w.name} ${system.label}`));
+    const m: Measurement = {
+      ...base,
+      ok: true,
+      stepMs: result.stepMs,
+      ...rates(result.stepMs, w.batch, flopPerStep(w)),
+      peakRssMB: result.maxRssKb / 1024,
+      loss: result.loss,
+      wallMs,
+    };
+    if (result.detail !== undefined) m.detail = result.detail;
+    if (result.allReduce !== undefined) m.allReduce = result.allReduce;
+    return m;
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    return {
+      ...base,
+      ok: false,
+      error: { code: e.code ?? BenchErrorCode.CHILD_FAILED, message: e.message ?? String(error) },
+      stepMs: [],
+      samplesPerSecond: Number.NaN,
+      gflops: Number.NaN,
+      peakRssMB: Number.NaN,
+      loss: Number.NaN,
+      wallMs: 0,
+    } satisfies Measurement;
+  }
+}
+
+/**
+ * Runs the benchmark suite and resolves with its report (format 'recur-bench/1'). A peer that
+ * cannot be installed is skipped with a note; a measurement whose child fails is kept with its
+ * error (ok: false) and a note. Rejects with ERR_BENCH_BAD_OPTION for a bad option.
+ */
+export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchReport> {
+  const o = resolveOptions(options);
+  const startedAt = new Date().toISOString();
+  const notes: string[] = [];
+  const peers: PeerStatus[] = [];
+  let systems = [...o.systems];
+  const note = (message: string) => {
+    notes.push(message);
+    o.onProgress({ kind: 'note', message });
+  };
+  if (systems.includes('tfjs-cpu') || systems.includes('tfjs-wasm')) {
+    const tfjs = ensureTfjs(o.cacheDir, o.install, o.onProgress);
+    peers.push(tfjs);
+    note(tfjs.note);
+    if (!tfjs.available) systems = systems.filter((s) => !s.startsWith('tfjs'));
+  }
+  if (systems.includes('torch')) {
+    const torch = ensureTorch(o.python, o.cacheDir, o.install, o.onProgress);
+    peers.push(torch);
+    note(torch.note);
+    if (!torch.available) systems = systems.filter((s) => s !== 'torch');
+  }
+  const plan = planSystems(systems, o.threads, peers);
+  const dir = mkdtempSync(join(tmpdir(), 'recur-bench-'));
+  const measurements: Measurement[] = [];
+  try {
+    const files: Record<string, string> = {};
+    for (const name of o.workloads) {
+      const file = join(dir, `${name}.f32`);
+      const data = workloadData(WORKLOADS[name] as Workload, o.seed);
+      writeFileSync(file, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      files[name] = file;
+    }
+    const repeats = Math.max(...o.workloads.map((name) => o.counts[name]?.repeats ?? 0));
+    const total = o.workloads.reduce((sum, name) => sum + (o.counts[name]?.repeats ?? 0) * plan.length, 0);
+    for (let r = 0; r < repeats; r++) {
+      for (const name of o.workloads) {
+        if (r >= (o.counts[name]?.repeats ?? 0)) continue;
+        const w = WORKLOADS[name] as Workload;
+        for (let k = 0; k < plan.length; k++) {
+          const system = plan[(k + r) % plan.length] as SystemId;
+          const m = await measure(system, w, r, o, files[name] as string);
+          measurements.push(m);
+          const how = m.ok
+            ? `${m.samplesPerSecond.toFixed(1)} samples/s, peak RSS ${m.peakRssMB.toFixed(0)} MB`
+            : `failed: ${m.error?.message}`;
+          o.onProgress({
+            kind: 'measurement',
+            message: `${name} ${system.label} (repeat ${r + 1}): ${how}`,
+            done: measurements.length,
+            total,
+          });
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  for (const m of measurements) {
+    if (!m.ok) notes.push(`${m.workload} ${m.label} repeat ${m.repeat + 1} failed: ${m.error?.message}`);
+  }
+  notes.push(CLUSTER_NOTE);
+  const summaries = summarise(measurements);
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  return {
+    format: 'recur-bench/1',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    command: null,
+    environment: {
+      node: process.version,
+      cores: availableParallelism(),
+      cpu,
+      platform: `${process.platform}-${process.arch}`,
+    },
+    settings: {
+      workloads: o.workloads,
+      systems: o.systems,
+      threads: o.threads,
+      seed: o.seed,
+      counts: o.counts,
+    },
+    workloads: Object.fromEntries(
+      o.workloads.map((name) => {
+        const w = WORKLOADS[name] as Workload;
+        return [name, { ...w, flopPerStep: flopPerStep(w) }];
+      }),
+    ),
+    peers,
+    measurements,
+    summaries,
+    ratios: ratios(summaries),
+    notes,
+  };
+}

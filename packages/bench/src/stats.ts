@@ -1,0 +1,91 @@
+// Medians over repeats, thread scaling and the ratios of recur to each peer.
+
+import type { Measurement, Ratio, Summary } from './types.js';
+
+/** The median of `xs` (the mean of the two middle values for an even count); NaN when empty. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** samples/s and GFLOP/s of one measurement's timed steps. */
+export function rates(stepMs: readonly number[], batch: number, flopPerStep: number) {
+  const seconds = stepMs.reduce((a, b) => a + b, 0) / 1000;
+  return {
+    samplesPerSecond: (batch * stepMs.length) / seconds,
+    gflops: (flopPerStep * stepMs.length) / seconds / 1e9,
+  };
+}
+
+/**
+ * One Summary per (workload, system) in first-seen order: medians over the successful repeats.
+ * Scaling is samples/s ÷ that of the same kind and workload at 1 thread.
+ */
+export function summarise(measurements: readonly Measurement[]): Summary[] {
+  const groups = new Map<string, Measurement[]>();
+  for (const m of measurements) {
+    const key = `${m.workload}\u0000${m.id}`;
+    const group = groups.get(key) ?? [];
+    group.push(m);
+    groups.set(key, group);
+  }
+  const summaries: Summary[] = [];
+  for (const group of groups.values()) {
+    const first = group[0] as Measurement;
+    const ok = group.filter((m) => m.ok);
+    const summary: Summary = {
+      id: first.id,
+      kind: first.kind,
+      threads: first.threads,
+      label: first.label,
+      workload: first.workload,
+      runs: ok.length,
+      failed: group.length - ok.length,
+      samplesPerSecond: median(ok.map((m) => m.samplesPerSecond)),
+      gflops: median(ok.map((m) => m.gflops)),
+      medianStepMs: median(ok.flatMap((m) => m.stepMs)),
+      peakRssMB: median(ok.map((m) => m.peakRssMB)),
+      scaling: null,
+    };
+    const reduced = ok.flatMap((m) => (m.allReduce === undefined ? [] : [m.allReduce]));
+    if (reduced.length > 0) {
+      const one = reduced[0] as NonNullable<Measurement['allReduce']>;
+      summary.allReduce = {
+        params: one.params,
+        bytes: one.bytes,
+        GBs: median(reduced.map((r) => r.GBs)),
+        memcpyGBs: median(reduced.map((r) => r.memcpyGBs)),
+      };
+    }
+    summaries.push(summary);
+  }
+  for (const s of summaries) {
+    const base = summaries.find(
+      (b) => b.workload === s.workload && b.kind === s.kind && b.threads === 1 && b.runs > 0,
+    );
+    if (base !== undefined && s.runs > 0 && (s.kind === 'recur' || s.kind === 'torch')) {
+      s.scaling = s.samplesPerSecond / base.samplesPerSecond;
+    }
+  }
+  return summaries;
+}
+
+/** recur ÷ peer samples/s for every recur system and every peer measured on the same workload. */
+export function ratios(summaries: readonly Summary[]): Ratio[] {
+  const out: Ratio[] = [];
+  for (const r of summaries) {
+    if (r.kind !== 'recur' || r.runs === 0) continue;
+    for (const p of summaries) {
+      if (p.kind === 'recur' || p.workload !== r.workload || p.runs === 0) continue;
+      out.push({
+        workload: r.workload,
+        recur: r.id,
+        peer: p.id,
+        ratio: r.samplesPerSecond / p.samplesPerSecond,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+// The shapes that travel between runBenchmarks and its child processes, and the report.
+
+import type { SystemKind } from './options.js';
+import type { Workload } from './workloads.js';
+
+/** What a child process gets as its one argument (JSON). */
+export interface ChildSpec {
+  system: SystemKind;
+  threads: number;
+  workload: Workload;
+  warmup: number;
+  steps: number;
+  seed: number;
+  /** float32 little-endian: x [B, T, I] batch-major, then y [B, 1] */
+  dataFile: string;
+  /** where the npm peers are installed (tfjs) */
+  peersDir: string;
+}
+
+export interface AllReduce {
+  /** P: parameters, the floats in one gradient slot */
+  params: number;
+  /** (W + 1)·P·4: W slots read, one written */
+  bytes: number;
+  GBs: number;
+  /** a plain TypedArray.set of the same byte count, in the same process */
+  memcpyGBs: number;
+}
+
+/** What a child prints on its line `RECUR_BENCH_RESULT {json}`. */
+export interface ChildResult {
+  stepMs: number[];
+  warmupMs: number[];
+  loss: number;
+  /** peak resident set of the whole process (all its threads), kB */
+  maxRssKb: number;
+  detail?: Record<string, unknown>;
+  allReduce?: AllReduce;
+}
+
+/** One system as measured: recur or PyTorch at one thread count, or a tfjs backend. */
+export interface SystemId {
+  /** 'recur-2', 'tfjs-wasm', 'torch-1', … */
+  id: string;
+  kind: SystemKind;
+  /** threads(W) for recur, torch.set_num_threads for PyTorch; 1 for tfjs (single-threaded in Node) */
+  threads: number;
+  label: string;
+}
+
+export interface Measurement extends SystemId {
+  workload: string;
+  repeat: number;
+  ok: boolean;
+  error?: { code: string; message: string };
+  steps: number;
+  warmup: number;
+  stepMs: number[];
+  /** batch × timed steps ÷ timed seconds */
+  samplesPerSecond: number;
+  /** flopPerStep × timed steps ÷ timed seconds ÷ 1e9 */
+  gflops: number;
+  peakRssMB: number;
+  loss: number;
+  /** milliseconds from spawn to exit, install not included */
+  wallMs: number;
+  detail?: Record<string, unknown>;
+  allReduce?: AllReduce;
+}
+
+/** Medians over a system's successful repeats on one workload. */
+export interface Summary extends SystemId {
+  workload: string;
+  runs: number;
+  failed: number;
+  samplesPerSecond: number;
+  gflops: number;
+  medianStepMs: number;
+  peakRssMB: number;
+  /** samples/s ÷ the same kind at 1 thread, when both were measured */
+  scaling: number | null;
+  allReduce?: AllReduce;
+}
+
+export interface Ratio {
+  workload: string;
+  /** a recur system id */
+  recur: string;
+  /** a peer system id */
+  peer: string;
+  /** recur samples/s ÷ peer samples/s (medians) */
+  ratio: number;
+}
+
+export interface PeerStatus {
+  name: 'tfjs' | 'torch';
+  available: boolean;
+  version: string | null;
+  note: string;
+}
+
+export interface BenchReport {
+  format: 'recur-bench/1';
+  startedAt: string;
+  finishedAt: string;
+  /** the command line, when run from the CLI */
+  command: string | null;
+  environment: { node: string; cores: number; cpu: string; platform: string };
+  settings: {
+    workloads: string[];
+    systems: SystemKind[];
+    threads: number[];
+    seed: number;
+    counts: Record<string, { repeats: number; warmup: number; steps: number }>;
+  };
+  workloads: Record<string, Workload & { flopPerStep: number }>;
+  peers: PeerStatus[];
+  measurements: Measurement[];
+  summaries: Summary[];
+  ratios: Ratio[];
+  notes: string[];
+}
