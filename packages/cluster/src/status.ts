@@ -1,0 +1,37 @@
+// The status page (GET /): a small HTML view of the GET /status JSON — members, step, samples/s
+// and the loss as an inline SVG line — that reloads itself every few seconds.
+import type { StatusJson } from './coordinator.js';
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function lossLine(loss: StatusJson['loss'], width = 480, height = 120): string {
+  if (loss.length < 2) return '<p>no steps yet</p>';
+  const values = loss.map((l) => l.loss);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const points = loss
+    .map((l, i) => {
+      const x = (i / (loss.length - 1)) * width;
+      const y = height - ((l.loss - lo) / (hi - lo || 1)) * height;
+      return `${x.toFixed(1)},${y.toFixed(1)}`;
+    })
+    .join(' ');
+  return `<svg width="${width}" height="${height}" role="img" aria-label="loss"><polyline fill="none" stroke="steelblue" points="${points}"/></svg>`;
+}
+
+export function statusPage(s: StatusJson): string {
+  const rows = s.members
+    .map(
+      (m) =>
+        `<tr><td>${escapeHtml(m.nodeId)}</td><td>${m.rank}</td><td>${m.threads}</td><td>${m.steps}</td><td>${m.lastSeenMsAgo}</td></tr>`,
+    )
+    .join('');
+  const last = s.loss.at(-1);
+  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>recur coordinator</title></head><body>
+<h1>recur coordinator: ${s.state}</h1>
+<p>step ${s.step}, epoch ${s.epoch}, batch ${s.position}; ${s.samplesPerSecond.toFixed(1)} samples/s; loss ${last === undefined ? '–' : last.loss.toPrecision(4)}</p>
+<table><thead><tr><th>node</th><th>rank</th><th>threads</th><th>steps</th><th>last seen (ms ago)</th></tr></thead><tbody>${rows}</tbody></table>
+${lossLine(s.loss)}
+<p>checkpoint: ${s.checkpoint === null ? 'none yet' : `${escapeHtml(s.checkpoint.path)} at step ${s.checkpoint.step}`}; JSON at <a href="/status">/status</a></p>
+</body></html>`;
+}
