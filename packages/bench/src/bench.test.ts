@@ -196,10 +196,16 @@ t.test('options: defaults and every bad value coded, naming the option', async (
   const o = resolveOptions();
   t.same(o.workloads, ['lstm-std', 'gru-std', 'lstm-big']);
   t.same(o.systems, ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch']);
-  t.same(o.counts['lstm-big'], { repeats: 3, warmup: 2, steps: 5 });
+  t.same(o.counts['lstm-std'], { repeats: 3, warmup: 2, steps: 5 });
+  t.same(o.counts['lstm-big'], { repeats: 2, warmup: 1, steps: 1 }, 'lstm-big is lighter by default');
   t.equal(o.install, true);
   const per = resolveOptions({ steps: 4, perWorkload: { 'lstm-big': { steps: 1, repeats: 2 } } });
-  t.same(per.counts['lstm-big'], { repeats: 2, warmup: 2, steps: 1 });
+  t.same(per.counts['lstm-big'], { repeats: 2, warmup: 1, steps: 1 }, 'perWorkload over the run-wide steps');
+  t.same(
+    resolveOptions({ steps: 3 }).counts['lstm-big'],
+    { repeats: 2, warmup: 1, steps: 3 },
+    'run-wide over defaults',
+  );
   t.same(per.counts['lstm-std'], { repeats: 3, warmup: 2, steps: 4 });
   const bad: [unknown, RegExp][] = [
     [{ workloads: ['lstm-huge'] }, /workloads: unknown "lstm-huge"; choose from lstm-std, gru-std, lstm-big/],

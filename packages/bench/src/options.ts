@@ -20,13 +20,24 @@ export const BENCH_LIMITS = Object.freeze({
 });
 
 export interface StepCounts {
-  /** measurements of each system, interleaved with the others; reported as medians (default 3) */
+  /** measurements of each system, interleaved with the others; reported as medians */
   repeats?: number;
-  /** untimed training steps at the start of each measurement (default 2) */
+  /** untimed training steps at the start of each measurement */
   warmup?: number;
-  /** timed training steps of each measurement (default 5) */
+  /** timed training steps of each measurement */
   steps?: number;
 }
+
+/**
+ * The counts of each workload when no option sets them. lstm-big is lighter so that the whole
+ * suite stays near a quarter of an hour on 2 cores: one of its steps takes tfjs' cpu backend
+ * over a minute.
+ */
+export const DEFAULT_COUNTS: Readonly<Record<string, Readonly<Required<StepCounts>>>> = Object.freeze({
+  'lstm-std': { repeats: 3, warmup: 2, steps: 5 },
+  'gru-std': { repeats: 3, warmup: 2, steps: 5 },
+  'lstm-big': { repeats: 2, warmup: 1, steps: 1 },
+});
 
 export interface ProgressEvent {
   kind: 'note' | 'install' | 'measurement';
@@ -36,6 +47,7 @@ export interface ProgressEvent {
   total?: number;
 }
 
+/** repeats, warmup and steps set here apply to every workload, over DEFAULT_COUNTS */
 export interface BenchOptions extends StepCounts {
   /** workload names (default all: lstm-std, gru-std, lstm-big) */
   workloads?: string[];
@@ -145,7 +157,7 @@ export function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
     if (new Set(threads).size !== threads.length)
       badOption(`threads lists a count twice: ${describe(threads)}`);
   }
-  const base = counts('', options, { repeats: 3, warmup: 2, steps: 5 });
+  counts('', options, { repeats: 1, warmup: 1, steps: 1 }); // checked once, named without a workload
   const per = options.perWorkload ?? {};
   if (typeof per !== 'object' || per === null || Array.isArray(per)) {
     badOption(
@@ -169,7 +181,10 @@ export function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
       }
     }
   }
-  for (const name of workloads) resolvedCounts[name] = counts(`perWorkload.${name}.`, per[name] ?? {}, base);
+  for (const name of workloads) {
+    const base = counts('', options, DEFAULT_COUNTS[name] as Required<StepCounts>);
+    resolvedCounts[name] = counts(`perWorkload.${name}.`, per[name] ?? {}, base);
+  }
   const seed = integer('seed', options.seed, 0, 2 ** 31 - 1, 1);
   const strings: Record<string, string> = {};
   for (const key of ['cacheDir', 'python'] as const) {
