@@ -78,6 +78,8 @@ t.test('summaries: medians over the good repeats, scaling against 1 thread, rati
     m('tfjs-wasm', 'tfjs-wasm', 1, 'lstm-std', 50),
     m('torch-1', 'torch', 1, 'lstm-std', 1000),
     m('torch-2', 'torch', 2, 'lstm-std', 1500),
+    m('cluster-1', 'cluster', 1, 'lstm-std', 150),
+    m('cluster-2', 'cluster', 2, 'lstm-std', 270),
   ];
   const s = summarise(ms);
   t.same(
@@ -88,6 +90,8 @@ t.test('summaries: medians over the good repeats, scaling against 1 thread, rati
       ['tfjs-wasm', 1, 0, 50, null],
       ['torch-1', 1, 0, 1000, 1],
       ['torch-2', 1, 0, 1500, 1.5],
+      ['cluster-1', 1, 0, 150, 1],
+      ['cluster-2', 1, 0, 270, 1.8],
     ],
   );
   const r = ratios(s);
@@ -148,6 +152,7 @@ function sampleReport(): BenchReport {
       workloads: ['lstm-std'],
       systems: ['recur', 'tfjs-cpu', 'torch'],
       threads: [1, 2],
+      clusterNodes: [1, 2],
       seed: 1,
       counts: { 'lstm-std': { repeats: 1, warmup: 1, steps: 2 } },
     },
@@ -168,7 +173,7 @@ t.test('the text report: systems, ratios to every peer, all-reduce, notes', (t) 
   t.match(text, /recur-1 +11\.5× +—\n/, 'a peer without a good run shows a dash');
   t.match(text, /torch-2 .* 0 \(1 failed\)/);
   t.match(text, /lstm-std +1 +83073 +0\.665 +3\.00 +60\.0 +0\.050×/);
-  t.match(text, /pending issue 6/);
+  t.match(text, /cluster: recur cluster N nodes = a coordinator and N node processes/);
   t.end();
 });
 
@@ -195,7 +200,8 @@ t.test('HTML: charts rendered to SVG, text escaped', async (t) => {
 t.test('options: defaults and every bad value coded, naming the option', async (t) => {
   const o = resolveOptions();
   t.same(o.workloads, ['lstm-std', 'gru-std', 'lstm-big']);
-  t.same(o.systems, ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch']);
+  t.same(o.systems, ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster']);
+  t.same(o.clusterNodes, [1, 2]);
   t.same(o.counts['lstm-std'], { repeats: 3, warmup: 2, steps: 5 });
   t.same(o.counts['lstm-big'], { repeats: 2, warmup: 1, steps: 1 }, 'lstm-big is lighter by default');
   t.equal(o.install, true);
@@ -225,6 +231,8 @@ t.test('options: defaults and every bad value coded, naming the option', async (
     ],
     [{ perWorkload: { nope: {} } }, /perWorkload: unknown workload "nope"/],
     [{ perWorkload: { 'lstm-std': { epochs: 1 } } }, /perWorkload\.lstm-std: unknown key "epochs"/],
+    [{ clusterNodes: [2, 2] }, /clusterNodes lists a count twice/],
+    [{ clusterNodes: [0] }, /clusterNodes\[0\] must be an integer in \[1, 256\]/],
     [{ install: 'yes' }, /install must be true or false/],
     [{ cacheDir: '' }, /cacheDir must be a non-empty string/],
     [{ childTimeoutMs: 0 }, /childTimeoutMs must be an integer/],
@@ -307,7 +315,12 @@ t.test('the plan: recur at every W, tfjs, PyTorch at every W; the data is seeded
     { name: 'tfjs' as const, available: true, version: '4.22.0', note: '' },
     { name: 'torch' as const, available: true, version: '1.13.0a0', note: '' },
   ];
-  const plan: SystemId[] = planSystems(['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch'], [1, 2], peers);
+  const plan: SystemId[] = planSystems(
+    ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster'],
+    [1, 2],
+    peers,
+    [1, 2],
+  );
   t.same(
     plan.map((s) => [s.id, s.label]),
     [
@@ -317,6 +330,8 @@ t.test('the plan: recur at every W, tfjs, PyTorch at every W; the data is seeded
       ['tfjs-wasm', 'tfjs 4.22.0 wasm'],
       ['torch-1', 'PyTorch 1.13.0 1 thread'],
       ['torch-2', 'PyTorch 1.13.0 2 threads'],
+      ['cluster-1', 'recur cluster 1 node × 1 thread'],
+      ['cluster-2', 'recur cluster 2 nodes × 1 thread'],
     ],
   );
   const w = WORKLOADS['lstm-std']!;

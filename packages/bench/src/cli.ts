@@ -14,12 +14,14 @@ import { runBenchmarks } from './run.js';
 export const USAGE = `usage: bench [options]
 
 Trains the standard workloads (lstm-std, gru-std, lstm-big) on recur's threads(W) for every W
-and on the peers (tfjs cpu, tfjs wasm, PyTorch + OpenBLAS), each measurement in its own process,
+and on the peers (tfjs cpu, tfjs wasm, PyTorch + OpenBLAS), and recur's cluster with 1 and 2
+nodes on loopback; each measurement in its own process,
 interleaved and repeated; prints the table and writes JSON and an HTML page with charts.
 
   --workloads a,b        workloads (default lstm-std,gru-std,lstm-big)
-  --systems a,b          recur,tfjs-cpu,tfjs-wasm,torch (default all)
+  --systems a,b          recur,tfjs-cpu,tfjs-wasm,torch,cluster (default all)
   --threads 1,2          thread counts for recur and PyTorch (default 1 … cores)
+  --cluster-nodes 1,2    node processes (one thread each) for the cluster (default 1,2)
   --repeats N            measurements per system, reported as medians (default 3; lstm-big 2)
   --warmup N             untimed steps per measurement (default 2; lstm-big 1)
   --steps N              timed steps per measurement (default 5; lstm-big 1)
@@ -68,6 +70,9 @@ export function parseBenchArgs(argv: readonly string[]): CliPlan {
   if (v.workloads !== undefined) options.workloads = csv(v.workloads);
   if (v.systems !== undefined) options.systems = csv(v.systems) as SystemKind[];
   if (v.threads !== undefined) options.threads = csv(v.threads).map((t) => int('threads', t));
+  if (v['cluster-nodes'] !== undefined) {
+    options.clusterNodes = csv(v['cluster-nodes']).map((t) => int('cluster-nodes', t));
+  }
   if (v.repeats !== undefined) options.repeats = int('repeats', v.repeats);
   if (v.warmup !== undefined) options.warmup = int('warmup', v.warmup);
   if (v.steps !== undefined) options.steps = int('steps', v.steps);
@@ -105,6 +110,7 @@ function parse(argv: readonly string[]) {
       workloads: { type: 'string' },
       systems: { type: 'string' },
       threads: { type: 'string' },
+      'cluster-nodes': { type: 'string' },
       repeats: { type: 'string' },
       warmup: { type: 'string' },
       steps: { type: 'string' },

@@ -1,5 +1,6 @@
 // The report as terminal tables and as JSON.
 
+import { PEER_KINDS } from './options.js';
 import type { BenchReport, Summary } from './types.js';
 
 export type Align = 'left' | 'right';
@@ -36,7 +37,7 @@ export function formatRatio(x: number | null | undefined): string {
   return `${formatNumber(x)}×`;
 }
 
-const peerColumns = (summaries: readonly Summary[]) => summaries.filter((s) => s.kind !== 'recur');
+const peerColumns = (summaries: readonly Summary[]) => summaries.filter((s) => PEER_KINDS.includes(s.kind));
 
 /** The whole report as text: per workload the systems and the recur ÷ peer ratios, then all-reduce and notes. */
 export function formatReport(report: BenchReport): string {
@@ -67,7 +68,10 @@ export function formatReport(report: BenchReport): string {
       s.failed > 0 ? `${s.runs} (${s.failed} failed)` : String(s.runs),
     ]);
     out.push(
-      renderTable(['system', 'samples/s', 'GFLOP/s', 'step ms', '×1 thread', 'peak RSS MB', 'runs'], rows),
+      renderTable(
+        ['system', 'samples/s', 'GFLOP/s', 'step ms', '×1 thread/node', 'peak RSS MB', 'runs'],
+        rows,
+      ),
     );
     const peers = peerColumns(summaries);
     const recurs = summaries.filter((s) => s.kind === 'recur');

@@ -7,8 +7,13 @@ import { formatNumber, formatRatio, formatReport } from './format.js';
 import type { BenchReport } from './types.js';
 
 const KIND_COLORS = {
-  domain: ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch'],
-  range: ['#d62728', '#9ecae1', '#3182bd', '#ff7f0e'],
+  domain: ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster'],
+  range: ['#d62728', '#9ecae1', '#3182bd', '#ff7f0e', '#e377c2'],
+};
+const SCALING_NAMES: Record<string, string> = {
+  recur: 'recur threads(W)',
+  torch: 'PyTorch',
+  cluster: 'recur cluster, W nodes',
 };
 
 /** vega-lite specs of the page's charts (exported for tests and for other renderers). */
@@ -27,10 +32,10 @@ export function chartSpecs(report: BenchReport): Record<string, TopLevelSpec> {
     ratio: r.ratio,
   }));
   const scaling = ok
-    .filter((s) => s.kind === 'recur' || s.kind === 'torch')
+    .filter((s) => SCALING_NAMES[s.kind] !== undefined)
     .map((s) => ({
       workload: s.workload,
-      system: s.kind === 'recur' ? 'recur threads(W)' : 'PyTorch',
+      system: SCALING_NAMES[s.kind],
       threads: s.threads,
       samples: s.samplesPerSecond,
     }));
@@ -73,7 +78,7 @@ export function chartSpecs(report: BenchReport): Record<string, TopLevelSpec> {
       resolve: { scale: { y: 'independent' } },
     } as TopLevelSpec,
     scaling: {
-      title: 'thread scaling: samples/s against threads',
+      title: 'scaling: samples/s against W threads (W nodes of one thread for the cluster)',
       data: { values: scaling },
       facet: { column: { field: 'workload', type: 'nominal', title: null } },
       spec: {
@@ -81,7 +86,7 @@ export function chartSpecs(report: BenchReport): Record<string, TopLevelSpec> {
         height: 160,
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'threads', type: 'ordinal', title: 'threads' },
+          x: { field: 'threads', type: 'ordinal', title: 'W' },
           y: { field: 'samples', type: 'quantitative', title: 'samples/s' },
           color: { field: 'system', type: 'nominal', title: null },
         },
@@ -105,7 +110,7 @@ const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function summaryTable(report: BenchReport): string {
-  const head = ['workload', 'system', 'samples/s', 'GFLOP/s', '×1 thread', 'peak RSS MB', 'runs'];
+  const head = ['workload', 'system', 'samples/s', 'GFLOP/s', '×1 thread/node', 'peak RSS MB', 'runs'];
   const rows = report.summaries.map((s) =>
     [
       s.workload,

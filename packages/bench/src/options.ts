@@ -6,8 +6,13 @@ import { join } from 'node:path';
 import { badOption } from './errors.js';
 import { WORKLOAD_NAMES } from './workloads.js';
 
-/** The systems a run can measure; recur and torch run at every thread count of `threads`. */
-export const SYSTEM_KINDS = ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch'] as const;
+/**
+ * The systems a run can measure: recur and torch run at every thread count of `threads`;
+ * 'cluster' is recur's coordinator with 1, 2, … node processes of one thread each on loopback.
+ */
+export const SYSTEM_KINDS = ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster'] as const;
+/** the peers: recur's ratios are taken against these */
+export const PEER_KINDS: readonly SystemKind[] = ['tfjs-cpu', 'tfjs-wasm', 'torch'];
 export type SystemKind = (typeof SYSTEM_KINDS)[number];
 
 export const BENCH_LIMITS = Object.freeze({
@@ -51,10 +56,12 @@ export interface ProgressEvent {
 export interface BenchOptions extends StepCounts {
   /** workload names (default all: lstm-std, gru-std, lstm-big) */
   workloads?: string[];
-  /** systems to measure (default all: recur, tfjs-cpu, tfjs-wasm, torch) */
+  /** systems to measure (default all: recur, tfjs-cpu, tfjs-wasm, torch, cluster) */
   systems?: SystemKind[];
   /** thread counts for recur's threads(W) and PyTorch (default 1 … available cores) */
   threads?: number[];
+  /** node counts of the cluster comparison, one thread each (default 1, 2) */
+  clusterNodes?: number[];
   /** repeats, warmup and steps for one workload, over the run-wide values */
   perWorkload?: Record<string, StepCounts>;
   /** seed of the random normal inputs and targets, and of the models' initialisation (default 1) */
@@ -75,6 +82,7 @@ export interface ResolvedOptions {
   workloads: string[];
   systems: SystemKind[];
   threads: number[];
+  clusterNodes: number[];
   counts: Record<string, Required<StepCounts>>;
   seed: number;
   cacheDir: string;
@@ -88,6 +96,7 @@ const KNOWN = [
   'workloads',
   'systems',
   'threads',
+  'clusterNodes',
   'repeats',
   'warmup',
   'steps',
@@ -129,6 +138,16 @@ function list<T extends string>(name: string, value: unknown, allowed: readonly 
   return value as T[];
 }
 
+function counts1(name: string, value: unknown, fallback: number[]): number[] {
+  if (value === undefined) return fallback;
+  if (!Array.isArray(value) || value.length === 0) {
+    badOption(`${name} must be a non-empty array of counts, got ${describe(value)}`);
+  }
+  const out = value.map((w, i) => integer(`${name}[${i}]`, w, 1, BENCH_LIMITS.maxThreads, 1));
+  if (new Set(out).size !== out.length) badOption(`${name} lists a count twice: ${describe(out)}`);
+  return out;
+}
+
 function counts(name: string, value: StepCounts, base: Required<StepCounts>): Required<StepCounts> {
   return {
     repeats: integer(`${name}repeats`, value.repeats, 1, BENCH_LIMITS.maxRepeats, base.repeats),
@@ -148,15 +167,12 @@ export function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
   const workloads = list('workloads', options.workloads, WORKLOAD_NAMES) ?? [...WORKLOAD_NAMES];
   const systems = list('systems', options.systems, SYSTEM_KINDS) ?? [...SYSTEM_KINDS];
   const cores = availableParallelism();
-  let threads = Array.from({ length: cores }, (_, i) => i + 1);
-  if (options.threads !== undefined) {
-    if (!Array.isArray(options.threads) || options.threads.length === 0) {
-      badOption(`threads must be a non-empty array of thread counts, got ${describe(options.threads)}`);
-    }
-    threads = options.threads.map((w, i) => integer(`threads[${i}]`, w, 1, BENCH_LIMITS.maxThreads, 1));
-    if (new Set(threads).size !== threads.length)
-      badOption(`threads lists a count twice: ${describe(threads)}`);
-  }
+  const threads = counts1(
+    'threads',
+    options.threads,
+    Array.from({ length: cores }, (_, i) => i + 1),
+  );
+  const clusterNodes = counts1('clusterNodes', options.clusterNodes, [1, 2]);
   counts('', options, { repeats: 1, warmup: 1, steps: 1 }); // checked once, named without a workload
   const per = options.perWorkload ?? {};
   if (typeof per !== 'object' || per === null || Array.isArray(per)) {
@@ -204,6 +220,7 @@ export function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
     workloads,
     systems,
     threads,
+    clusterNodes,
     counts: resolvedCounts,
     seed,
     cacheDir: strings.cacheDir ?? join(process.cwd(), '.cache', 'bench-peers'),

@@ -16,16 +16,21 @@ import type { BenchReport, ChildSpec, Measurement, PeerStatus, SystemId } from '
 import { flopPerStep, WORKLOADS, type Workload } from './workloads.js';
 
 export const CLUSTER_NOTE =
-  'cluster: 2 nodes against 1 on loopback is pending issue 6 (@recur/cluster does not exist yet)';
+  'cluster: recur cluster N nodes = a coordinator and N node processes of threads(1) each on loopback, all on this machine';
 
 const childRecur = fileURLToPath(new URL('./child-recur.js', import.meta.url));
+const childCluster = fileURLToPath(new URL('./child-cluster.js', import.meta.url));
 const runners = fileURLToPath(new URL('../runners/', import.meta.url));
 
-/** The systems of a run in their base order: recur at each W, tfjs cpu and wasm, PyTorch at each W. */
+/**
+ * The systems of a run in their base order: recur at each W, tfjs cpu and wasm, PyTorch at each
+ * W, recur's cluster at each node count.
+ */
 export function planSystems(
   systems: readonly SystemKind[],
   threads: readonly number[],
   peers: PeerStatus[],
+  clusterNodes: readonly number[] = [1, 2],
 ): SystemId[] {
   const version = (name: PeerStatus['name']) => peers.find((p) => p.name === name)?.version ?? '';
   const out: SystemId[] = [];
@@ -44,6 +49,12 @@ export function planSystems(
       out.push({ id: `torch-${w}`, kind: 'torch', threads: w, label });
     }
   }
+  if (systems.includes('cluster')) {
+    for (const n of clusterNodes) {
+      const label = `recur cluster ${n} node${n === 1 ? '' : 's'} × 1 thread`;
+      out.push({ id: `cluster-${n}`, kind: 'cluster', threads: n, label });
+    }
+  }
   return out;
 }
 
@@ -60,6 +71,7 @@ function command(spec: ChildSpec, o: ResolvedOptions, what: string) {
   const arg = JSON.stringify(spec);
   const base = { cwd: o.cacheDir, timeoutMs: o.childTimeoutMs, what };
   if (spec.system === 'recur') return { ...base, command: process.execPath, args: [childRecur, arg] };
+  if (spec.system === 'cluster') return { ...base, command: process.execPath, args: [childCluster, arg] };
   if (spec.system === 'torch') {
     return {
       ...base,
@@ -141,7 +153,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
     note(torch.note);
     if (!torch.available) systems = systems.filter((s) => s !== 'torch');
   }
-  const plan = planSystems(systems, o.threads, peers);
+  const plan = planSystems(systems, o.threads, peers, o.clusterNodes);
   const dir = mkdtempSync(join(tmpdir(), 'recur-bench-'));
   const measurements: Measurement[] = [];
   try {
@@ -180,7 +192,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
   for (const m of measurements) {
     if (!m.ok) notes.push(`${m.workload} ${m.label} repeat ${m.repeat + 1} failed: ${m.error?.message}`);
   }
-  notes.push(CLUSTER_NOTE);
+  if (systems.includes('cluster')) notes.push(CLUSTER_NOTE);
   const summaries = summarise(measurements);
   const cpu = cpus()[0]?.model ?? 'unknown';
   return {
@@ -198,6 +210,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
       workloads: o.workloads,
       systems: o.systems,
       threads: o.threads,
+      clusterNodes: o.clusterNodes,
       seed: o.seed,
       counts: o.counts,
     },

@@ -1,5 +1,6 @@
 // Medians over repeats, thread scaling and the ratios of recur to each peer.
 
+import { PEER_KINDS } from './options.js';
 import type { Measurement, Ratio, Summary } from './types.js';
 
 /** The median of `xs` (the mean of the two middle values for an even count); NaN when empty. */
@@ -21,7 +22,7 @@ export function rates(stepMs: readonly number[], batch: number, flopPerStep: num
 
 /**
  * One Summary per (workload, system) in first-seen order: medians over the successful repeats.
- * Scaling is samples/s ÷ that of the same kind and workload at 1 thread.
+ * Scaling is samples/s ÷ that of the same kind and workload at 1 thread (1 node for the cluster).
  */
 export function summarise(measurements: readonly Measurement[]): Summary[] {
   const groups = new Map<string, Measurement[]>();
@@ -65,7 +66,11 @@ export function summarise(measurements: readonly Measurement[]): Summary[] {
     const base = summaries.find(
       (b) => b.workload === s.workload && b.kind === s.kind && b.threads === 1 && b.runs > 0,
     );
-    if (base !== undefined && s.runs > 0 && (s.kind === 'recur' || s.kind === 'torch')) {
+    if (
+      base !== undefined &&
+      s.runs > 0 &&
+      (s.kind === 'recur' || s.kind === 'torch' || s.kind === 'cluster')
+    ) {
       s.scaling = s.samplesPerSecond / base.samplesPerSecond;
     }
   }
@@ -78,7 +83,7 @@ export function ratios(summaries: readonly Summary[]): Ratio[] {
   for (const r of summaries) {
     if (r.kind !== 'recur' || r.runs === 0) continue;
     for (const p of summaries) {
-      if (p.kind === 'recur' || p.workload !== r.workload || p.runs === 0) continue;
+      if (!PEER_KINDS.includes(p.kind) || p.workload !== r.workload || p.runs === 0) continue;
       out.push({
         workload: r.workload,
         recur: r.id,

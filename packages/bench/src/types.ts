@@ -43,7 +43,7 @@ export interface SystemId {
   /** 'recur-2', 'tfjs-wasm', 'torch-1', … */
   id: string;
   kind: SystemKind;
-  /** threads(W) for recur, torch.set_num_threads for PyTorch; 1 for tfjs (single-threaded in Node) */
+  /** threads(W) for recur, torch.set_num_threads for PyTorch, 1 for tfjs (one thread in Node), nodes for the cluster */
   threads: number;
   label: string;
 }
@@ -110,6 +110,7 @@ export interface BenchReport {
     workloads: string[];
     systems: SystemKind[];
     threads: number[];
+    clusterNodes: number[];
     seed: number;
     counts: Record<string, { repeats: number; warmup: number; steps: number }>;
   };
