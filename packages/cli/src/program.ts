@@ -47,8 +47,12 @@ export async function main(argv: string[], options: RunOptions = {}): Promise<nu
       if (['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code))
         return ExitCode.OK;
       if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
-      const message = error.message.replace(/^error: /, '');
-      const bad = new CliError(CliErrorCode.BAD_FLAG, message);
+      const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+      const command = argv.slice(2).find((a) => !a.startsWith('-'));
+      const known = program.commands.some((c) => c.name() === command);
+      const bad = new CliError(CliErrorCode.BAD_FLAG, message, {
+        hint: `run \`recur ${known ? `${command} ` : ''}--help\` for the ${known ? 'flags' : 'commands'}`,
+      });
       err(`${describeError(bad).line}\n`);
       return ExitCode.USAGE;
     }

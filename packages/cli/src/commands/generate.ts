@@ -60,7 +60,10 @@ export const generateCommand: CliCommand = {
             seed: flags.seed,
           },
         );
-        for (const text of texts) context.write(text);
+        texts.forEach((text, i) => {
+          if (texts.length > 1) context.write(`--- sample ${i + 1} of ${texts.length}`);
+          context.write(text);
+        });
       });
   },
 };

@@ -1,5 +1,6 @@
 // Every command of `recur`, one file each. To add one (coordinator, worker, bench), write
 // commands/<name>.ts exporting a CliCommand and add it to this list.
+import { bench } from './bench.js';
 import type { CliCommand } from './command.js';
 import { data } from './data.js';
 import { evaluate } from './eval.js';
@@ -10,4 +11,4 @@ import { train } from './train.js';
 
 export type { CliCommand, CommandContext } from './command.js';
 
-export const commands: CliCommand[] = [train, evaluate, predict, generateCommand, summary, data];
+export const commands: CliCommand[] = [train, evaluate, predict, generateCommand, summary, data, bench];

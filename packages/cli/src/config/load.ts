@@ -25,12 +25,17 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     const prefix = issue.path.length === 0 ? '' : `${where}: `;
     return `${prefix}unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`;
   }
-  return `${where}: ${issue.message}`;
+  const input = (issue as { input?: unknown }).input;
+  const got =
+    input === undefined || (typeof input === 'object' && input !== null)
+      ? ''
+      : `, got ${JSON.stringify(input)}`;
+  return `${where}: ${issue.message}${got}`;
 }
 
 /** Validates a parsed config; `source` names it in messages. */
 export function parseConfig(value: unknown, source = 'config'): Config {
-  const result = configSchema.safeParse(value);
+  const result = configSchema.safeParse(value, { reportInput: true });
   if (!result.success) {
     const issues = result.error.issues.map(describeIssue);
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more: ${issues.slice(1).join('; ')})` : '';

@@ -6,6 +6,7 @@ import {
   chronologicalSplit,
   fitScaler,
   numericColumns,
+  parseDateText,
   readCsv,
   type Scaler,
   scalerFromJSON,
@@ -27,10 +28,30 @@ import {
 } from './common.js';
 import { recurrentStack } from './models.js';
 
+/** A text column named `date` turned into epoch milliseconds (for the report's time axis), when every value parses. */
+export function withDates(table: Table): Table {
+  const k = table.columns.indexOf('date');
+  const values = table.values[k];
+  if (k < 0 || !Array.isArray(values)) return table;
+  const parsed = Float64Array.from(values, (v) => {
+    try {
+      return parseDateText(v);
+    } catch {
+      return Number.NaN; // not a date: the column stays text
+    }
+  });
+  if (parsed.some((v) => Number.isNaN(v))) return table;
+  return {
+    ...table,
+    values: table.values.map((v, i) => (i === k ? parsed : v)),
+    types: table.types.map((t, i) => (i === k ? 'date' : t)),
+  };
+}
+
 async function loadTable(config: SeriesConfig): Promise<Table> {
   const source = config.data.source;
   if (source.kind === 'csv')
-    return readCsv(source.path, { missing: source.missing, delimiter: source.delimiter });
+    return withDates(await readCsv(source.path, { missing: source.missing, delimiter: source.delimiter }));
   const loaders = {
     'seattle-weather': loadSeattleWeather,
     weather: loadWeather,
