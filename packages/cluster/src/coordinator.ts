@@ -330,6 +330,11 @@ export class Coordinator {
       this.refuse(ws, ClusterErrorCode.UNAUTHORIZED, 'the first frame must be a join with a valid token');
       return null;
     }
+    if (this.state === 'ended') {
+      send(ws, { kind: 'end', step: this.compiled.step, reason: 'the run is complete' });
+      ws.close(1000);
+      return null;
+    }
     if (frame.layoutHash !== this.model.layout.hash()) {
       this.refuse(
         ws,

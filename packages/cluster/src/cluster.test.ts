@@ -1,0 +1,274 @@
+// Machines against threads (issue 6), with real processes on loopback: 2 node processes × 1
+// thread train the parameters of 1 process × 2 threads; kill -9 of a node mid-run → the run
+// continues and finishes, and the restarted node rejoins; kill -9 of the coordinator → its
+// restart resumes from the last checkpoint, the nodes reconnect, and the run finishes with no
+// more than one checkpoint interval lost. Also wss with an openssl certificate, fp16 gradients,
+// and the status endpoints.
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { loadModel } from '@recur/nn';
+import { threads } from '@recur/parallel';
+import t from 'tap';
+import { type Coordinator, startCoordinator } from './coordinator.js';
+import { TASK, taskData, taskDataHash, taskModel } from './testing/task.js';
+
+const TOKEN = 'test-token-0123456789';
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+/** nothing here may take longer: a hang fails the test instead of stalling the suite */
+const DEADLINE_MS = 60_000;
+
+interface Child {
+  process: ChildProcess;
+  lines: AsyncIterableIterator<string>;
+  /** resolves with the last JSON line when the process exits */
+  ended: Promise<Record<string, unknown>>;
+}
+
+function child(script: string, spec: object): Child {
+  const proc = spawn(process.execPath, [fixture(script), JSON.stringify(spec)], {
+    env: { ...process.env, RECUR_TOKEN: TOKEN },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const killer = setTimeout(() => proc.kill('SIGKILL'), DEADLINE_MS);
+  const all: string[] = [];
+  const rl = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
+  const queue: string[] = [];
+  let wake: (() => void) | null = null;
+  let closed = false;
+  rl.on('line', (line) => {
+    all.push(line);
+    queue.push(line);
+    wake?.();
+  });
+  const ended = new Promise<Record<string, unknown>>((resolve) => {
+    proc.on('exit', () => {
+      clearTimeout(killer);
+      closed = true;
+      wake?.();
+      const last = all.at(-1);
+      resolve(last === undefined ? {} : (JSON.parse(last) as Record<string, unknown>));
+    });
+  });
+  async function* lines() {
+    for (;;) {
+      if (queue.length > 0) yield queue.shift() as string;
+      else if (closed) return;
+      else await new Promise<void>((r) => (wake = r));
+    }
+  }
+  return { process: proc, lines: lines(), ended };
+}
+
+/** Waits for the next JSON line of `c` that satisfies `test` (the iterator stays open). */
+async function lineWhere(
+  c: Child,
+  test: (j: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
+  for (;;) {
+    const next = await c.lines.next();
+    if (next.done) throw new Error('the process ended first');
+    const json = JSON.parse(next.value) as Record<string, unknown>;
+    if (test(json)) return json;
+  }
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+const relative = (a: Float32Array, b: Float32Array) => {
+  let d = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i] - b[i]) ** 2;
+    n += b[i] ** 2;
+  }
+  return Math.sqrt(d / n);
+};
+
+function coordinate(
+  epochs: number,
+  extra: Partial<Parameters<typeof startCoordinator>[0]> = {},
+): Promise<Coordinator> {
+  return startCoordinator({
+    model: taskModel(),
+    data: { size: TASK.N, hash: taskDataHash() },
+    batchSize: TASK.batchSize,
+    epochs,
+    token: TOKEN,
+    heartbeatTimeoutMs: 2_000,
+    ...extra,
+  });
+}
+
+t.test('2 node processes × 1 thread train the parameters of 1 process × 2 threads', async (t) => {
+  const coordinator = await coordinate(3, { minNodes: 2 });
+  const nodes = [0, 1].map((i) => child('node-run.mjs', { url: coordinator.url, nodeId: `node-${i}` }));
+  const summary = await coordinator.done;
+  const ends = await Promise.all(nodes.map((n) => n.ended));
+  t.same(
+    ends.map((e) => e.ok),
+    [true, true],
+    'both nodes ended cleanly',
+  );
+  t.equal(summary.steps, 3 * (TASK.N / TASK.batchSize));
+  const reference = taskModel();
+  const { x, y } = taskData();
+  await reference.fit(x, y, { epochs: 3, batchSize: TASK.batchSize, seed: 5, strategy: threads(2) });
+  const r = relative(
+    (coordinator as unknown as { model: { params: Float32Array } }).model.params,
+    reference.params,
+  );
+  t.ok(r <= 1e-6, `relative difference ${r.toExponential(2)} ≤ 1e-6`);
+});
+
+t.test('kill -9 of a node mid-run: the run goes on and finishes; the restarted node rejoins', async (t) => {
+  const epochs = 250; // 2000 steps of about a millisecond: long enough for a process to start
+  let killedAt = 0;
+  let rejoined = false;
+  let alone = 0; // steps computed by the survivor alone, between the kill and the rejoin
+  let together = 0; // steps with two members after the rejoin
+  const nodes: Child[] = [];
+  const coordinator = await coordinate(epochs, {
+    log: (line) => {
+      if (/node-1-again joined/.test(line)) rejoined = true;
+    },
+    onStep: ({ step, members }) => {
+      if (step === 40) {
+        killedAt = step;
+        nodes[1].process.kill('SIGKILL');
+        nodes.push(child('node-run.mjs', { url: coordinator.url, nodeId: 'node-1-again' }));
+      }
+      if (killedAt > 0 && !rejoined && members === 1) alone++;
+      if (rejoined && members === 2) together++;
+    },
+  });
+  nodes.push(child('node-run.mjs', { url: coordinator.url, nodeId: 'node-0' }));
+  nodes.push(child('node-run.mjs', { url: coordinator.url, nodeId: 'node-1' }));
+  const summary = await coordinator.done;
+  t.equal(summary.steps, epochs * 8, 'every step of the run');
+  t.equal(killedAt, 40, 'a node was killed at step 40');
+  t.ok(alone > 0, `the survivor went on alone for ${alone} steps`);
+  t.ok(together > 0, `the restarted node rejoined and shared ${together} steps`);
+  const ends = await Promise.all([nodes[0], nodes[2]].map((n) => n.ended));
+  t.same(
+    ends.map((e) => e.ok),
+    [true, true],
+    `the survivor and the restarted node ended cleanly: ${JSON.stringify(ends)}`,
+  );
+  t.ok(Number.isFinite(summary.loss), `final loss ${summary.loss}`);
+});
+
+t.test(
+  'kill -9 of the coordinator: the restart resumes from its checkpoint and the run finishes',
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'recur-cluster-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    const checkpoint = join(dir, 'run.ckpt');
+    const port = await freePort();
+    const spec = { port, epochs: 30, checkpoint, everySteps: 20 };
+    const first = child('coordinator-run.mjs', spec);
+    const listening = await lineWhere(first, (j) => 'listening' in j);
+    const node = child('node-run.mjs', {
+      url: listening.listening,
+      nodeId: 'survivor',
+      reconnectTimeoutMs: 30_000,
+    });
+    const last = await lineWhere(first, (j) => typeof j.step === 'number' && (j.step as number) >= 50);
+    first.process.kill('SIGKILL');
+    await first.ended;
+    const killedAt = last.step as number;
+    const { model: saved } = await loadModel(checkpoint);
+    const savedStep = saved.compiled?.step ?? 0;
+    t.ok(
+      savedStep >= killedAt - 20 && savedStep <= killedAt,
+      `checkpoint at step ${savedStep}, killed after ${killedAt}`,
+    );
+    const second = child('coordinator-run.mjs', { ...spec, resume: true });
+    const again = await lineWhere(second, (j) => 'listening' in j);
+    t.equal(again.from, savedStep, 'resumed from the checkpoint step');
+    const ended = await lineWhere(second, (j) => j.ended === true);
+    t.equal(ended.steps, 30 * 8, 'the run finishes every step');
+    const nodeEnd = await node.ended;
+    t.equal(nodeEnd.ok, true, 'the node reconnected and ended cleanly');
+    t.ok((nodeEnd.connections as number) >= 2, `the node connected ${nodeEnd.connections} times`);
+    await second.ended;
+  },
+);
+
+t.test('wss with an openssl certificate, fp16 gradients, and the status endpoints', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'recur-tls-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  const subject = ['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'];
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', ...subject, '-keyout', key, '-out', cert],
+    {
+      stdio: 'ignore',
+    },
+  );
+  let firstJoined: () => void = () => {};
+  const joined = new Promise<void>((resolve) => (firstJoined = resolve));
+  // minNodes 2: the run waits after the first join, so the status is read in a known state
+  const coordinator = await coordinate(4, {
+    minNodes: 2,
+    tls: { cert: await readFile(cert), key: await readFile(key) },
+    log: (line) => (/joined/.test(line) ? firstJoined() : undefined),
+  });
+  t.match(coordinator.url, /^wss:\/\//);
+  const spec = { url: coordinator.url, precision: 'fp16', ca: cert };
+  const nodes = [child('node-run.mjs', { ...spec, nodeId: 'tls-node-0' })];
+  await joined;
+  const base = coordinator.url.replace('wss:', 'https:');
+  const ca = await readFile(cert);
+  t.match(
+    JSON.parse(await fetchTls(`${base}/status`, ca)),
+    { state: 'waiting', step: 0, members: [{ nodeId: 'tls-node-0', threads: 1 }] },
+    'GET /status',
+  );
+  t.match(
+    await fetchTls(`${base}/`, ca),
+    /<h1>recur coordinator: waiting<\/h1>[\s\S]*tls-node-0/,
+    'GET / shows the members',
+  );
+  nodes.push(child('node-run.mjs', { ...spec, nodeId: 'tls-node-1' }));
+  const summary = await coordinator.done;
+  t.same(
+    (await Promise.all(nodes.map((n) => n.ended))).map((e) => e.ok),
+    [true, true],
+    'both nodes trained over wss with fp16 gradients',
+  );
+  t.equal(summary.steps, 32);
+  const untrained = await taskModel().evaluate(taskData().x, taskData().y);
+  t.ok(summary.loss < 0.5 * untrained.loss, `the loss fell: ${untrained.loss} → ${summary.loss}`);
+  t.match(
+    coordinator.status(),
+    { state: 'ended', step: 32, loss: [{ step: 1 }] },
+    'the status after the run',
+  );
+});
+
+function fetchTls(url: string, ca: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request(url, { ca: [ca] }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
