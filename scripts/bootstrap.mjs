@@ -1,8 +1,9 @@
-// The README's two commands land here: `npm start` (the main job) and `npm test` (every check).
+// The README's two commands land here: `npm start` (the main job: `recur train` on the Seattle
+// temperature config) and `npm test` (every check, with Debian's chromium for the report test).
 // On a fresh machine with only Node >= 20 and npm it installs the pinned pnpm, the locked
 // dependencies, builds every package, and then runs the job. Plain .mjs: Node 20 cannot strip types.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,9 +32,30 @@ function ensurePnpm() {
   run('npm', ['install', '--global', `pnpm@${pnpmVersion}`]);
 }
 
+// The report test opens report.html in Debian's headless Chromium (never a browser a tool
+// downloads): install it with apt when it is missing.
+const chromium = process.env.RECUR_CHROMIUM ?? '/usr/bin/chromium';
+function ensureChromium() {
+  if (existsSync(chromium)) return;
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  const apt = (...args) => (sudo.length > 0 ? run('sudo', ['apt-get', ...args]) : run('apt-get', args));
+  apt('update');
+  env.DEBIAN_FRONTEND = 'noninteractive';
+  apt('install', '-y', '--no-install-recommends', 'chromium');
+}
+
 const jobs = {
-  demo: () => run('node', ['scripts/demo-sine.mjs', ...process.argv.slice(3)]),
+  // The main job: train the Seattle temperature forecast on the real data and print its test
+  // MAE beside the persistence baseline (extra arguments go to `recur train`, e.g. --threads 2).
+  demo: () =>
+    run('node', [
+      'packages/cli/dist/bin.js',
+      'train',
+      'configs/seattle-temperature.json',
+      ...process.argv.slice(3),
+    ]),
   test: () => {
+    ensureChromium();
     run('pnpm', ['exec', 'biome', 'check', '.']);
     run('pnpm', ['exec', 'turbo', 'run', 'typecheck']);
     run('pnpm', ['exec', 'tap']);

@@ -1,0 +1,82 @@
+// report.html in a real headless Chromium (Debian's `chromium`, which `npm test` installs with
+// apt when it is missing; playwright-core drives it and never downloads a browser): every
+// chart is there, drawn (non-empty SVG with marks), and the task's own charts are present.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import t from 'tap';
+import { config, recur, tempFolder } from './testing/recur.js';
+
+const CHROMIUM = process.env.RECUR_CHROMIUM ?? '/usr/bin/chromium';
+
+interface Drawn {
+  id: string;
+  width: number;
+  height: number;
+  marks: number;
+}
+
+const cases: [string, string[], RegExp][] = [
+  ['seattle-temperature-week', ['loss', 'metric', 'forecast', 'horizon'], /MAE .* vs persistence/],
+  ['imdb-sentiment', ['loss', 'metric', 'accuracy', 'confusion'], /accuracy .* vs majority class/],
+  [
+    'brown-pos',
+    ['loss', 'metric', 'accuracy', 'confusion'],
+    /token accuracy .* vs most frequent tag per word/,
+  ],
+  ['moby-dick-chars', ['loss', 'metric', 'perplexity'], /perplexity .* vs unigram/],
+];
+
+t.test('the report charts render in headless Chromium', async (t) => {
+  t.ok(existsSync(CHROMIUM), `${CHROMIUM} is installed (npm test installs Debian's chromium with apt)`);
+  const runs = tempFolder('report');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  t.teardown(() => browser.close());
+  for (const [name, charts, result] of cases) {
+    const run = join(runs, name);
+    const ran = await recur(['train', config(name), '--smoke', '--output', run]);
+    t.equal(ran.code, 0, ran.stderr);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(join(run, 'report.html')).href);
+    t.match(await page.textContent('#result'), result, `${name}: the result beside the baseline`);
+    const drawn: Drawn[] = await page.$$eval('figure[data-chart]', (figures) =>
+      figures.map((f) => {
+        const svg = f.querySelector('svg');
+        const box = svg?.getBoundingClientRect();
+        return {
+          id: f.getAttribute('data-chart') ?? '',
+          width: box?.width ?? 0,
+          height: box?.height ?? 0,
+          marks: f.querySelectorAll('g.role-mark path, g.role-mark rect, g.role-mark line, g.role-mark text')
+            .length,
+        };
+      }),
+    );
+    t.same(
+      drawn.map((d) => d.id),
+      charts,
+      `${name}: charts ${charts.join(', ')}`,
+    );
+    for (const d of drawn) {
+      t.ok(d.width > 100 && d.height > 100, `${name}/${d.id}: drawn at ${d.width}×${d.height}`);
+      t.ok(d.marks > 0, `${name}/${d.id}: ${d.marks} marks`);
+    }
+    if (name === 'moby-dick-chars') {
+      t.ok((await page.$$('pre.sample')).length >= 1, 'sample generations are in the report');
+    }
+    t.same(errors, [], `${name}: no page errors`);
+    await page.close();
+  }
+});
