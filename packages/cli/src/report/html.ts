@@ -37,7 +37,8 @@ export function comparison(score: Score): { text: string; better: boolean; ratio
 
 export function formatScore(score: Score): string {
   const f = (v: number) => (score.unit === '%' ? `${v.toFixed(2)}%` : v.toPrecision(4));
-  return `test ${score.metric} ${f(score.value)} vs ${score.baseline.name} ${f(score.baseline.value)}: ${comparison(score).text}`;
+  const others = (score.others ?? []).map((o) => `; ${o.name} ${f(o.value)}`).join('');
+  return `test ${score.metric} ${f(score.value)} vs ${score.baseline.name} ${f(score.baseline.value)}: ${comparison(score).text}${others}`;
 }
 
 function curves(metrics: Record<string, number>[]): ChartSpec[] {

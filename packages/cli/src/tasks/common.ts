@@ -19,6 +19,8 @@ export interface Score {
   unit: string;
   value: number;
   baseline: { name: string; value: number };
+  /** other naive predictions, reported beside the baseline (forecasts: the training mean) */
+  others?: { name: string; value: number }[];
   lowerIsBetter: boolean;
 }
 

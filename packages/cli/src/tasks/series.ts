@@ -197,7 +197,16 @@ export async function prepareSeries(config: SeriesConfig): Promise<PreparedTask>
           }),
     compile: { loss: 'mse', optimizer: optimizerOf(config), metrics: ['mae'], ...clipOf(config) },
     monitor: 'val_loss',
-    evaluate: (model, s = test) => evaluateSeries(model, s, config, columns, ranges.test.start, scaler),
+    evaluate: (model, s = test) =>
+      evaluateSeries(
+        model,
+        s,
+        config,
+        columns,
+        s === test ? ranges.test.start : ranges.validation.start,
+        scaler,
+        mean(columns[d.target], ranges.train),
+      ),
   };
 }
 
@@ -209,6 +218,7 @@ async function evaluateSeries(
   columns: Record<string, Float64Array>,
   start: number,
   scaler: Scaler,
+  trainMean: number,
 ): Promise<Evaluation> {
   const d = config.data;
   const H = config.task === 'seq2seq' ? d.horizon : 1;
@@ -216,6 +226,7 @@ async function evaluateSeries(
   const predicted = scaler.inverseColumn(d.target, await model.predict(split.x, { batchSize: 256 })); // (N, H)
   const N = split.size;
   const errors = { model: new Float64Array(H), persistence: new Float64Array(H) };
+  let meanError = 0;
   const rows: Record<string, string | number>[] = [];
   const dates = columns.date;
   for (let i = 0; i < N; i++) {
@@ -225,6 +236,7 @@ async function evaluateSeries(
       const actual = raw[row];
       errors.model[k] += Math.abs(predicted[i * H + k] - actual);
       errors.persistence[k] += Math.abs(last - actual);
+      meanError += Math.abs(trainMean - actual);
       if (k === 0 && i < 366) {
         const x = dates === undefined ? i : dates[row];
         rows.push({ x, series: 'actual', value: actual });
@@ -233,7 +245,7 @@ async function evaluateSeries(
       }
     }
   }
-  const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / (N * a.length);
+  const meanOf = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / (N * a.length);
   const charts = [
     lineChart(
       'forecast',
@@ -267,12 +279,20 @@ async function evaluateSeries(
     score: {
       metric: 'MAE',
       unit: '',
-      value: mean(errors.model),
-      baseline: { name: 'persistence', value: mean(errors.persistence) },
+      value: meanOf(errors.model),
+      baseline: { name: 'persistence', value: meanOf(errors.persistence) },
+      others: [{ name: 'training mean', value: meanError / (N * H) }],
       lowerIsBetter: true,
     },
     charts,
   };
+}
+
+/** The mean of rows `range` of a column. */
+function mean(values: Float64Array, range: { start: number; end: number }): number {
+  let sum = 0;
+  for (let r = range.start; r < range.end; r++) sum += values[r];
+  return sum / (range.end - range.start);
 }
 
 export function seriesScaler(preprocessing: unknown): Scaler {
