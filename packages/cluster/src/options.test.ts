@@ -1,0 +1,77 @@
+// Coordinator and node options (issue 6): each bad value is a coded ERR_CLUSTER_BAD_OPTION that
+// names the option, from an async API that rejects (never throws).
+
+import t from 'tap';
+import { startCoordinator } from './coordinator.js';
+import { runNode } from './node.js';
+import { TASK, taskDataHash, taskModel, taskSource } from './testing/task.js';
+
+const good = () => ({
+  model: taskModel(),
+  data: { size: TASK.N, hash: taskDataHash() },
+  batchSize: TASK.batchSize,
+  epochs: 1,
+  token: 'a-long-enough-token',
+});
+
+t.test('coordinator options are checked by name', async (t) => {
+  const cases: [string, object, RegExp][] = [
+    ['a short token', { token: 'short' }, /token must be a string of at least 8/],
+    ['a bad data hash', { data: { size: 10, hash: 'xyz' } }, /data.hash must be 64 lowercase hex/],
+    ['no samples', { data: { size: 0, hash: taskDataHash() } }, /data.size must be an integer ≥ 1/],
+    ['minNodes 0', { minNodes: 0 }, /minNodes must be an integer ≥ 1/],
+    ['maxNodes below minNodes', { minNodes: 3, maxNodes: 2 }, /maxNodes must be an integer ≥ 3/],
+    ['a fractional batch size', { batchSize: 1.5 }, /batchSize/],
+    ['a negative port', { port: -1 }, /port/],
+    ['an empty checkpoint path', { checkpoint: { path: '' } }, /checkpoint.path/],
+    ['half a certificate', { tls: { cert: 'x' } }, /tls must be \{ cert, key \}/],
+  ];
+  for (const [what, change, message] of cases) {
+    const started = startCoordinator({ ...good(), ...change } as Parameters<typeof startCoordinator>[0]);
+    await t.rejects(started, { code: 'ERR_CLUSTER_BAD_OPTION', message }, what);
+  }
+  const uncompiled = { ...good(), model: { compiled: null } };
+  await t.rejects(startCoordinator(uncompiled as never), {
+    code: 'ERR_CLUSTER_BAD_OPTION',
+    message: /compiled model/,
+  });
+});
+
+t.test('node options are checked by name', async (t) => {
+  const node = {
+    url: 'ws://127.0.0.1:1',
+    token: 'a-long-enough-token',
+    model: taskModel(),
+    source: taskSource(),
+    dataHash: taskDataHash(),
+  };
+  await t.rejects(runNode({ ...node, precision: 'bf16' as 'fp16' }), {
+    code: 'ERR_CLUSTER_BAD_OPTION',
+    message: /precision/,
+  });
+  await t.rejects(runNode({ ...node, dataHash: 'nope' }), {
+    code: 'ERR_CLUSTER_BAD_OPTION',
+    message: /dataHash/,
+  });
+  await t.rejects(runNode({ ...node, threads: 0 }), {
+    code: 'ERR_PARALLEL_BAD_OPTION',
+    message: /thread count/,
+  });
+});
+
+t.test('a node that cannot reach the coordinator gives up with a coded error', async (t) => {
+  const node = {
+    url: 'ws://127.0.0.1:1',
+    token: 'a-long-enough-token',
+    model: taskModel(),
+    source: taskSource(),
+    dataHash: taskDataHash(),
+  };
+  await t.rejects(
+    runNode({ ...node, threads: 1, reconnectTimeoutMs: 300, backoff: { initialMs: 20, maxMs: 50 } }),
+    {
+      code: 'ERR_CLUSTER_CONNECT_FAILED',
+      message: /no connection to ws:\/\/127.0.0.1:1 for 300 ms/,
+    },
+  );
+});
