@@ -6,12 +6,7 @@
 // normal events: a node that leaves, misses heartbeats or the step deadline is evicted and the
 // step is assigned again to the others (a new attempt); a node can join at any step boundary.
 // Status: GET /status (JSON) and GET / (a page) on the same port.
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type Compiled, type Model, rankShare } from '@recur/nn';
@@ -25,9 +20,13 @@ import {
   maxFrameBytes,
 } from '@recur/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { admissionRefusal } from './admission.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import { type CoordinatorOptions, type Resolved, resolveCoordinatorOptions } from './options.js';
-import { statusPage } from './status.js';
+import { type StatusJson, serveStatus } from './status.js';
+
+export type { StatusJson } from './status.js';
+
 import { messageBytes, send, tokensEqual, wsPayloadCap } from './wire.js';
 
 export type { CoordinatorOptions } from './options.js';
@@ -54,17 +53,6 @@ export interface RunSummary {
   steps: number;
   epochs: number;
   loss: number;
-}
-
-export interface StatusJson {
-  state: 'waiting' | 'training' | 'ended';
-  step: number;
-  epoch: number;
-  position: number;
-  members: { nodeId: string; rank: number; threads: number; steps: number; lastSeenMsAgo: number }[];
-  loss: { step: number; loss: number }[];
-  samplesPerSecond: number;
-  checkpoint: { path: string; step: number } | null;
 }
 
 const LOSS_HISTORY = 1000;
@@ -98,7 +86,7 @@ export class Coordinator {
     this.limit = maxFrameBytes(this.model.layout.size);
     this.server =
       o.tls === null ? createHttpServer() : createHttpsServer({ cert: o.tls.cert, key: o.tls.key });
-    this.server.on('request', (req, res) => this.http(req, res));
+    this.server.on('request', (req, res) => serveStatus(req, res, () => this.status()));
     this.wss = new WebSocketServer({ server: this.server, maxPayload: wsPayloadCap(this.limit) });
     this.wss.on('connection', (ws) => this.connection(ws));
     this.done = new Promise<RunSummary>((resolve, reject) => {
@@ -326,33 +314,20 @@ export class Coordinator {
 
   /** Checks a connection's first frame; admits the node or refuses and closes. */
   private join(ws: WebSocket, frame: Frame): Member | null {
-    if (frame.kind !== 'join' || !tokensEqual(frame.token, this.o.token)) {
-      this.refuse(ws, ClusterErrorCode.UNAUTHORIZED, 'the first frame must be a join with a valid token');
-      return null;
-    }
-    if (this.state === 'ended') {
+    if (this.state === 'ended' && frame.kind === 'join' && tokensEqual(frame.token, this.o.token)) {
       send(ws, { kind: 'end', step: this.compiled.step, reason: 'the run is complete' });
       ws.close(1000);
       return null;
     }
-    if (frame.layoutHash !== this.model.layout.hash()) {
-      this.refuse(
-        ws,
-        ClusterErrorCode.LAYOUT_MISMATCH,
-        `node ${frame.nodeId}: its model's layout differs from the coordinator's`,
-      );
-      return null;
-    }
-    if (frame.dataHash !== this.o.data.hash) {
-      this.refuse(
-        ws,
-        ClusterErrorCode.DATA_MISMATCH,
-        `node ${frame.nodeId}: it reads another data set (data hash)`,
-      );
-      return null;
-    }
-    if (this.members.size >= this.o.maxNodes) {
-      this.refuse(ws, ClusterErrorCode.FULL, `the cluster has maxNodes ${this.o.maxNodes} members`);
+    const refusal = admissionRefusal(frame, {
+      token: this.o.token,
+      layoutHash: this.model.layout.hash(),
+      dataHash: this.o.data.hash,
+      full: this.members.size >= this.o.maxNodes,
+      maxNodes: this.o.maxNodes,
+    });
+    if (refusal !== null || frame.kind !== 'join') {
+      this.refuse(ws, refusal?.[0] ?? ClusterErrorCode.UNAUTHORIZED, refusal?.[1] ?? '');
       return null;
     }
     const member: Member = {
@@ -466,19 +441,6 @@ export class Coordinator {
 
   private sortedMembers(): Member[] {
     return [...this.members.values()].sort((a, b) => a.rank - b.rank);
-  }
-
-  private http(req: IncomingMessage, res: ServerResponse): void {
-    if (req.method === 'GET' && req.url === '/status') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(this.status()));
-    } else if (req.method === 'GET' && req.url === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(statusPage(this.status()));
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found: GET /status or GET /\n');
-    }
   }
 }
 

@@ -1,6 +1,17 @@
-// The status page (GET /): a small HTML view of the GET /status JSON — members, step, samples/s
+// The coordinator's status: its JSON shape (GET /status) and the page (GET /): a small HTML view of the GET /status JSON — members, step, samples/s
 // and the loss as an inline SVG line — that reloads itself every few seconds.
-import type { StatusJson } from './coordinator.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface StatusJson {
+  state: 'waiting' | 'training' | 'ended';
+  step: number;
+  epoch: number;
+  position: number;
+  members: { nodeId: string; rank: number; threads: number; steps: number; lastSeenMsAgo: number }[];
+  loss: { step: number; loss: number }[];
+  samplesPerSecond: number;
+  checkpoint: { path: string; step: number } | null;
+}
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -34,4 +45,18 @@ export function statusPage(s: StatusJson): string {
 ${lossLine(s.loss)}
 <p>checkpoint: ${s.checkpoint === null ? 'none yet' : `${escapeHtml(s.checkpoint.path)} at step ${s.checkpoint.step}`}; JSON at <a href="/status">/status</a></p>
 </body></html>`;
+}
+
+/** Answers GET /status (JSON) and GET / (the page); anything else is a 404. */
+export function serveStatus(req: IncomingMessage, res: ServerResponse, status: () => StatusJson): void {
+  if (req.method === 'GET' && req.url === '/status') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(status()));
+  } else if (req.method === 'GET' && req.url === '/') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(statusPage(status()));
+  } else {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found: GET /status or GET /\n');
+  }
 }
