@@ -72,6 +72,11 @@ t.test('a bad config names the JSON path of the problem', async (t) => {
     ['no inputs', (c) => (c.data.inputs = []), /data\.inputs: /],
     ['an input that is not a string', (c) => (c.data.inputs[1] = 3), /data\.inputs\[1\]: /],
     ['a bad name', (c) => (c.name = 'has space'), /name: use letters, digits/],
+    [
+      'logRatio without its divisor',
+      (c) => (c.data.derive = [{ name: 'r', from: 'temp_max', op: 'logRatio' }]),
+      /data\.derive\[0\]\.over: 'over' names the divisor column of op logRatio/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     const config = base();

@@ -38,14 +38,23 @@ const tableSource = z.discriminatedUnion('kind', [
   }),
 ]);
 
-const derive = z.strictObject({
-  /** the new column's name */
-  name: z.string().min(1),
-  /** the column it is computed from */
-  from: z.string().min(1),
-  /** logReturn: ln(x_t / x_{t−1}); difference: x_t − x_{t−1}; log: ln(x_t) (the first row is dropped for the first two) */
-  op: z.enum(['logReturn', 'difference', 'log']),
-});
+const derive = z
+  .strictObject({
+    /** the new column's name */
+    name: z.string().min(1),
+    /** the column it is computed from */
+    from: z.string().min(1),
+    /**
+     * logReturn: ln(x_t / x_{t−1}); difference: x_t − x_{t−1} (both drop the first row); log: ln(x_t);
+     * logRatio: ln(x_t / y_t) with y the column `over` (e.g. a day's range ln(high / low))
+     */
+    op: z.enum(['logReturn', 'difference', 'log', 'logRatio']),
+    over: z.string().min(1).optional(),
+  })
+  .refine((d) => (d.op === 'logRatio') === (d.over !== undefined), {
+    message: "'over' names the divisor column of op logRatio, and only of it",
+    path: ['over'],
+  });
 
 const seriesData = {
   source: tableSource,

@@ -19,7 +19,16 @@ export function lineChart(
   id: string,
   title: string,
   rows: Row[],
-  axes: { x: string; y: string; series: string; temporal?: boolean; xTitle?: string; yTitle?: string },
+  axes: {
+    x: string;
+    y: string;
+    series: string;
+    temporal?: boolean;
+    /** whole-number ticks on x (epochs) */
+    integer?: boolean;
+    xTitle?: string;
+    yTitle?: string;
+  },
 ): ChartSpec {
   return {
     id,
@@ -31,7 +40,12 @@ export function lineChart(
       data: { values: rows },
       mark: { type: 'line', point: rows.length <= 60 },
       encoding: {
-        x: { field: axes.x, type: axes.temporal ? 'temporal' : 'quantitative', title: axes.xTitle ?? axes.x },
+        x: {
+          field: axes.x,
+          type: axes.temporal ? 'temporal' : 'quantitative',
+          title: axes.xTitle ?? axes.x,
+          ...(axes.integer === true ? { axis: { format: 'd', tickMinStep: 1 } } : {}),
+        },
         y: { field: axes.y, type: 'quantitative', title: axes.yTitle ?? axes.y, scale: { zero: false } },
         color: { field: axes.series, type: 'nominal', title: null },
       },
@@ -56,7 +70,13 @@ export function barChart(
       data: { values: rows },
       mark: 'bar',
       encoding: {
-        x: { field: axes.category, type: 'nominal', sort: null, title: null },
+        x: {
+          field: axes.category,
+          type: 'nominal',
+          sort: null,
+          title: null,
+          axis: { labelAngle: 0, labelLimit: 240 },
+        },
         y: { field: axes.value, type: 'quantitative' },
         ...(axes.color === undefined
           ? {}

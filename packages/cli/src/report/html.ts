@@ -61,6 +61,7 @@ function curves(metrics: Record<string, number>[]): ChartSpec[] {
       x: 'epoch',
       y: 'loss',
       series: 'series',
+      integer: true,
     }),
   ];
   if (metric.length > 0) {
@@ -69,6 +70,7 @@ function curves(metrics: Record<string, number>[]): ChartSpec[] {
         x: 'epoch',
         y: 'value',
         series: 'series',
+        integer: true,
         yTitle: metricName,
       }),
     );

@@ -92,13 +92,21 @@ export function seriesColumns(table: Table, config: SeriesConfig): Record<string
         `data.derive[${i}].from: no numeric column '${d.from}' (columns: ${Object.keys(columns).join(', ')})`,
       );
     }
+    const over = d.over === undefined ? from : columns[d.over];
+    if (over === undefined) {
+      fail(
+        CliErrorCode.BAD_CONFIG,
+        `data.derive[${i}].over: no numeric column '${d.over}' (columns: ${Object.keys(columns).join(', ')})`,
+      );
+    }
     const out = new Float64Array(from.length);
     for (let r = 0; r < from.length; r++) {
       if (d.op === 'log') out[r] = Math.log(from[r]);
+      else if (d.op === 'logRatio') out[r] = Math.log(from[r] / over[r]);
       else if (r === 0) out[r] = Number.NaN;
       else out[r] = d.op === 'difference' ? from[r] - from[r - 1] : Math.log(from[r] / from[r - 1]);
     }
-    if (d.op !== 'log') drop = 1;
+    if (d.op === 'logReturn' || d.op === 'difference') drop = 1;
     columns[d.name] = out;
   });
   if (drop > 0) for (const name of Object.keys(columns)) columns[name] = columns[name].subarray(drop);
