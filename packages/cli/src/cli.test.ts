@@ -8,7 +8,7 @@ import { config, recur, tempFolder } from './testing/recur.js';
 t.test('--help lists every command, and each command documents its flags', async (t) => {
   const top = await recur(['--help']);
   t.equal(top.code, 0);
-  for (const name of ['train', 'eval', 'predict', 'generate', 'summary', 'data']) {
+  for (const name of ['train', 'eval', 'predict', 'generate', 'summary', 'data', 'bench']) {
     t.match(top.stdout, new RegExp(`\\n  ${name} `), `recur --help lists ${name}`);
   }
   t.match(top.stdout, /Exit codes: 0 done, 1 failed, 2 bad flag or config, 130 stopped by Ctrl-C/);
