@@ -8,7 +8,8 @@
 //
 // Porting note: the weight is (O, In), as PyTorch's `nn.Linear.weight`; Keras' Dense kernel is
 // its transpose (In, O).
-import { gemm } from './gemm.js';
+import type { KernelOps } from './ops.js';
+import { referenceOps } from './reference-ops.js';
 
 /** y (N, O) = x (N, In) · wᵀ (In, O) + b (O); b may be null (no bias). */
 export function denseForward(
@@ -20,12 +21,22 @@ export function denseForward(
   In: number,
   O: number,
 ): void {
-  gemm(y, x, w, N, O, In, false, true);
-  if (b === null) return;
-  for (let n = 0; n < N; n++) {
-    const row = n * O;
-    for (let o = 0; o < O; o++) y[row + o] += b[o];
-  }
+  denseForwardWith(referenceOps, y, x, w, b, N, In, O);
+}
+
+/** denseForward over a backend's primitives (ops.ts). */
+export function denseForwardWith(
+  ops: KernelOps,
+  y: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  b: Float32Array | null,
+  N: number,
+  In: number,
+  O: number,
+): void {
+  ops.gemm(y, x, w, N, O, In, false, true);
+  if (b !== null) ops.addBiasRows(y, b, b, N, O, 0);
 }
 
 /**
@@ -43,11 +54,23 @@ export function denseBackward(
   In: number,
   O: number,
 ): void {
-  gemm(dw, dy, x, O, In, N, true, false, 1, 1);
-  if (dx !== null) gemm(dx, dy, w, N, In, O, false, false, 1, 1);
-  if (db === null) return;
-  for (let n = 0; n < N; n++) {
-    const row = n * O;
-    for (let o = 0; o < O; o++) db[o] += dy[row + o];
-  }
+  denseBackwardWith(referenceOps, dx, dw, db, x, w, dy, N, In, O);
+}
+
+/** denseBackward over a backend's primitives (ops.ts). */
+export function denseBackwardWith(
+  ops: KernelOps,
+  dx: Float32Array | null,
+  dw: Float32Array,
+  db: Float32Array | null,
+  x: Float32Array,
+  w: Float32Array,
+  dy: Float32Array,
+  N: number,
+  In: number,
+  O: number,
+): void {
+  ops.gemm(dw, dy, x, O, In, N, true, false, 1, 1);
+  if (dx !== null) ops.gemm(dx, dy, w, N, In, O, false, false, 1, 1);
+  if (db !== null) ops.addColumnSums(db, dy, N, O);
 }

@@ -11,15 +11,15 @@
 // bias; importing it puts that bias in bias_ih and zeros in bias_hh.
 // Padding, reverse and the final state: Note [time-major sequences] in sequence.ts.
 import { sigmoid } from './activations.js';
-import { gemm } from './gemm.js';
+import type { KernelOps } from './ops.js';
 import {
   accumulateInto,
-  addColumnSums,
   addRealRows,
   initialStateGradient,
   inputProjection,
   inputProjectionBackward,
 } from './recurrent-steps.js';
+import { referenceOps } from './reference-ops.js';
 import {
   type Allocate,
   allocateFloat32,
@@ -96,24 +96,54 @@ export function gruForward(
   dims: SequenceDims,
   resetAfter: boolean,
 ): void {
+  gruForwardWith(referenceOps, y, hT, cache, x, h0, w, dims, resetAfter);
+}
+
+/** gruForward over a backend's primitives (ops.ts); reset-before cells always run here in TypeScript. */
+export function gruForwardWith(
+  ops: KernelOps,
+  y: Float32Array,
+  hT: Float32Array,
+  cache: GruCache,
+  x: Float32Array,
+  h0: Float32Array | null,
+  w: RecurrentWeights,
+  dims: SequenceDims,
+  resetAfter: boolean,
+): void {
   const { T, B, H } = dims;
   const G = 3 * H;
-  inputProjection(cache.gates, x, w, dims, G, 2 * H);
+  inputProjection(ops, cache.gates, x, w, dims, G, 2 * H);
   copyState(hT, h0, B * H);
   for (let s = 0; s < T; s++) {
     const t = timeAt(s, dims);
     const hPrev = cache.hPrevSteps.at(t, B);
     copyInto(hPrev, 0, hT, B * H);
     if (resetAfter) {
-      gemm(cache.hProj, hPrev, w.wHh, B, G, H, false, true, 1, 0);
+      ops.gemm(cache.hProj, hPrev, w.wHh, B, G, H, false, true, 1, 0);
+      ops.gruCellForward(y, hT, cache, w.bHh, t, dims);
     } else {
       // r and z first: the candidate's product needs r ⊙ h.
-      gemm(cache.hProj, hPrev, w.wHh, B, 2 * H, H, false, true, 1, 0, H, H, G);
+      ops.gemm(cache.hProj, hPrev, w.wHh, B, 2 * H, H, false, true, 1, 0, H, H, G);
       resetHidden(cache, t, dims);
       const rh = cache.hnSteps.at(t, B);
-      gemm(viewFrom(cache.hProj, 2 * H), rh, viewFrom(w.wHh, 2 * H * H), B, H, H, false, true, 1, 0, H, H, G);
+      ops.gemm(
+        viewFrom(cache.hProj, 2 * H),
+        rh,
+        viewFrom(w.wHh, 2 * H * H),
+        B,
+        H,
+        H,
+        false,
+        true,
+        1,
+        0,
+        H,
+        H,
+        G,
+      );
+      gruCellForward(y, hT, cache, w.bHh, t, dims, false);
     }
-    gruCellForward(y, hT, cache, w.bHh, t, dims, resetAfter);
   }
 }
 
@@ -132,7 +162,7 @@ function resetHidden(cache: GruCache, t: number, dims: SequenceDims): void {
 }
 
 /** Activates step t's gates and updates the state of the samples for which t is a real step. */
-function gruCellForward(
+export function gruCellForward(
   y: Float32Array,
   hT: Float32Array,
   cache: GruCache,
@@ -186,6 +216,25 @@ export function gruBackward(
   dims: SequenceDims,
   resetAfter: boolean,
 ): void {
+  gruBackwardWith(referenceOps, dx, dh0, grads, work, cache, x, w, dy, dyMode, dhT, dims, resetAfter);
+}
+
+/** gruBackward over a backend's primitives (ops.ts). */
+export function gruBackwardWith(
+  ops: KernelOps,
+  dx: Float32Array | null,
+  dh0: Float32Array | null,
+  grads: RecurrentGrads,
+  work: GruWorkspace,
+  cache: GruCache,
+  x: Float32Array,
+  w: RecurrentWeights,
+  dy: Float32Array | null,
+  dyMode: DyMode,
+  dhT: Float32Array | null,
+  dims: SequenceDims,
+  resetAfter: boolean,
+): void {
   const { T, B, H } = dims;
   const G = 3 * H;
   const { dh, dhNext } = work;
@@ -195,11 +244,11 @@ export function gruBackward(
     const t = timeAt(s, dims);
     const dGatesH = work.dGateHSteps.at(t, B);
     if (resetAfter) {
-      gruCellBackwardResetAfter(work, cache, stepDy, t, dims);
-      gemm(dhNext, dGatesH, w.wHh, B, H, G, false, false, 1, 0);
+      ops.gruCellBackward(work, cache, stepDy, t, dims);
+      ops.gemm(dhNext, dGatesH, w.wHh, B, H, G, false, false, 1, 0);
     } else {
       gruCandidateBackward(work, cache, stepDy, t, dims);
-      gemm(
+      ops.gemm(
         work.dRh,
         viewFrom(dGatesH, 2 * H),
         viewFrom(w.wHh, 2 * H * H),
@@ -215,17 +264,18 @@ export function gruBackward(
         H,
       );
       gruResetBackward(work, cache, stepDy, t, dims);
-      gemm(dhNext, dGatesH, w.wHh, B, H, 2 * H, false, false, 1, 0, G, H, H);
+      ops.gemm(dhNext, dGatesH, w.wHh, B, H, 2 * H, false, false, 1, 0, G, H, H);
     }
     addRealRows(dh, dhNext, t, dims);
   }
   accumulateInto(dh0, dh, B * H);
-  recurrentWeightGrads(grads, work, cache, dims, resetAfter);
-  inputProjectionBackward(dx, grads, work.dGatesX, x, w, dims, G);
+  recurrentWeightGrads(ops, grads, work, cache, dims, resetAfter);
+  inputProjectionBackward(ops, dx, grads, work.dGatesX, x, w, dims, G);
 }
 
 /** dW_hh and db_hh from the whole sequence's recurrent-projection gradients. */
 function recurrentWeightGrads(
+  ops: KernelOps,
   grads: RecurrentGrads,
   work: GruWorkspace,
   cache: GruCache,
@@ -235,19 +285,19 @@ function recurrentWeightGrads(
   const { H } = dims;
   const G = 3 * H;
   const rows = dims.T * dims.B;
-  addColumnSums(grads.dBHh, work.dGatesH, rows, G);
+  ops.addColumnSums(grads.dBHh, work.dGatesH, rows, G);
   if (resetAfter) {
-    gemm(grads.dWHh, work.dGatesH, cache.hPrev, G, H, rows, true, false, 1, 1);
+    ops.gemm(grads.dWHh, work.dGatesH, cache.hPrev, G, H, rows, true, false, 1, 1);
     return;
   }
   // r and z multiply h; the candidate multiplies r ⊙ h.
-  gemm(grads.dWHh, work.dGatesH, cache.hPrev, 2 * H, H, rows, true, false, 1, 1, G, H, H);
+  ops.gemm(grads.dWHh, work.dGatesH, cache.hPrev, 2 * H, H, rows, true, false, 1, 1, G, H, H);
   const dWHn = viewFrom(grads.dWHh, 2 * H * H);
-  gemm(dWHn, viewFrom(work.dGatesH, 2 * H), cache.hn, H, H, rows, true, false, 1, 1, G, H, H);
+  ops.gemm(dWHn, viewFrom(work.dGatesH, 2 * H), cache.hn, H, H, rows, true, false, 1, 1, G, H, H);
 }
 
 /** Reset after, step t: all three gate gradients; dh becomes the direct path z ⊙ dh. */
-function gruCellBackwardResetAfter(
+export function gruCellBackwardResetAfter(
   work: GruWorkspace,
   cache: GruCache,
   dy: Float32Array | null,

@@ -9,15 +9,15 @@
 // Padding, reverse and the final state: Note [time-major sequences] in sequence.ts.
 // Not here: projections (proj_size), peepholes, dropout between layers (nn's job).
 import { sigmoid } from './activations.js';
-import { gemm } from './gemm.js';
+import type { KernelOps } from './ops.js';
 import {
   accumulateInto,
-  addColumnSums,
   initialStateGradient,
   inputProjection,
   inputProjectionBackward,
   keepRealRows,
 } from './recurrent-steps.js';
+import { referenceOps } from './reference-ops.js';
 import {
   type Allocate,
   allocateFloat32,
@@ -95,9 +95,25 @@ export function lstmForward(
   w: RecurrentWeights,
   dims: SequenceDims,
 ): void {
+  lstmForwardWith(referenceOps, y, hT, cT, cache, x, h0, c0, w, dims);
+}
+
+/** lstmForward over a backend's primitives (ops.ts); the reference passes referenceOps. */
+export function lstmForwardWith(
+  ops: KernelOps,
+  y: Float32Array,
+  hT: Float32Array,
+  cT: Float32Array,
+  cache: LstmCache,
+  x: Float32Array,
+  h0: Float32Array | null,
+  c0: Float32Array | null,
+  w: RecurrentWeights,
+  dims: SequenceDims,
+): void {
   const { T, B, H } = dims;
   const G = 4 * H;
-  inputProjection(cache.gates, x, w, dims, G, G);
+  inputProjection(ops, cache.gates, x, w, dims, G, G);
   copyState(hT, h0, B * H);
   copyState(cT, c0, B * H);
   for (let s = 0; s < T; s++) {
@@ -105,13 +121,13 @@ export function lstmForward(
     const hPrev = cache.hPrevSteps.at(t, B);
     copyInto(hPrev, 0, hT, B * H);
     copyInto(cache.cPrev, t * B * H, cT, B * H);
-    gemm(cache.gateSteps.at(t, B), hPrev, w.wHh, B, G, H, false, true, 1, 1);
-    lstmCellForward(y, hT, cT, cache, t, dims);
+    ops.gemm(cache.gateSteps.at(t, B), hPrev, w.wHh, B, G, H, false, true, 1, 1);
+    ops.lstmCellForward(y, hT, cT, cache, t, dims);
   }
 }
 
 /** Activates step t's gates and updates the states of the samples for which t is a real step. */
-function lstmCellForward(
+export function lstmCellForward(
   y: Float32Array,
   hT: Float32Array,
   cT: Float32Array,
@@ -168,6 +184,26 @@ export function lstmBackward(
   dcT: Float32Array | null,
   dims: SequenceDims,
 ): void {
+  lstmBackwardWith(referenceOps, dx, dh0, dc0, grads, work, cache, x, w, dy, dyMode, dhT, dcT, dims);
+}
+
+/** lstmBackward over a backend's primitives (ops.ts). */
+export function lstmBackwardWith(
+  ops: KernelOps,
+  dx: Float32Array | null,
+  dh0: Float32Array | null,
+  dc0: Float32Array | null,
+  grads: RecurrentGrads,
+  work: LstmWorkspace,
+  cache: LstmCache,
+  x: Float32Array,
+  w: RecurrentWeights,
+  dy: Float32Array | null,
+  dyMode: DyMode,
+  dhT: Float32Array | null,
+  dcT: Float32Array | null,
+  dims: SequenceDims,
+): void {
   const { T, B, H } = dims;
   const G = 4 * H;
   const { dh, dc, dhNext } = work;
@@ -176,20 +212,20 @@ export function lstmBackward(
   const stepDy = dyMode === 'all' ? dy : null;
   for (let s = T - 1; s >= 0; s--) {
     const t = timeAt(s, dims);
-    lstmCellBackward(work, cache, stepDy, t, dims);
-    gemm(dhNext, work.dGateSteps.at(t, B), w.wHh, B, H, G, false, false, 1, 0);
+    ops.lstmCellBackward(work, cache, stepDy, t, dims);
+    ops.gemm(dhNext, work.dGateSteps.at(t, B), w.wHh, B, H, G, false, false, 1, 0);
     keepRealRows(dh, dhNext, t, dims);
   }
   accumulateInto(dh0, dh, B * H);
   accumulateInto(dc0, dc, B * H);
   const rows = T * B;
-  gemm(grads.dWHh, work.dGates, cache.hPrev, G, H, rows, true, false, 1, 1);
-  addColumnSums(grads.dBHh, work.dGates, rows, G);
-  inputProjectionBackward(dx, grads, work.dGates, x, w, dims, G);
+  ops.gemm(grads.dWHh, work.dGates, cache.hPrev, G, H, rows, true, false, 1, 1);
+  ops.addColumnSums(grads.dBHh, work.dGates, rows, G);
+  inputProjectionBackward(ops, dx, grads, work.dGates, x, w, dims, G);
 }
 
 /** Step t: dGates from dh, dc and dy; dc moves to the previous step (dh follows after the product). */
-function lstmCellBackward(
+export function lstmCellBackward(
   work: LstmWorkspace,
   cache: LstmCache,
   dy: Float32Array | null,

@@ -2,7 +2,7 @@
 // time loop, and the batched weight gradients after it. Only h_{t-1}·W_hhᵀ (forward) and
 // dGates_t·W_hh (backward) run per step; everything that does not depend on the recurrence is
 // one large product over T·B rows (DESIGN.md, "Sequences and randomness").
-import { gemm } from './gemm.js';
+import type { KernelOps } from './ops.js';
 import { isRealStep, type RecurrentGrads, type RecurrentWeights, type SequenceDims } from './sequence.js';
 
 /**
@@ -10,6 +10,7 @@ import { isRealStep, type RecurrentGrads, type RecurrentWeights, type SequenceDi
  * columns (GRU keeps b_hn apart: it sits inside the reset gate's product).
  */
 export function inputProjection(
+  ops: KernelOps,
   pre: Float32Array,
   x: Float32Array,
   w: RecurrentWeights,
@@ -18,12 +19,23 @@ export function inputProjection(
   hhBiasEnd: number,
 ): void {
   const rows = dims.T * dims.B;
-  gemm(pre, x, w.wIh, rows, G, dims.I, false, true, 1, 0);
-  const { bIh, bHh } = w;
+  ops.gemm(pre, x, w.wIh, rows, G, dims.I, false, true, 1, 0);
+  ops.addBiasRows(pre, w.bIh, w.bHh, rows, G, hhBiasEnd);
+}
+
+/** pre (rows, G) += bIh + bHh over columns [0, hhEnd), += bIh past it. */
+export function addBiasRows(
+  pre: Float32Array,
+  bIh: Float32Array,
+  bHh: Float32Array,
+  rows: number,
+  G: number,
+  hhEnd: number,
+): void {
   for (let r = 0; r < rows; r++) {
     const o = r * G;
-    for (let g = 0; g < hhBiasEnd; g++) pre[o + g] += bIh[g] + bHh[g];
-    for (let g = hhBiasEnd; g < G; g++) pre[o + g] += bIh[g];
+    for (let g = 0; g < hhEnd; g++) pre[o + g] += bIh[g] + bHh[g];
+    for (let g = hhEnd; g < G; g++) pre[o + g] += bIh[g];
   }
 }
 
@@ -40,6 +52,7 @@ export function addColumnSums(db: Float32Array, d: Float32Array, rows: number, G
  * is the gradient of the input projection (zero rows at padded steps).
  */
 export function inputProjectionBackward(
+  ops: KernelOps,
   dx: Float32Array | null,
   grads: RecurrentGrads,
   dPre: Float32Array,
@@ -49,9 +62,9 @@ export function inputProjectionBackward(
   G: number,
 ): void {
   const rows = dims.T * dims.B;
-  gemm(grads.dWIh, dPre, x, G, dims.I, rows, true, false, 1, 1);
-  addColumnSums(grads.dBIh, dPre, rows, G);
-  if (dx !== null) gemm(dx, dPre, w.wIh, rows, dims.I, G, false, false, 1, 1);
+  ops.gemm(grads.dWIh, dPre, x, G, dims.I, rows, true, false, 1, 1);
+  ops.addColumnSums(grads.dBIh, dPre, rows, G);
+  if (dx !== null) ops.gemm(dx, dPre, w.wIh, rows, dims.I, G, false, false, 1, 1);
 }
 
 /** out (n) += add (n); `out` may be null (gradient not wanted). */

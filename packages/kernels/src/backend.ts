@@ -1,0 +1,148 @@
+// Kernel backends: one object of functions with the reference kernels' signatures, chosen once
+// per process. `kernelBackend()` is what @recur/nn's layers call through.
+//
+//   'ts'    the TypeScript reference: works on views of any buffer.
+//   'wasm'  WebAssembly SIMD (src/wasm/): a call whose first output view lies in a registered
+//           kernel memory runs in WebAssembly there; any other call runs the reference, so a
+//           model whose arena is elsewhere (or a test's plain arrays) still works. @recur/nn puts
+//           a model's arena in a kernel memory whenever this backend is active.
+//
+// The default is 'wasm' when the runtime supports WebAssembly SIMD and shared memories
+// (WebAssembly.validate of a tiny SIMD module), else 'ts'. `RECUR_KERNELS=ts|wasm|auto` (read
+// once, at the first call) and `useKernelBackend()` override it.
+import { denseBackward, denseForward } from './dense.js';
+import { KernelsError, KernelsErrorCode } from './errors.js';
+import { gemm } from './gemm.js';
+import { gruBackward, gruForward } from './gru.js';
+import { lstmBackward, lstmForward } from './lstm.js';
+import type { GemmFunction } from './ops.js';
+import { adamUpdate, adamwUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { rnnBackward, rnnForward } from './rnn.js';
+import { attachKernels, createKernelMemory as createWasmMemory, type WasmKernels } from './wasm/kernels.js';
+import { wasmSimdSupported } from './wasm/module.js';
+
+export type KernelBackendName = 'ts' | 'wasm';
+
+/** The kernels a backend provides, with the reference signatures (README). */
+export interface KernelBackend {
+  readonly name: KernelBackendName;
+  gemm: GemmFunction;
+  denseForward: typeof denseForward;
+  denseBackward: typeof denseBackward;
+  rnnForward: typeof rnnForward;
+  rnnBackward: typeof rnnBackward;
+  lstmForward: typeof lstmForward;
+  lstmBackward: typeof lstmBackward;
+  gruForward: typeof gruForward;
+  gruBackward: typeof gruBackward;
+  sgdUpdate: typeof sgdUpdate;
+  adamUpdate: typeof adamUpdate;
+  adamwUpdate: typeof adamwUpdate;
+  rmspropUpdate: typeof rmspropUpdate;
+}
+
+/** The TypeScript reference backend. */
+export const referenceKernels: KernelBackend = {
+  name: 'ts',
+  gemm,
+  denseForward,
+  denseBackward,
+  rnnForward,
+  rnnBackward,
+  lstmForward,
+  lstmBackward,
+  gruForward,
+  gruBackward,
+  sgdUpdate,
+  adamUpdate,
+  adamwUpdate,
+  rmspropUpdate,
+};
+
+/** Kernel memories of this thread, by their buffer (a view's `buffer` finds its instance). */
+const instances = new WeakMap<ArrayBufferLike, WasmKernels>();
+
+/** The wasm instance whose memory holds `buffer` on this thread, if any. */
+export function wasmKernelsFor(buffer: ArrayBufferLike): WasmKernels | undefined {
+  return instances.get(buffer);
+}
+
+const route = (view: Float32Array): KernelBackend => instances.get(view.buffer) ?? referenceKernels;
+
+/** The wasm backend: each call runs on the instance of its first output's memory, else the reference. */
+export const wasmKernels: KernelBackend = {
+  name: 'wasm',
+  gemm: (c, a, b, M, N, K, transA, transB, alpha, beta, lda, ldb, ldc) =>
+    route(c).gemm(c, a, b, M, N, K, transA, transB, alpha, beta, lda, ldb, ldc),
+  denseForward: (y, x, w, b, N, In, O) => route(y).denseForward(y, x, w, b, N, In, O),
+  denseBackward: (dx, dw, db, x, w, dy, N, In, O) => route(dw).denseBackward(dx, dw, db, x, w, dy, N, In, O),
+  rnnForward: (y, hT, cache, x, h0, w, dims, a) => route(y).rnnForward(y, hT, cache, x, h0, w, dims, a),
+  rnnBackward: (dx, dh0, g, work, cache, x, w, dy, m, dhT, dims, a) =>
+    route(g.dWIh).rnnBackward(dx, dh0, g, work, cache, x, w, dy, m, dhT, dims, a),
+  lstmForward: (y, hT, cT, cache, x, h0, c0, w, dims) =>
+    route(y).lstmForward(y, hT, cT, cache, x, h0, c0, w, dims),
+  lstmBackward: (dx, dh0, dc0, g, work, cache, x, w, dy, m, dhT, dcT, dims) =>
+    route(g.dWIh).lstmBackward(dx, dh0, dc0, g, work, cache, x, w, dy, m, dhT, dcT, dims),
+  gruForward: (y, hT, cache, x, h0, w, dims, r) => route(y).gruForward(y, hT, cache, x, h0, w, dims, r),
+  gruBackward: (dx, dh0, g, work, cache, x, w, dy, m, dhT, dims, r) =>
+    route(g.dWIh).gruBackward(dx, dh0, g, work, cache, x, w, dy, m, dhT, dims, r),
+  sgdUpdate: (p, buf, g, start, end, step, o) => route(p).sgdUpdate(p, buf, g, start, end, step, o),
+  adamUpdate: (p, m, v, g, start, end, step, o) => route(p).adamUpdate(p, m, v, g, start, end, step, o),
+  adamwUpdate: (p, m, v, g, start, end, step, o) => route(p).adamwUpdate(p, m, v, g, start, end, step, o),
+  rmspropUpdate,
+};
+
+export type KernelBackendChoice = KernelBackendName | 'auto';
+
+let chosen: KernelBackend | undefined;
+
+function resolve(choice: string, from: string): KernelBackend {
+  if (choice === 'ts') return referenceKernels;
+  if (choice === 'auto') return wasmSimdSupported() ? wasmKernels : referenceKernels;
+  if (choice === 'wasm') {
+    if (!wasmSimdSupported()) {
+      throw new KernelsError(
+        KernelsErrorCode.BAD_BACKEND,
+        `${from}: 'wasm' asked for, but this runtime has no WebAssembly SIMD or shared memory; use 'ts'`,
+      );
+    }
+    return wasmKernels;
+  }
+  throw new KernelsError(
+    KernelsErrorCode.BAD_BACKEND,
+    `${from}: expected 'ts', 'wasm' or 'auto', got '${choice}'`,
+  );
+}
+
+/** The backend in use on this thread (chosen at the first call: RECUR_KERNELS, else automatic). */
+export function kernelBackend(): KernelBackend {
+  if (chosen === undefined) chosen = resolve(process.env.RECUR_KERNELS ?? 'auto', 'RECUR_KERNELS');
+  return chosen;
+}
+
+/** Chooses the backend for this thread; 'ts' forces the TypeScript reference. */
+export function useKernelBackend(choice: KernelBackendChoice): KernelBackend {
+  chosen = resolve(choice, 'useKernelBackend');
+  return chosen;
+}
+
+/**
+ * A kernel memory (a shared WebAssembly.Memory, wasm/module.ts) with room for `threads` instances
+ * and `arenaBytes` of arena at `arenaOffset`; this thread's instance (slot 0) is registered, so
+ * calls through the wasm backend on views of `memory.buffer` run in WebAssembly.
+ */
+export function createKernelMemory(
+  arenaBytes: number,
+  threads = 1,
+): { memory: WebAssembly.Memory; arenaOffset: number; kernels: WasmKernels } {
+  const made = createWasmMemory(arenaBytes, threads);
+  instances.set(made.kernels.buffer, made.kernels);
+  return made;
+}
+
+/** On another thread: instantiates the module on `memory` with scratch `slot` and registers it. */
+export function attachKernelMemory(memory: WebAssembly.Memory, slot: number, threads: number): WasmKernels {
+  const kernels = attachKernels(memory, slot, threads);
+  instances.set(kernels.buffer, kernels);
+  return kernels;
+}
