@@ -55,6 +55,10 @@ export function fail(
 const LIBRARY_HINTS: [string, string][] = [
   ['ERR_NN_NON_FINITE', 'lower training.learningRate or set training.clipNorm'],
   ['ERR_NN_BAD_CHECKPOINT', 'the checkpoint is damaged or from a newer recur: train again'],
+  [
+    'ERR_DATA_BAD_CSV',
+    "fix the file, or set data.source.missing to 'previous' or 'drop-row' for missing values",
+  ],
   ['ERR_DATA_', 'check the data section of the config and the file it names'],
   ['ERR_NN_', 'check the model and training sections of the config'],
   ['ERR_PARALLEL_', 'try again with --threads 1 to rule out the thread pool'],
