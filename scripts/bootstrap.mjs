@@ -46,14 +46,13 @@ function ensureChromium() {
 
 const jobs = {
   // The main job: train the Seattle temperature forecast on the real data and print its test
-  // MAE beside the persistence baseline (extra arguments go to `recur train`, e.g. --threads 2).
-  demo: () =>
-    run('node', [
-      'packages/cli/dist/bin.js',
-      'train',
-      'configs/seattle-temperature.json',
-      ...process.argv.slice(3),
-    ]),
+  // MAE beside the persistence baseline. `npm start -- configs/<name>.json` trains another
+  // config instead; other arguments go to `recur train` (e.g. `npm start -- --threads 2`).
+  demo: () => {
+    const args = process.argv.slice(3);
+    const config = args[0]?.endsWith('.json') ? args.shift() : 'configs/seattle-temperature.json';
+    run('node', ['packages/cli/dist/bin.js', 'train', config, ...args]);
+  },
   test: () => {
     ensureChromium();
     run('pnpm', ['exec', 'biome', 'check', '.']);
