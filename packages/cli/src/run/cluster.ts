@@ -1,0 +1,156 @@
+// `recur coordinator` and `recur worker` as functions: one config describes the run; the
+// coordinator prepares the data only to know its size and identity (data hash), owns the model,
+// optimizer and checkpoints (last.ckpt in the run folder) and scores the result on the test
+// split at the end; each worker prepares the same data locally and trains on its threads.
+// The token comes from RECUR_TOKEN or a file, never from the command line.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { runNode, startCoordinator } from '@recur/cluster';
+import { ArraySource, loadModel, type Model } from '@recur/nn';
+import type { Config } from '../config/schema.js';
+import { CliErrorCode, fail } from '../errors.js';
+import { formatScore } from '../report/html.js';
+import { prepareTask, type Split } from '../tasks/index.js';
+import { createRunFolder } from './folder.js';
+
+export interface ClusterRunOptions {
+  /** a file holding the token; default: the RECUR_TOKEN environment variable */
+  tokenFile?: string;
+  write?: (line: string) => void;
+}
+
+export interface CoordinatorRunOptions extends ClusterRunOptions {
+  /** host:port to listen on; default the config's cluster.listen, else 127.0.0.1:7070 */
+  listen?: string;
+  minNodes?: number;
+  /** steps between checkpoints; default one epoch */
+  checkpointEvery?: number;
+  resume?: boolean;
+  tls?: { cert: string; key: string };
+  /** stops the run: a checkpoint is written first */
+  signal?: AbortSignal;
+}
+
+export interface WorkerRunOptions extends ClusterRunOptions {
+  /** ws:// or wss:// of the coordinator; default the config's cluster.coordinator */
+  connect?: string;
+  threads?: number;
+  precision?: 'fp32' | 'fp16';
+  /** a PEM file of the CA to trust for wss:// */
+  ca?: string;
+}
+
+/** The cluster's shared secret, from a file or RECUR_TOKEN. */
+export function readToken(tokenFile: string | undefined): string {
+  const token = tokenFile === undefined ? process.env.RECUR_TOKEN : readFileSync(tokenFile, 'utf8').trim();
+  if (token === undefined || token === '') {
+    fail(CliErrorCode.BAD_FLAG, 'no cluster token: set RECUR_TOKEN or give --token-file <file>', {
+      hint: 'the same token on the coordinator and every worker; never put it on the command line',
+    });
+  }
+  return token;
+}
+
+/** SHA-256 over the training split's bytes: the coordinator and the workers must agree on it. */
+export function splitHash(split: Split): string {
+  const hash = createHash('sha256');
+  for (const part of [split.x.data, split.y.data, split.x.lengths]) {
+    if (part === undefined) continue;
+    const typed = part as Float32Array | Int32Array;
+    hash.update(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
+  }
+  return hash.digest('hex');
+}
+
+function hostPort(listen: string): { host: string; port: number } {
+  const match = /^(.*):(\d+)$/.exec(listen);
+  if (match === null) fail(CliErrorCode.BAD_FLAG, `--listen must be host:port, got '${listen}'`);
+  return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+}
+
+export async function coordinatorRun(config: Config, options: CoordinatorRunOptions = {}) {
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const token = readToken(options.tokenFile);
+  const task = await prepareTask(config);
+  const t = config.training;
+  const paths = createRunFolder(config, options.resume === true);
+  const model: Model = options.resume === true ? (await loadModel(paths.last)).model : task.buildModel();
+  if (model.compiled === null) model.compile(task.compile);
+  if (options.resume !== true) model.trainingSeed = t.seed;
+  const steps = Math.ceil(task.train.size / t.batchSize);
+  const { host, port } = hostPort(options.listen ?? config.cluster?.listen ?? '127.0.0.1:7070');
+  const coordinator = await startCoordinator({
+    model,
+    resume: options.resume === true,
+    data: { size: task.train.size, hash: splitHash(task.train) },
+    batchSize: t.batchSize,
+    epochs: t.epochs,
+    token,
+    host,
+    port,
+    minNodes: options.minNodes ?? config.cluster?.minNodes ?? 1,
+    checkpoint: {
+      path: paths.last,
+      everySteps: options.checkpointEvery ?? steps,
+      preprocessing: task.preprocessing,
+    },
+    ...(options.tls === undefined
+      ? {}
+      : { tls: { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) } }),
+    log: write,
+    onStep: ({ step, loss, members }) => {
+      if (step % steps === 0)
+        write(`epoch ${step / steps}/${t.epochs}: loss ${loss.toPrecision(4)} (${members} nodes)`);
+    },
+  });
+  write(`${config.name}: ${task.describe}; waiting for workers on ${coordinator.url} (status: GET /status)`);
+  const stop = async () => {
+    await model.save(paths.last, { preprocessing: task.preprocessing });
+    await coordinator.close();
+  };
+  options.signal?.addEventListener('abort', () => void stop(), { once: true });
+  try {
+    await coordinator.done;
+  } catch (error) {
+    if (options.signal?.aborted) {
+      fail(
+        CliErrorCode.INTERRUPTED,
+        `stopped at step ${model.compiled?.step}; checkpoint written to ${paths.last}`,
+        {
+          hint: 'start it again with `recur coordinator <config> --resume`',
+        },
+      );
+    }
+    throw error;
+  }
+  const evaluation = await task.evaluate(model);
+  write(formatScore(evaluation.score));
+  write(`checkpoint: ${paths.last}`);
+  return { paths, score: evaluation.score };
+}
+
+export async function workerRun(config: Config, options: WorkerRunOptions = {}) {
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const token = readToken(options.tokenFile);
+  const url = options.connect ?? config.cluster?.coordinator;
+  if (url === undefined)
+    fail(CliErrorCode.BAD_FLAG, 'give --connect ws://host:port (or cluster.coordinator in the config)');
+  const task = await prepareTask(config);
+  const t = config.training;
+  const source = new ArraySource(task.train.x, task.train.y, { shuffle: true, seed: t.seed });
+  const summary = await runNode({
+    url,
+    token,
+    model: task.buildModel(),
+    source,
+    dataHash: splitHash(task.train),
+    threads: options.threads ?? config.cluster?.threadsPerNode ?? t.threads,
+    precision: options.precision ?? 'fp32',
+    ...(options.ca === undefined ? {} : { ca: readFileSync(options.ca) }),
+    log: write,
+  });
+  write(
+    `worker done: ${summary.assignments} assignments over ${summary.connections} connection(s); the run ended at step ${summary.endStep}`,
+  );
+  return summary;
+}
