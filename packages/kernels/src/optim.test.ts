@@ -2,23 +2,21 @@
 // case in fixtures/optim.json (written by scripts/fixtures/gen_optim_fixtures.py from torch 1.13
 // in float64) and must match params and every state tensor after every step within rtol 1e-5,
 // atol 1e-6. Also: grads are never modified, a chunked update equals the whole one bit for bit,
-// and the clipping pieces follow clip_grad_norm_.
+// and the clipping pieces follow clip_grad_norm_. The updates run on every backend (testBackends()):
+// the wasm Adam/AdamW/SGD must also equal the reference bit for bit (both compute in float64).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import {
   type AdamOptions,
-  adamUpdate,
-  adamwUpdate,
   clipFactor,
   type RmspropOptions,
-  rmspropUpdate,
   type SgdOptions,
   scaleRange,
-  sgdUpdate,
   squaredNorm,
 } from './optim.js';
 import { allClose } from './testing/arrays.js';
+import { type TestBackend, testBackends, tsTestBackend } from './testing/backends.js';
 import { readSafetensors } from './testing/safetensors.js';
 
 const RTOL = 1e-5;
@@ -54,10 +52,10 @@ const row = (name: string, k: number) => tensor(name).subarray(k * P, (k + 1) * 
 /** params and every state buffer a case uses; the others are null. */
 type Buffers = Record<'params' | 'momentumBuf' | 'm' | 'v' | 'squareAvg' | 'gradAvg', Float32Array | null>;
 
-function freshBuffers(c: FixtureCase): Buffers {
-  const has = (name: string) => (name in c.tensors ? new Float32Array(P) : null);
+function freshBuffers(c: FixtureCase, backend: TestBackend): Buffers {
+  const has = (name: string) => (name in c.tensors ? backend.allocate(P) : null);
   const buffers: Buffers = {
-    params: Float32Array.from(tensor(index.inputs.params)),
+    params: backend.copy(tensor(index.inputs.params)),
     momentumBuf: has('momentumBuf'),
     m: has('m'),
     v: has('v'),
@@ -69,7 +67,16 @@ function freshBuffers(c: FixtureCase): Buffers {
   return buffers;
 }
 
-function update(c: FixtureCase, b: Buffers, grads: Float32Array, start: number, end: number, step: number) {
+function update(
+  backend: TestBackend,
+  c: FixtureCase,
+  b: Buffers,
+  grads: Float32Array,
+  start: number,
+  end: number,
+  step: number,
+) {
+  const { sgdUpdate, adamUpdate, adamwUpdate, rmspropUpdate } = backend.kernels;
   const p = b.params as Float32Array;
   const o = c.options;
   switch (c.optimizer) {
@@ -95,13 +102,13 @@ function update(c: FixtureCase, b: Buffers, grads: Float32Array, start: number, 
 }
 
 /** Runs every step over the given chunks of [0, P); returns the buffers after each step. */
-function run(c: FixtureCase, chunks: [number, number][]): Buffers[] {
-  const b = freshBuffers(c);
+function run(c: FixtureCase, chunks: [number, number][], backend: TestBackend): Buffers[] {
+  const b = freshBuffers(c, backend);
   const history: Buffers[] = [];
   for (let k = 0; k < steps; k++) {
-    const grads = Float32Array.from(row(index.inputs.grads, k));
+    const grads = backend.copy(row(index.inputs.grads, k));
     const before = grads.slice();
-    for (const [start, end] of chunks) update(c, b, grads, start, end, k + 1);
+    for (const [start, end] of chunks) update(backend, c, b, grads, start, end, k + 1);
     if (!grads.every((g, i) => Object.is(g, before[i]))) throw new Error(`${c.name}: grads modified`);
     history.push(Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v?.slice() ?? null])) as Buffers);
   }
@@ -114,34 +121,48 @@ t.test('the fixture index and tensors agree', async (t) => {
   t.equal(index.cases.length, 8, 'sgd ×3, adam ×2, adamw, rmsprop ×2');
 });
 
-for (const c of index.cases) {
-  t.test(`${c.name} matches torch.optim after each of the steps`, async (t) => {
-    const history = run(c, [[0, P]]);
-    for (const [bufferName, tensorName] of Object.entries(c.tensors)) {
-      let worst = allClose([], [], RTOL, ATOL);
-      for (let k = 0; k < steps && worst.ok; k++) {
-        const r = allClose(
-          history[k][bufferName as keyof Buffers] as Float32Array,
-          row(tensorName, k),
-          RTOL,
-          ATOL,
-        );
-        worst = r.ok ? worst : { ...r, message: `step ${k + 1}: ${r.message}` };
+for (const backend of testBackends())
+  for (const c of index.cases) {
+    t.test(`[${backend.name}] ${c.name} matches torch.optim after each of the steps`, async (t) => {
+      backend.fresh();
+      const history = run(c, [[0, P]], backend);
+      for (const [bufferName, tensorName] of Object.entries(c.tensors)) {
+        let worst = allClose([], [], RTOL, ATOL);
+        for (let k = 0; k < steps && worst.ok; k++) {
+          const r = allClose(
+            history[k][bufferName as keyof Buffers] as Float32Array,
+            row(tensorName, k),
+            RTOL,
+            ATOL,
+          );
+          worst = r.ok ? worst : { ...r, message: `step ${k + 1}: ${r.message}` };
+        }
+        t.ok(worst.ok, `${bufferName}: ${worst.message}`);
       }
-      t.ok(worst.ok, `${bufferName}: ${worst.message}`);
-    }
-  });
+    });
 
-  t.test(`${c.name} over three chunks equals one update of the whole range, bit for bit`, async (t) => {
-    const whole = run(c, [[0, P]]);
-    const chunked = run(c, [
-      [0, 17],
-      [17, 18],
-      [18, P],
-    ]);
-    t.same(chunked[steps - 1], whole[steps - 1]);
-  });
-}
+    t.test(
+      `[${backend.name}] ${c.name} over three chunks equals one update of the whole range, bit for bit`,
+      async (t) => {
+        backend.fresh();
+        const whole = run(c, [[0, P]], backend);
+        const chunked = run(
+          c,
+          [
+            [0, 17],
+            [17, 18],
+            [18, P],
+          ],
+          backend,
+        );
+        t.same(chunked[steps - 1], whole[steps - 1]);
+        if (backend !== tsTestBackend) {
+          const reference = run(c, [[0, P]], tsTestBackend);
+          t.same(whole[steps - 1], reference[steps - 1], 'equals the TypeScript reference bit for bit');
+        }
+      },
+    );
+  }
 
 t.test('squaredNorm sums squares over its range in float64', async (t) => {
   const x = Float32Array.from([3, 4, 12, 2 ** 70]);

@@ -1,10 +1,11 @@
 // Finite-difference checks of every recurrent backward kernel: SimpleRNN (tanh, relu), LSTM, GRU
 // (reset after and before), forwards and reversed, full and padded batches, B = 1, T = 1, I ≠ H.
 // The scalar loss is L = Σ y·Gy + Σ hT·Gh (+ Σ cT·Gc) with fixed random G's, so the backward
-// kernels receive dy = Gy, dhT = Gh, dcT = Gc.
+// kernels receive dy = Gy, dhT = Gh, dcT = Gc. Every case runs on each backend (testBackends()).
 import t, { type Test } from 'tap';
 import type { DyMode, SequenceDims } from './sequence.js';
-import { randomArray, testRandom } from './testing/arrays.js';
+import { testRandom } from './testing/arrays.js';
+import { type TestBackend, testBackends } from './testing/backends.js';
 import { dot, gradcheck } from './testing/gradcheck.js';
 import {
   CELL_KINDS,
@@ -33,7 +34,16 @@ const SHAPES: Shape[] = [
   { T: 3, B: 1, I: 2, H: 4, lengths: [2] },
 ];
 
-function checkCase(t: Test, kind: CellKind, shape: Shape, reverse: boolean, dyMode: DyMode, seed: number) {
+function checkCase(
+  t: Test,
+  backend: TestBackend,
+  kind: CellKind,
+  shape: Shape,
+  reverse: boolean,
+  dyMode: DyMode,
+  seed: number,
+) {
+  backend.fresh();
   const random = testRandom(seed);
   const dims: SequenceDims = {
     T: shape.T,
@@ -43,14 +53,15 @@ function checkCase(t: Test, kind: CellKind, shape: Shape, reverse: boolean, dyMo
     reverse,
     lengths: shape.lengths === null ? null : Int32Array.from(shape.lengths),
   };
-  let p = makeProblem(kind, dims, random);
+  let p = makeProblem(kind, dims, random, backend);
   // relu has a kink at 0: redraw until no pre-activation lies within a few difference steps of it.
-  while (kind === 'rnn-relu' && preactivationMargin(p) < 4 * EPSILON) p = makeProblem(kind, dims, random);
-  const runner = makeRunner(kind, dims);
+  while (kind === 'rnn-relu' && preactivationMargin(p) < 4 * EPSILON)
+    p = makeProblem(kind, dims, random, backend);
+  const runner = makeRunner(kind, dims, backend);
   const { T, B, I, H } = dims;
-  const gy = randomArray(dyMode === 'all' ? T * B * H : B * H, random);
-  const gh = randomArray(B * H, random);
-  const gc = randomArray(B * H, random);
+  const gy = backend.random(dyMode === 'all' ? T * B * H : B * H, random);
+  const gh = backend.random(B * H, random);
+  const gc = backend.random(B * H, random);
   const isLstm = kind === 'lstm';
   const loss = (): number => {
     runner.forward(p);
@@ -59,10 +70,10 @@ function checkCase(t: Test, kind: CellKind, shape: Shape, reverse: boolean, dyMo
   };
 
   loss();
-  const dx = new Float32Array(T * B * I);
-  const dh0 = new Float32Array(B * H);
-  const dc0 = new Float32Array(B * H);
-  const grads = zeroGrads(p.w);
+  const dx = backend.allocate(T * B * I);
+  const dh0 = backend.allocate(B * H);
+  const dc0 = backend.allocate(B * H);
+  const grads = zeroGrads(p.w, backend);
   runner.backward(p, dx, dh0, dc0, grads, gy, dyMode, gh, isLstm ? gc : null);
 
   const checks: [string, Float32Array, Float32Array][] = [
@@ -85,22 +96,23 @@ function label(shape: Shape): string {
   return `T${shape.T} B${shape.B} I${shape.I} H${shape.H} ${lengths}`;
 }
 
-for (const kind of CELL_KINDS) {
-  t.test(`${kind}: finite differences`, async (t) => {
-    let seed = 1;
-    for (const shape of SHAPES) {
-      for (const reverse of [false, true]) {
-        t.test(`${label(shape)}${reverse ? ' reversed' : ''}`, async (t) => {
-          checkCase(t, kind, shape, reverse, 'all', seed++);
-        });
+for (const backend of testBackends())
+  for (const kind of CELL_KINDS) {
+    t.test(`[${backend.name}] ${kind}: finite differences`, async (t) => {
+      let seed = 1;
+      for (const shape of SHAPES) {
+        for (const reverse of [false, true]) {
+          t.test(`${label(shape)}${reverse ? ' reversed' : ''}`, async (t) => {
+            checkCase(t, backend, kind, shape, reverse, 'all', seed++);
+          });
+        }
       }
-    }
-    t.test(`${label(SHAPES[2])} with dy at the last step only`, async (t) => {
-      checkCase(t, kind, SHAPES[2], false, 'last', 99);
-      checkCase(t, kind, SHAPES[2], true, 'last', 98);
+      t.test(`${label(SHAPES[2])} with dy at the last step only`, async (t) => {
+        checkCase(t, backend, kind, SHAPES[2], false, 'last', 99);
+        checkCase(t, backend, kind, SHAPES[2], true, 'last', 98);
+      });
     });
-  });
-}
+  }
 
 /** The "last output" of each sample is its final state, forwards and reversed. */
 function lastOutputIsFinalState(p: RecurrentProblem): boolean {
@@ -114,27 +126,29 @@ function lastOutputIsFinalState(p: RecurrentProblem): boolean {
   return true;
 }
 
-for (const kind of CELL_KINDS) {
-  t.test(`${kind}: padding semantics`, async (t) => {
-    const dims: SequenceDims = {
-      T: 5,
-      B: 3,
-      I: 2,
-      H: 3,
-      reverse: false,
-      lengths: Int32Array.from([5, 2, 0]),
-    };
-    for (const reverse of [false, true]) {
-      const p = makeProblem(kind, { ...dims, reverse }, testRandom(7));
-      makeRunner(kind, p.dims).forward(p);
-      t.ok(lastOutputIsFinalState(p), `last real output equals the final state (reverse ${reverse})`);
-      const padded = [...p.y.subarray((2 * 3 + 1) * 3, (2 * 3 + 1) * 3 + 3)];
-      t.same(padded, [0, 0, 0], 'a padded step outputs zeros');
-      t.same(
-        [...p.hT.subarray(6, 9)],
-        [...p.h0.subarray(6, 9)],
-        'a sample of length 0 keeps its initial state',
-      );
-    }
-  });
-}
+for (const backend of testBackends())
+  for (const kind of CELL_KINDS) {
+    t.test(`[${backend.name}] ${kind}: padding semantics`, async (t) => {
+      backend.fresh();
+      const dims: SequenceDims = {
+        T: 5,
+        B: 3,
+        I: 2,
+        H: 3,
+        reverse: false,
+        lengths: Int32Array.from([5, 2, 0]),
+      };
+      for (const reverse of [false, true]) {
+        const p = makeProblem(kind, { ...dims, reverse }, testRandom(7), backend);
+        makeRunner(kind, p.dims, backend).forward(p);
+        t.ok(lastOutputIsFinalState(p), `last real output equals the final state (reverse ${reverse})`);
+        const padded = [...p.y.subarray((2 * 3 + 1) * 3, (2 * 3 + 1) * 3 + 3)];
+        t.same(padded, [0, 0, 0], 'a padded step outputs zeros');
+        t.same(
+          [...p.hT.subarray(6, 9)],
+          [...p.h0.subarray(6, 9)],
+          'a sample of length 0 keeps its initial state',
+        );
+      }
+    });
+  }

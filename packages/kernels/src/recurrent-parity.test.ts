@@ -4,21 +4,17 @@
 // float32 forward and backward kernels, and y, hT, cT and every gradient must match.
 // Cases: B = 1, T = 1, I ≠ H; zero and random initial state; padded lengths (one of them 0);
 // reversed; dyMode 'all' (dy = Gy, dhT = Gh, dcT = Gc) and 'last' (dy = Gl, dhT = dcT = null).
+// Every case runs on each backend (testBackends()): the TypeScript reference and WebAssembly SIMD.
 // Not here: finite-difference checks (recurrent-gradcheck.test.ts).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { allocateGruCache, allocateGruWorkspace, gruBackward, gruForward } from './gru.js';
-import { allocateLstmCache, allocateLstmWorkspace, lstmBackward, lstmForward } from './lstm.js';
-import {
-  allocateRnnCache,
-  allocateRnnWorkspace,
-  type RnnActivation,
-  rnnBackward,
-  rnnForward,
-} from './rnn.js';
+import { allocateGruCache, allocateGruWorkspace } from './gru.js';
+import { allocateLstmCache, allocateLstmWorkspace } from './lstm.js';
+import { allocateRnnCache, allocateRnnWorkspace, type RnnActivation } from './rnn.js';
 import type { DyMode, RecurrentGrads, RecurrentWeights, SequenceDims } from './sequence.js';
 import { allClose } from './testing/arrays.js';
+import { type TestBackend, testBackends } from './testing/backends.js';
 import { readSafetensors } from './testing/safetensors.js';
 
 // One tolerance for outputs and gradients: |ours - torch| <= 1e-6 + 1e-5·|torch|. The inputs are
@@ -56,10 +52,6 @@ function expected(c: FixtureCase, role: string): Float64Array {
   return found.data as Float64Array;
 }
 
-/** An input, rounded to float32 (the generator stored float32 values, so this is exact). */
-const input = (c: FixtureCase, role: string) => Float32Array.from(expected(c, role));
-const optionalInput = (c: FixtureCase, role: string) => (role in c.tensors ? input(c, role) : null);
-
 /** Our kernels' results for one case. */
 interface Results {
   y: Float32Array; // (T, B, H)
@@ -71,7 +63,13 @@ interface Results {
   grads: RecurrentGrads;
 }
 
-function run(c: FixtureCase): Results {
+function run(c: FixtureCase, backend: TestBackend): Results {
+  backend.fresh();
+  /** An input, rounded to float32 (the generator stored float32 values, so this is exact). */
+  const input = (c: FixtureCase, role: string) => backend.copy(expected(c, role));
+  const optionalInput = (c: FixtureCase, role: string) => (role in c.tensors ? input(c, role) : null);
+  const { allocate } = backend;
+  const { lstmForward, lstmBackward, gruForward, gruBackward, rnnForward, rnnBackward } = backend.kernels;
   const { T, B, I, H } = c;
   const lengths = c.hasLengths ? Int32Array.from(expected(c, 'lengths')) : null;
   const dims: SequenceDims = { T, B, I, H, reverse: c.reverse, lengths };
@@ -89,56 +87,57 @@ function run(c: FixtureCase): Results {
   const dhT = last ? null : input(c, 'gh'); // (B, H)
   const dcT = last ? null : optionalInput(c, 'gc'); // (B, H)
   const r: Results = {
-    y: new Float32Array(T * B * H),
-    hT: new Float32Array(B * H),
-    cT: new Float32Array(B * H),
-    dx: new Float32Array(T * B * I),
-    dh0: new Float32Array(B * H),
-    dc0: new Float32Array(B * H),
+    y: allocate(T * B * H),
+    hT: allocate(B * H),
+    cT: allocate(B * H),
+    dx: allocate(T * B * I),
+    dh0: allocate(B * H),
+    dc0: allocate(B * H),
     grads: {
-      dWIh: new Float32Array(w.wIh.length),
-      dWHh: new Float32Array(w.wHh.length),
-      dBIh: new Float32Array(w.bIh.length),
-      dBHh: new Float32Array(w.bHh.length),
+      dWIh: allocate(w.wIh.length),
+      dWHh: allocate(w.wHh.length),
+      dBIh: allocate(w.bIh.length),
+      dBHh: allocate(w.bHh.length),
     },
   };
   if (c.cell === 'lstm') {
-    const cache = allocateLstmCache(dims);
+    const cache = allocateLstmCache(dims, allocate);
     lstmForward(r.y, r.hT, r.cT, cache, x, h0, c0, w, dims);
-    const work = allocateLstmWorkspace(dims);
+    const work = allocateLstmWorkspace(dims, allocate);
     lstmBackward(r.dx, r.dh0, r.dc0, r.grads, work, cache, x, w, dy, c.dyMode, dhT, dcT, dims);
   } else if (c.cell === 'gru') {
     const resetAfter = c.resetAfter === true;
-    const cache = allocateGruCache(dims);
+    const cache = allocateGruCache(dims, allocate);
     gruForward(r.y, r.hT, cache, x, h0, w, dims, resetAfter);
-    const work = allocateGruWorkspace(dims);
+    const work = allocateGruWorkspace(dims, allocate);
     gruBackward(r.dx, r.dh0, r.grads, work, cache, x, w, dy, c.dyMode, dhT, dims, resetAfter);
   } else {
     const activation = c.activation ?? 'tanh';
-    const cache = allocateRnnCache(dims);
+    const cache = allocateRnnCache(dims, allocate);
     rnnForward(r.y, r.hT, cache, x, h0, w, dims, activation);
-    const work = allocateRnnWorkspace(dims);
+    const work = allocateRnnWorkspace(dims, allocate);
     rnnBackward(r.dx, r.dh0, r.grads, work, cache, x, w, dy, c.dyMode, dhT, dims, activation);
   }
   return r;
 }
 
-for (const c of index.cases) {
-  t.test(c.name, async (t) => {
-    const r = run(c);
-    const compare = (role: string, actual: Float32Array) => {
-      const result = allClose(actual, expected(c, role), RTOL, ATOL);
-      t.ok(result.ok, `${role}: ${result.message}`);
-    };
-    compare('y', r.y);
-    compare('h_n', r.hT);
-    if (c.cell === 'lstm') compare('c_n', r.cT);
-    compare('grad.x', r.dx);
-    compare('grad.h0', r.dh0);
-    if (c.cell === 'lstm') compare('grad.c0', r.dc0);
-    compare('grad.weight_ih_l0', r.grads.dWIh);
-    compare('grad.weight_hh_l0', r.grads.dWHh);
-    compare('grad.bias_ih_l0', r.grads.dBIh);
-    compare('grad.bias_hh_l0', r.grads.dBHh);
-  });
-}
+for (const backend of testBackends())
+  for (const c of index.cases) {
+    t.test(`[${backend.name}] ${c.name}`, async (t) => {
+      const r = run(c, backend);
+      const compare = (role: string, actual: Float32Array) => {
+        const result = allClose(actual, expected(c, role), RTOL, ATOL);
+        t.ok(result.ok, `${role}: ${result.message}`);
+      };
+      compare('y', r.y);
+      compare('h_n', r.hT);
+      if (c.cell === 'lstm') compare('c_n', r.cT);
+      compare('grad.x', r.dx);
+      compare('grad.h0', r.dh0);
+      if (c.cell === 'lstm') compare('grad.c0', r.dc0);
+      compare('grad.weight_ih_l0', r.grads.dWIh);
+      compare('grad.weight_hh_l0', r.grads.dWHh);
+      compare('grad.bias_ih_l0', r.grads.dBIh);
+      compare('grad.bias_hh_l0', r.grads.dBHh);
+    });
+  }

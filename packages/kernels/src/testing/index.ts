@@ -2,4 +2,5 @@
 // data, an elementwise closeness check, and a finite-difference gradient check. Not for
 // production code.
 export * from './arrays.js';
+export * from './backends.js';
 export * from './gradcheck.js';

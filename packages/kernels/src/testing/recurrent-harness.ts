@@ -1,10 +1,10 @@
 // One interface over the three recurrent kernels, so gradient checks and property tests run the
 // same cases for SimpleRNN (tanh, relu), LSTM and GRU (reset after and before).
-import { allocateGruCache, allocateGruWorkspace, gruBackward, gruForward } from '../gru.js';
-import { allocateLstmCache, allocateLstmWorkspace, lstmBackward, lstmForward } from '../lstm.js';
-import { allocateRnnCache, allocateRnnWorkspace, rnnBackward, rnnForward } from '../rnn.js';
+import { allocateGruCache, allocateGruWorkspace } from '../gru.js';
+import { allocateLstmCache, allocateLstmWorkspace } from '../lstm.js';
+import { allocateRnnCache, allocateRnnWorkspace } from '../rnn.js';
 import type { DyMode, RecurrentGrads, RecurrentWeights, SequenceDims } from '../sequence.js';
-import { randomArray } from './arrays.js';
+import { type TestBackend, tsTestBackend } from './backends.js';
 
 export type CellKind = 'rnn-tanh' | 'rnn-relu' | 'lstm' | 'gru' | 'gru-reset-before';
 export const CELL_KINDS: CellKind[] = ['rnn-tanh', 'rnn-relu', 'lstm', 'gru', 'gru-reset-before'];
@@ -28,7 +28,14 @@ export interface RecurrentProblem {
   cT: Float32Array; // (B, H)
 }
 
-export function makeProblem(kind: CellKind, dims: SequenceDims, random: () => number): RecurrentProblem {
+/** A problem whose buffers lie in `backend`'s memory (plain arrays for the reference). */
+export function makeProblem(
+  kind: CellKind,
+  dims: SequenceDims,
+  random: () => number,
+  backend: TestBackend = tsTestBackend,
+): RecurrentProblem {
+  const randomArray = (n: number, r: () => number, lo?: number, hi?: number) => backend.random(n, r, lo, hi);
   const { T, B, I, H } = dims;
   const G = gateWidth(kind, H);
   return {
@@ -43,18 +50,18 @@ export function makeProblem(kind: CellKind, dims: SequenceDims, random: () => nu
       bIh: randomArray(G, random, -0.3, 0.3),
       bHh: randomArray(G, random, -0.3, 0.3),
     },
-    y: new Float32Array(T * B * H),
-    hT: new Float32Array(B * H),
-    cT: new Float32Array(B * H),
+    y: backend.allocate(T * B * H),
+    hT: backend.allocate(B * H),
+    cT: backend.allocate(B * H),
   };
 }
 
-export function zeroGrads(w: RecurrentWeights): RecurrentGrads {
+export function zeroGrads(w: RecurrentWeights, backend: TestBackend = tsTestBackend): RecurrentGrads {
   return {
-    dWIh: new Float32Array(w.wIh.length),
-    dWHh: new Float32Array(w.wHh.length),
-    dBIh: new Float32Array(w.bIh.length),
-    dBHh: new Float32Array(w.bHh.length),
+    dWIh: backend.allocate(w.wIh.length),
+    dWHh: backend.allocate(w.wHh.length),
+    dBIh: backend.allocate(w.bIh.length),
+    dBHh: backend.allocate(w.bHh.length),
   };
 }
 
@@ -73,11 +80,13 @@ export interface Runner {
   ): void;
 }
 
-/** A runner with its own cache and workspace for `dims`. */
-export function makeRunner(kind: CellKind, dims: SequenceDims): Runner {
+/** A runner with its own cache and workspace for `dims`, calling `backend`'s kernels. */
+export function makeRunner(kind: CellKind, dims: SequenceDims, backend: TestBackend = tsTestBackend): Runner {
+  const { lstmForward, lstmBackward, gruForward, gruBackward, rnnForward, rnnBackward } = backend.kernels;
+  const { allocate } = backend;
   if (kind === 'lstm') {
-    const cache = allocateLstmCache(dims);
-    const work = allocateLstmWorkspace(dims);
+    const cache = allocateLstmCache(dims, allocate);
+    const work = allocateLstmWorkspace(dims, allocate);
     return {
       forward: (p) => lstmForward(p.y, p.hT, p.cT, cache, p.x, p.h0, p.c0, p.w, p.dims),
       backward: (p, dx, dh0, dc0, grads, dy, dyMode, dhT, dcT) =>
@@ -86,8 +95,8 @@ export function makeRunner(kind: CellKind, dims: SequenceDims): Runner {
   }
   if (kind === 'gru' || kind === 'gru-reset-before') {
     const resetAfter = kind === 'gru';
-    const cache = allocateGruCache(dims);
-    const work = allocateGruWorkspace(dims);
+    const cache = allocateGruCache(dims, allocate);
+    const work = allocateGruWorkspace(dims, allocate);
     return {
       forward: (p) => gruForward(p.y, p.hT, cache, p.x, p.h0, p.w, p.dims, resetAfter),
       backward: (p, dx, dh0, _dc0, grads, dy, dyMode, dhT) =>
@@ -95,8 +104,8 @@ export function makeRunner(kind: CellKind, dims: SequenceDims): Runner {
     };
   }
   const activation = kind === 'rnn-relu' ? 'relu' : 'tanh';
-  const cache = allocateRnnCache(dims);
-  const work = allocateRnnWorkspace(dims);
+  const cache = allocateRnnCache(dims, allocate);
+  const work = allocateRnnWorkspace(dims, allocate);
   return {
     forward: (p) => rnnForward(p.y, p.hT, cache, p.x, p.h0, p.w, p.dims, activation),
     backward: (p, dx, dh0, _dc0, grads, dy, dyMode, dhT) =>
