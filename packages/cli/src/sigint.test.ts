@@ -28,7 +28,7 @@ t.test('SIGINT stops after the current step, writes last.ckpt, and --resume fini
   t.equal(stopped.code, 130, `exit code 130 ${stopped.stderr}`);
   t.match(stopped.stdout, /stopping after the current step/);
   const match =
-    /ERR_CLI_INTERRUPTED: stopped after step (\d+) of epoch (\d+); checkpoint written to .*last\.ckpt \(hint: resume with `recur train <config> --resume --output /.exec(
+    /ERR_CLI_INTERRUPTED: stopped after step (\d+) of epoch (\d+); checkpoint written to .*last\.ckpt \(hint: resume with `recur train .*config\.json --resume`/.exec(
       stopped.stderr,
     );
   t.ok(match, `one line naming the checkpoint: ${stopped.stderr}`);
@@ -38,7 +38,7 @@ t.test('SIGINT stops after the current step, writes last.ckpt, and --resume fini
   const epochsDone = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').length;
   const epoch = Number(match?.[2] ?? 1);
   // finish the interrupted epoch (1-based `epoch`) and stop there
-  const resumed = await recur([...args, '--epochs', String(epoch), '--resume']);
+  const resumed = await recur(['train', join(run, 'config.json'), '--epochs', String(epoch), '--resume']);
   t.equal(resumed.code, 0, resumed.stderr);
   t.match(resumed.stdout, new RegExp(`resuming from .*last\\.ckpt at epoch ${epoch}, step ${match?.[1]}`));
   t.match(resumed.stdout, /^test MAE/m);

@@ -70,7 +70,7 @@ export async function trainRun(config: Config, options: TrainOptions = {}): Prom
       CliErrorCode.INTERRUPTED,
       `stopped after step ${model.trainingPosition.position} of epoch ${model.trainingPosition.epoch + 1}; checkpoint written to ${paths.last}`,
       {
-        hint: `resume with \`recur train <config> --resume${config.output === undefined ? '' : ` --output ${config.output}`}\``,
+        hint: `resume with \`recur train ${paths.config} --resume\` (the config used, flags applied)`,
       },
     );
   }
