@@ -1,7 +1,9 @@
 // The memory model (issue 3, DESIGN.md "The memory model"): a model's arena can lie in a buffer
 // the caller supplies (ArrayBuffer, SharedArrayBuffer, shared WebAssembly.Memory) above a base
 // offset, trains there exactly as in its own buffer, and a training step allocates nothing:
-// the memory, its arena and every view stay the same objects over the same bytes.
+// the memory, its arena and every view stay the same objects over the same bytes. A caller's
+// buffer is not a kernel memory, so it runs the TypeScript kernels: the reference here is the
+// default arena made for them (`kernels: 'ts'`); backends.test.ts compares the two backends.
 
 import t from 'tap';
 import { dense } from './layers/dense.js';
@@ -34,7 +36,8 @@ async function trained(backing?: {
   baseOffset?: number;
 }) {
   const m = model();
-  if (backing !== undefined) m.ensureMemory(BATCH, m.compiled?.optimizer.stateCount() ?? 0, 1, { backing });
+  const options = backing === undefined ? { kernels: 'ts' as const } : { backing };
+  m.ensureMemory(BATCH, m.compiled?.optimizer.stateCount() ?? 0, 1, options);
   await m.fit(task.x, task.y, { epochs: 2, batchSize: BATCH, seed: 1 });
   return m;
 }

@@ -2,6 +2,13 @@
 // gradient slot per rank (W × P), the optimizer's state buffers (P each), the batch buffers, and
 // every layer's workspace, sized once for the largest batch (DESIGN.md, "The memory model").
 // A step allocates nothing: layers keep views into this arena.
+//
+// Where the arena lives: in the caller's `backing` when given; else, when the kernel backend is
+// 'wasm' (@recur/kernels' kernelBackend(), or `kernels: 'wasm'`), in a new kernel memory — a shared
+// WebAssembly.Memory above the module's static data and one gemm scratch slot per thread (this
+// one and each rank) — so that the layers' views run the SIMD kernels; else in a new ArrayBuffer
+// (a SharedArrayBuffer with `shared`), where the TypeScript reference runs.
+import { createKernelMemory, type KernelBackendName, kernelBackend } from '@recur/kernels';
 import {
   Arena,
   alignUp,
@@ -123,6 +130,11 @@ export interface CreateMemoryOptions {
    * WebAssembly.Memory) and the first byte the arena may use; default a new buffer of the size.
    */
   backing?: { buffer: BackingBuffer; baseOffset?: number };
+  /**
+   * Which kernels the arena is made for when there is no `backing`: 'wasm' puts it in a kernel
+   * memory (always shared), 'ts' in a plain buffer. Default: the active backend's name.
+   */
+  kernels?: KernelBackendName;
 }
 
 /** Where one rank's region lies in the arena (bytes from the start of the buffer). */
@@ -161,10 +173,14 @@ export function createMemory(plan: MemoryPlan, options: CreateMemoryOptions = {}
   }));
   const bytes = coreBytes + ownBytes + rankRegions.length * rankBytes;
   const base = options.backing?.baseOffset ?? 0;
-  const arena =
-    options.backing === undefined
-      ? Arena.create(bytes, options.shared ?? false)
-      : new Arena(options.backing.buffer, base, bytes);
+  const kernels = options.kernels ?? kernelBackend().name;
+  let arena: Arena;
+  if (options.backing !== undefined) arena = new Arena(options.backing.buffer, base, bytes);
+  else if (kernels === 'wasm') {
+    // One scratch slot for this thread and one per rank (a worker attaches with slot 1 + rank).
+    const { memory, arenaOffset } = createKernelMemory(bytes, 1 + rankRegions.length);
+    arena = new Arena(memory, arenaOffset, bytes);
+  } else arena = Arena.create(bytes, options.shared ?? false);
   // A caller's buffer may hold anything; optimizer moments must start at zero.
   if (options.backing !== undefined) new Uint8Array(arena.buffer, base, bytes).fill(0);
   for (const region of rankRegions) region.offset += arena.base;

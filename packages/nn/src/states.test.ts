@@ -3,7 +3,7 @@
 // the kernels say, zeros equal the default, per-sample rows follow each sample's index through
 // batching and shuffling; model.finalStates(i) after predict gives each sample's final (h, c),
 // and feeding them back in continues a sequence exactly.
-import { allocateLstmCache, lstmForward } from '@recur/kernels';
+import { allocateLstmCache, kernelBackend, lstmForward } from '@recur/kernels';
 import t from 'tap';
 import type { Model } from './base-model.js';
 import { bidirectional, dense, encoderDecoder, gru, lstm, sequential, simpleRNN } from './index.js';
@@ -81,10 +81,13 @@ t.test('an lstm initial state (h and c) gives what lstmForward gives from that s
     bHh: view(model, 'layers.0.bias_hh'),
   };
   lstmForward(new Float32Array(T * N * H), hT, cT, allocateLstmCache(dims), timeMajor, h0, c0, weights, dims);
-  t.equal(worstDifference(got, hT), 0, 'the same numbers as the kernel');
+  // The model ran the active backend; the plain arrays here run the reference: equal on 'ts',
+  // float32 rounding apart on 'wasm' (f32 SIMD exp and accumulation).
+  const tolerance = kernelBackend().name === 'ts' ? 0 : 1e-6;
+  t.ok(worstDifference(got, hT) <= tolerance, `the same numbers as the kernel (within ${tolerance})`);
   const final = model.finalStates(0);
   t.same(final.shape, [N, H]);
-  t.equal(worstDifference(final.c as Float32Array, cT), 0, 'finalStates(0).c is the kernel cT');
+  t.ok(worstDifference(final.c as Float32Array, cT) <= tolerance, 'finalStates(0).c is the kernel cT');
   const plain = sequential([lstm({ units: H })], { inputShape: [T, I], seed: 5 });
   const zeros = await plain.predict({ data: x, shape: [N, T, I] });
   t.ok(worstDifference(got, zeros) > 1e-3, 'the state changes the output');

@@ -1,13 +1,7 @@
 // dense: a fully connected layer with an activation, on vectors (B, F) or on every step of a
 // sequence (T, B, F) — Keras' TimeDistributed(Dense) — since both are rows of a matrix.
 // Porting note: weight (units, in) and bias as PyTorch's nn.Linear (Keras' kernel is (in, units)).
-import {
-  type Activation,
-  activationBackward,
-  activationForward,
-  denseBackward,
-  denseForward,
-} from '@recur/kernels';
+import { type Activation, activationBackward, activationForward, kernelBackend } from '@recur/kernels';
 import type { FloatAllocator } from '../arena.js';
 import { fail, NnErrorCode } from '../errors.js';
 import type {
@@ -113,7 +107,7 @@ export class Dense implements Layer {
   forward(input: Flow, _ctx: StepContext): Flow {
     this.input = input;
     const rows = input.T * input.B;
-    denseForward(this.y, input.data, this.w, this.b, rows, this.inFeatures, this.units);
+    kernelBackend().denseForward(this.y, input.data, this.w, this.b, rows, this.inFeatures, this.units);
     activationForward(this.activation, this.y, this.y, rows * this.units);
     const out = this.output;
     out.data = this.y;
@@ -130,7 +124,7 @@ export class Dense implements Layer {
     this.dPre.fill(0, 0, n);
     activationBackward(this.activation, this.dPre, this.y, dOutput, n);
     this.dx.fill(0, 0, rows * this.inFeatures);
-    denseBackward(
+    kernelBackend().denseBackward(
       this.dx,
       this.dw,
       this.db,

@@ -14,18 +14,13 @@ import {
   allocateRnnWorkspace,
   type GruCache,
   type GruWorkspace,
-  gruBackward,
-  gruForward,
+  kernelBackend,
   type LstmCache,
   type LstmWorkspace,
-  lstmBackward,
-  lstmForward,
   type RecurrentGrads,
   type RecurrentWeights,
   type RnnCache,
   type RnnWorkspace,
-  rnnBackward,
-  rnnForward,
   type SequenceDims,
 } from '@recur/kernels';
 import type { FloatAllocator } from '../arena.js';
@@ -333,12 +328,13 @@ export class Recurrent implements Layer {
     const initial = this.useInitialState || carried || given;
     const h0 = initial ? buf.h0 : null;
     const c0 = initial ? buf.c0 : null;
+    const k = kernelBackend(); // Note: the wasm backend runs where the arena lies in its memory
     if (this.kind === 'lstm') {
-      lstmForward(buf.y, buf.hT, buf.cT, this.cache as LstmCache, input.data, h0, c0, w, dims);
+      k.lstmForward(buf.y, buf.hT, buf.cT, this.cache as LstmCache, input.data, h0, c0, w, dims);
     } else if (this.kind === 'gru') {
-      gruForward(buf.y, buf.hT, this.cache as GruCache, input.data, h0, w, dims, this.options.resetAfter);
+      k.gruForward(buf.y, buf.hT, this.cache as GruCache, input.data, h0, w, dims, this.options.resetAfter);
     } else {
-      rnnForward(buf.y, buf.hT, this.cache as RnnCache, input.data, h0, w, dims, this.options.activation);
+      k.rnnForward(buf.y, buf.hT, this.cache as RnnCache, input.data, h0, w, dims, this.options.activation);
     }
     if (carries) this.carryState();
     return this.describeOutput(input);
@@ -413,12 +409,13 @@ export class Recurrent implements Layer {
       flipSequences(buf.dyFlipped, dOutput, T, B, H, input.lengths);
       dy = buf.dyFlipped;
     }
+    const k = kernelBackend();
     if (this.kind === 'lstm') {
       const [cache, work] = [this.cache as LstmCache, this.work as LstmWorkspace];
-      lstmBackward(buf.dx, buf.dh0, buf.dc0, grads, work, cache, input.data, w, dy, 'all', dhT, dcT, dims);
+      k.lstmBackward(buf.dx, buf.dh0, buf.dc0, grads, work, cache, input.data, w, dy, 'all', dhT, dcT, dims);
     } else if (this.kind === 'gru') {
       const [cache, work] = [this.cache as GruCache, this.work as GruWorkspace];
-      gruBackward(
+      k.gruBackward(
         buf.dx,
         buf.dh0,
         grads,
@@ -434,7 +431,7 @@ export class Recurrent implements Layer {
       );
     } else {
       const [cache, work] = [this.cache as RnnCache, this.work as RnnWorkspace];
-      rnnBackward(
+      k.rnnBackward(
         buf.dx,
         buf.dh0,
         grads,

@@ -15,15 +15,7 @@
 // `betas=(b1, b2)` is spelled beta1, beta2 here (Keras' names). Ranges follow torch's checks,
 // tightened where torch accepts values that only diverge or divide by zero: momentum, beta1,
 // beta2 and alpha in [0, 1), dampening in [0, 1], eps > 0.
-import {
-  type AdamOptions,
-  adamUpdate,
-  adamwUpdate,
-  type RmspropOptions,
-  rmspropUpdate,
-  type SgdOptions,
-  sgdUpdate,
-} from '@recur/kernels';
+import { type AdamOptions, kernelBackend, type RmspropOptions, type SgdOptions } from '@recur/kernels';
 import { fail, NnErrorCode, RecurError } from '../errors.js';
 import { boolean, describe, knownKeys, numberInRange, oneOf } from '../validate.js';
 
@@ -218,14 +210,13 @@ function sgdOptimizer(resolved: SgdOptions): Optimizer {
     update(params, grads, state, start, end, step, lr) {
       checkState('sgd', state, stateNames.length);
       o.lr = lr;
-      sgdUpdate(params, stateNames.length > 0 ? state[0] : null, grads, start, end, step, o);
+      kernelBackend().sgdUpdate(params, stateNames.length > 0 ? state[0] : null, grads, start, end, step, o);
     },
   };
 }
 
 function adamOptimizer(kind: 'adam' | 'adamw', resolved: AdamOptions): Optimizer {
   const o: Mutable<AdamOptions> = { ...resolved };
-  const kernel = kind === 'adam' ? adamUpdate : adamwUpdate;
   return {
     kind,
     hyper: Object.freeze({ ...resolved }),
@@ -234,7 +225,9 @@ function adamOptimizer(kind: 'adam' | 'adamw', resolved: AdamOptions): Optimizer
     update(params, grads, state, start, end, step, lr) {
       checkState(kind, state, 2);
       o.lr = lr;
-      kernel(params, state[0], state[1], grads, start, end, step, o);
+      const k = kernelBackend(); // the wasm backend runs where params lie in its memory
+      if (kind === 'adam') k.adamUpdate(params, state[0], state[1], grads, start, end, step, o);
+      else k.adamwUpdate(params, state[0], state[1], grads, start, end, step, o);
     },
   };
 }
@@ -254,7 +247,7 @@ function rmspropOptimizer(resolved: RmspropOptions): Optimizer {
       o.lr = lr;
       const gradAvg = gradAvgIndex < 0 ? null : state[gradAvgIndex];
       const momentum = momentumIndex < 0 ? null : state[momentumIndex];
-      rmspropUpdate(params, state[0], gradAvg, momentum, grads, start, end, step, o);
+      kernelBackend().rmspropUpdate(params, state[0], gradAvg, momentum, grads, start, end, step, o);
     },
   };
 }
