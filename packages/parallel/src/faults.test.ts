@@ -132,6 +132,7 @@ t.test('a worker whose rebuilt model has another layout refuses to start', async
     step: 0,
     trainingSeed: 1,
     arena: memory.arena.buffer as SharedArrayBuffer,
+    kernelMemory: null,
     coreOffset: 0,
     region: memory.rankRegions[0],
     stateCount: 2,

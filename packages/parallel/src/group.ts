@@ -10,6 +10,8 @@
 //
 // The pool is pinned (minThreads = maxThreads = W) and runs exactly one task per rank, because
 // a barrier across tasks would deadlock on a task still waiting in the queue.
+
+import { wasmKernelsFor } from '@recur/kernels';
 import {
   Arena,
   type BatchBuffers,
@@ -162,6 +164,7 @@ export class ThreadGroup {
       step: compiled.step,
       trainingSeed: model.trainingSeed,
       arena,
+      kernelMemory: wasmKernelsFor(arena)?.memory ?? null,
       coreOffset: memory.arena.base,
       region: memory.rankRegions[rank],
       stateCount,

@@ -27,6 +27,12 @@ export interface RankInit {
   trainingSeed: number;
   /** the arena: parameters, W gradient slots, optimizer moments, then every rank's region */
   arena: SharedArrayBuffer;
+  /**
+   * The kernel memory (a shared WebAssembly.Memory) whose buffer `arena` is, when the model's
+   * arena was made for the wasm kernel backend; the worker instantiates the kernels on it with
+   * scratch slot 1 + rank and uses its buffer for every view. null: a plain SharedArrayBuffer.
+   */
+  kernelMemory: WebAssembly.Memory | null;
   /** the byte at which the arena's core (parameters, slots, moments) starts */
   coreOffset: number;
   /** this rank's region: its workspace, then its `accumulate` batch buffers */

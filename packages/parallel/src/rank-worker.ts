@@ -4,6 +4,7 @@
 // runs step after step as the control block commands, with barriers between the phases
 // (DESIGN.md, Note [step phases]). It never throws: it returns how it ended, so that error codes
 // survive the trip back to the main thread.
+import { attachKernelMemory } from '@recur/kernels';
 import {
   Arena,
   type Batch,
@@ -82,15 +83,21 @@ class Rank {
     this.compiled = this.model.compiled as Compiled;
     this.compiled.step = init.step;
     this.model.trainingSeed = init.trainingSeed;
+    // The arena in a kernel memory: this thread's wasm instance on it (scratch slot 1 + rank), and
+    // the views on this thread's object for its buffer, which is what the instance recognises.
+    const arena =
+      init.kernelMemory === null
+        ? init.arena
+        : (attachKernelMemory(init.kernelMemory, 1 + init.rank, 1 + init.world).buffer as SharedArrayBuffer);
     this.model.attachMemory(
-      { buffer: init.arena, coreOffset: init.coreOffset, region: init.region },
+      { buffer: arena, coreOffset: init.coreOffset, region: init.region },
       init.rank,
       init.world,
       init.stateCount,
       init.microBatch,
     );
     const { offset, workspaceBytes, bytes } = init.region;
-    const batchArena = new Arena(init.arena, offset + workspaceBytes, bytes - workspaceBytes);
+    const batchArena = new Arena(arena, offset + workspaceBytes, bytes - workspaceBytes);
     const steps = this.model.inputSpec.steps ?? 1;
     this.batches = Array.from({ length: init.accumulate }, () =>
       batchOf(buffersFor(this.model, this.compiled, init.microBatch, batchArena), 0, steps, init.hasLengths),
