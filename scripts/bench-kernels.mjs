@@ -1,8 +1,15 @@
-// Kernel benchmark, one thread: @recur/kernels' gemm on the lstm-std shapes, and lstm-std
-// training steps (BENCHMARKS.md in /work/shared describes the workloads and the peers' figures).
+// Kernel benchmark, one thread, both kernel backends side by side: @recur/kernels' gemm on the
+// lstm-std shapes, and lstm-std training steps (BENCHMARKS.md in the team's shared folder
+// describes the workloads and the peers' figures); with --threads, lstm-std trained by @recur/nn's
+// fit on threads(1) and threads(2) for each backend (scripts/bench-threads.mjs in child processes,
+// RECUR_KERNELS=ts and =wasm).
 //
 //   pnpm exec turbo run build   # the script imports the built dist of @recur/kernels
-//   node scripts/bench-kernels.mjs [--reps 5] [--json]
+//   node scripts/bench-kernels.mjs [--reps 5] [--json] [--threads]
+//
+// Backends: 'ts' is the tuned TypeScript gemm and the reference kernels on plain arrays; 'wasm'
+// is the WebAssembly SIMD backend, its operands in a kernel memory (createKernelMemory), timed
+// after the same warm-up (V8 first runs new WebAssembly in its baseline tier).
 //
 // Section 1, matrix products. GFLOP/s = 2·M·N·K / seconds, for the tuned `gemm` and for a
 // naive triple loop defined below (i, j, k order, one multiply-add per element, no blocking),
@@ -19,11 +26,17 @@
 // head on the last hidden state, MSE, backward, Adam 1e-3 over all parameters) on one thread.
 // A sample is one whole sequence: samples/s = 64 × steps ÷ seconds, here 64 ÷ the median step
 // time after 2 warm-up steps. A step is about 1.57 GFLOP of matrix work (3 × 2·B·T·(I+H)·G).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as kernels from '@recur/kernels';
 
 const { values } = parseArgs({
-  options: { reps: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } },
+  options: {
+    reps: { type: 'string', default: '5' },
+    json: { type: 'boolean', default: false },
+    threads: { type: 'boolean', default: false },
+  },
 });
 const reps = Number(values.reps);
 if (!Number.isInteger(reps) || reps < 5) {
@@ -69,8 +82,26 @@ function timeCall(fn) {
   return median(samples);
 }
 
-function randomOperand(length, index) {
-  const out = new Float32Array(length);
+/** Bump allocation in one kernel memory (the wasm backend's operands must lie in it). */
+const WASM_ARENA_BYTES = 256 * 1024 * 1024;
+const wasm = kernels.wasmSimdSupported() ? kernels.createKernelMemory(WASM_ARENA_BYTES, 1) : null;
+let wasmNext = wasm?.arenaOffset ?? 0;
+function wasmAllocate(length) {
+  const start = Math.ceil(wasmNext / 64) * 64;
+  if (start + length * 4 > wasm.arenaOffset + WASM_ARENA_BYTES) throw new Error('bench: kernel memory full');
+  wasmNext = start + length * 4;
+  return new Float32Array(wasm.memory.buffer, start, length);
+}
+const plainAllocate = (length) => new Float32Array(length);
+
+/** The backends measured: [name, kernels, allocate]. */
+const BACKENDS = [
+  ['ts', kernels.referenceKernels, plainAllocate],
+  ...(wasm === null ? [] : [['wasm', wasm.kernels, wasmAllocate]]),
+];
+
+function randomOperand(length, index, allocate = plainAllocate) {
+  const out = allocate(length);
   kernels.fillUniform(out, 1, kernels.RandomPurpose.init, 0, index, -1, 1);
   return out;
 }
@@ -96,7 +127,25 @@ function benchProducts() {
     const flop = 2 * M * N * K;
     const tuned = flop / timeCall(() => kernels.gemm(c, a, b, M, N, K, transA, transB)) / 1e9;
     const naive = flop / timeCall(() => naiveGemm(c, a, b, M, N, K, transA, transB)) / 1e9;
-    return { label, M, N, K, transA, transB, tunedGflops: tuned, naiveGflops: naive, ratio: tuned / naive };
+    let wasmGflops = null;
+    if (wasm !== null) {
+      const [wa, wb, wc] = [wasmAllocate(M * K), wasmAllocate(K * N), wasmAllocate(M * N)];
+      wa.set(a);
+      wb.set(b);
+      wasmGflops = flop / timeCall(() => wasm.kernels.gemm(wc, wa, wb, M, N, K, transA, transB)) / 1e9;
+    }
+    return {
+      label,
+      M,
+      N,
+      K,
+      transA,
+      transB,
+      tunedGflops: tuned,
+      wasmGflops,
+      naiveGflops: naive,
+      ratio: tuned / naive,
+    };
   });
 }
 
@@ -112,8 +161,8 @@ const TRAINING_EXPORTS = [
   'fillNormal',
 ];
 
-/** lstm-std: one flat parameter buffer (layout table), as the trainer will hold it. */
-function benchLstmStd() {
+/** lstm-std on one backend: one flat parameter buffer (layout table), as the trainer holds it. */
+function benchLstmStd([backend, k, allocate]) {
   const exported = new Map(Object.entries(kernels));
   const missing = TRAINING_EXPORTS.filter((name) => typeof exported.get(name) !== 'function');
   if (missing.length > 0) return { available: false, missing };
@@ -128,7 +177,7 @@ function benchLstmStd() {
     ['head.bias', 1],
   ];
   const P = layout.reduce((sum, [, size]) => sum + size, 0);
-  const [params, grads, moment1, moment2] = [0, 1, 2, 3].map(() => new Float32Array(P));
+  const [params, grads, moment1, moment2] = [0, 1, 2, 3].map(() => allocate(P));
   const views = (buffer) => {
     let offset = 0;
     return layout.map(([, size]) => {
@@ -145,33 +194,33 @@ function benchLstmStd() {
   const weights = { wIh, wHh, bIh, bHh };
   const lstmGrads = { dWIh, dWHh, dBIh, dBHh };
   const dims = { T, B, I, H, reverse: false, lengths: null };
-  const cache = kernels.allocateLstmCache(dims);
-  const work = kernels.allocateLstmWorkspace(dims);
-  const x = new Float32Array(T * B * I); // (T, B, I) time-major
-  const target = new Float32Array(B); // (B, 1)
+  const cache = kernels.allocateLstmCache(dims, allocate);
+  const work = kernels.allocateLstmWorkspace(dims, allocate);
+  const x = allocate(T * B * I); // (T, B, I) time-major
+  const target = allocate(B); // (B, 1)
   kernels.fillNormal(x, 1, kernels.RandomPurpose.sample, 0, 0, 0, 1);
   kernels.fillNormal(target, 1, kernels.RandomPurpose.sample, 0, 1, 0, 1);
-  const y = new Float32Array(T * B * H); // (T, B, H)
-  const hT = new Float32Array(B * H); // (B, H)
-  const cT = new Float32Array(B * H); // (B, H)
-  const prediction = new Float32Array(B); // (B, 1)
-  const dPrediction = new Float32Array(B); // (B, 1)
-  const dhT = new Float32Array(B * H); // (B, H)
+  const y = allocate(T * B * H); // (T, B, H)
+  const hT = allocate(B * H); // (B, H)
+  const cT = allocate(B * H); // (B, H)
+  const prediction = allocate(B); // (B, 1)
+  const dPrediction = allocate(B); // (B, 1)
+  const dhT = allocate(B * H); // (B, H)
   const adam = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
   let step = 0;
   let loss = 0;
   const trainStep = () => {
     step += 1;
-    kernels.lstmForward(y, hT, cT, cache, x, null, null, weights, dims);
-    kernels.denseForward(prediction, hT, headW, headB, B, H, 1);
+    k.lstmForward(y, hT, cT, cache, x, null, null, weights, dims);
+    k.denseForward(prediction, hT, headW, headB, B, H, 1);
     loss = kernels.mseLoss(dPrediction, prediction, target, null, B, 1, 'mean');
     grads.fill(0);
     dhT.fill(0);
-    kernels.denseBackward(dhT, dHeadW, dHeadB, hT, headW, dPrediction, B, H, 1);
-    kernels.lstmBackward(null, null, null, lstmGrads, work, cache, x, weights, null, 'all', dhT, null, dims);
-    kernels.adamUpdate(params, moment1, moment2, grads, 0, P, step, adam);
+    k.denseBackward(dhT, dHeadW, dHeadB, hT, headW, dPrediction, B, H, 1);
+    k.lstmBackward(null, null, null, lstmGrads, work, cache, x, weights, null, 'all', dhT, null, dims);
+    k.adamUpdate(params, moment1, moment2, grads, 0, P, step, adam);
   };
-  for (let i = 0; i < 2; i++) trainStep();
+  for (let i = 0; i < 3; i++) trainStep();
   const times = [];
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
@@ -181,6 +230,7 @@ function benchLstmStd() {
   const stepSeconds = median(times);
   const flopPerStep = 3 * 2 * B * T * (I + H) * G;
   return {
+    backend,
     available: true,
     batch: B,
     steps: reps,
@@ -191,27 +241,58 @@ function benchLstmStd() {
   };
 }
 
+/** lstm-std through @recur/nn's fit on threads(1) and threads(2), per backend, in child processes. */
+function benchThreads() {
+  const script = fileURLToPath(new URL('./bench-threads.mjs', import.meta.url));
+  return BACKENDS.map(([backend]) => {
+    const run = spawnSync(
+      process.execPath,
+      [script, '--workloads', 'lstm-std', '--threads', '1,2', '--steps', '6', '--json'],
+      { env: { ...process.env, RECUR_KERNELS: backend }, encoding: 'utf8', maxBuffer: 1 << 26 },
+    );
+    if (run.status !== 0)
+      return { backend, error: (run.stderr || run.stdout).trim().split('\n').slice(-3).join(' ') };
+    return { backend, result: JSON.parse(run.stdout) };
+  });
+}
+
 const products = benchProducts();
-const lstmStd = benchLstmStd();
+const lstmStd = BACKENDS.map((backend) => benchLstmStd(backend));
+const threadRuns = values.threads ? benchThreads() : [];
 
 if (values.json) {
-  console.log(JSON.stringify({ node: process.version, reps, products, lstmStd }, null, 2));
+  console.log(
+    JSON.stringify({ node: process.version, reps, products, lstmStd, threads: threadRuns }, null, 2),
+  );
 } else {
   const width = Math.max(...products.map((p) => p.label.length));
   console.log(`gemm, one thread, GFLOP/s (median of ${reps}), node ${process.version}`);
-  console.log(`${'product'.padEnd(width)}  tuned  naive  ratio`);
+  console.log(`${'product'.padEnd(width)}  ts     wasm   naive  wasm÷ts`);
   for (const p of products) {
-    const cells = [p.tunedGflops, p.naiveGflops].map((v) => v.toFixed(2).padStart(5));
-    console.log(`${p.label.padEnd(width)}  ${cells.join('  ')}  ${p.ratio.toFixed(1).padStart(4)}×`);
+    const cells = [p.tunedGflops, p.wasmGflops ?? Number.NaN, p.naiveGflops].map((v) =>
+      v.toFixed(2).padStart(5),
+    );
+    const ratio =
+      p.wasmGflops === null ? '   -' : `${(p.wasmGflops / p.tunedGflops).toFixed(1).padStart(4)}×`;
+    console.log(`${p.label.padEnd(width)}  ${cells.join('  ')}  ${ratio}`);
   }
   console.log('');
-  if (!lstmStd.available) {
-    console.log(`lstm-std: not available yet (missing export ${lstmStd.missing.join(', ')})`);
-  } else {
+  for (const r of lstmStd) {
+    if (!r.available) {
+      console.log(`lstm-std: not available yet (missing export ${r.missing.join(', ')})`);
+      continue;
+    }
     console.log(
-      `lstm-std, one thread: ${lstmStd.samplesPerSecond.toFixed(1)} samples/s ` +
-        `(median step ${lstmStd.medianStepMs.toFixed(1)} ms over ${lstmStd.steps} steps, ` +
-        `${lstmStd.gflops.toFixed(2)} GFLOP/s of matrix work)`,
+      `lstm-std, one thread, ${r.backend.padEnd(4)}: ${r.samplesPerSecond.toFixed(1)} samples/s ` +
+        `(median step ${r.medianStepMs.toFixed(1)} ms over ${r.steps} steps, ` +
+        `${r.gflops.toFixed(2)} GFLOP/s of matrix work)`,
     );
+  }
+  for (const run of threadRuns) {
+    if (run.error !== undefined) {
+      console.log(`lstm-std via fit, ${run.backend}: failed (${run.error})`);
+      continue;
+    }
+    console.log(`lstm-std via fit, ${run.backend}: ${JSON.stringify(run.result)}`);
   }
 }
