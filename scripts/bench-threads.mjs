@@ -13,8 +13,8 @@
 // is batch ÷ the median step time of the timed steps. Runs are interleaved: W = 1, 2, … for one
 // workload, then the next workload.
 //
-// barrier+reduce share = (wait + reduce) ÷ (compute + wait + reduce + update), the mean over
-// ranks of the per-rank sums the ranks keep in shared memory (timings()). Wait includes a
+// barrier+reduce share = (wait + reduce) ÷ (compute + wait + reduce + update) over the timed
+// steps, the mean over ranks of the per-rank sums the ranks keep in shared memory (timings()). Wait includes a
 // fast rank waiting for a slow one, so it also measures imbalance.
 // all-reduce GB/s = (W + 1)·P·4 bytes (W slots read, one written) ÷ the median per-step reduce
 // time of the slowest rank; memcpy GB/s = the same byte count copied with TypedArray.set.
@@ -84,6 +84,7 @@ async function runOnce(w, data, world) {
   let start = performance.now();
   let reduceMs = [];
   let lastReduce = 0;
+  let afterWarmup = null; // each rank's timings when the warm-up steps are done
   await model.fit(data.x, data.y, {
     epochs: 1,
     batchSize: w.B,
@@ -98,6 +99,7 @@ async function runOnce(w, data, world) {
           const slowest = Math.max(...strategy.timings().map((r) => r.reduceMs));
           reduceMs.push(slowest - lastReduce);
           lastReduce = slowest;
+          if (stamps.length === warmup) afterWarmup = strategy.timings();
         }
       },
     },
@@ -111,7 +113,16 @@ async function runOnce(w, data, world) {
     medianStepMs: median(timed),
   };
   if (strategy !== undefined) {
-    const t = strategy.timings();
+    // the timed steps only: the warm-up steps (wasm tiers, first touches) are subtracted
+    const t = strategy.timings().map((r, i) => {
+      const w0 = afterWarmup?.[i] ?? { computeMs: 0, waitMs: 0, reduceMs: 0, updateMs: 0 };
+      return {
+        computeMs: r.computeMs - w0.computeMs,
+        waitMs: r.waitMs - w0.waitMs,
+        reduceMs: r.reduceMs - w0.reduceMs,
+        updateMs: r.updateMs - w0.updateMs,
+      };
+    });
     const total = (r) => r.computeMs + r.waitMs + r.reduceMs + r.updateMs;
     result.barrierReduceShare = t.reduce((a, r) => a + (r.waitMs + r.reduceMs) / total(r), 0) / t.length;
     const bytes = (world + 1) * model.layout.size * 4;
