@@ -27,6 +27,7 @@
 // A sample is one whole sequence: samples/s = 64 × steps ÷ seconds, here 64 ÷ the median step
 // time after 2 warm-up steps. A step is about 1.57 GFLOP of matrix work (3 × 2·B·T·(I+H)·G).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as kernels from '@recur/kernels';
@@ -118,6 +119,35 @@ const PRODUCTS = [
   ['Aᵀ·B   dGatesᵀ·H (3200×512)ᵀ·(3200×128)', 512, 128, 3200, true, false],
   ['Aᵀ·B   dGatesᵀ·X (3200×512)ᵀ·(3200×32)', 512, 32, 3200, true, false],
 ];
+
+/**
+ * PyTorch's GFLOP/s on the same products (one thread, OpenBLAS when Debian's openblas-openmp is
+ * installed), from scripts/bench-gemm-torch.py; null with a reason when PyTorch is not here.
+ */
+function torchProducts() {
+  const script = fileURLToPath(new URL('./bench-gemm-torch.py', import.meta.url));
+  const openblas = [
+    '/usr/lib/x86_64-linux-gnu/openblas-openmp',
+    '/usr/lib/aarch64-linux-gnu/openblas-openmp',
+  ].filter((d) => existsSync(d));
+  const env = { ...process.env, OMP_NUM_THREADS: '1' };
+  if (openblas.length > 0)
+    env.LD_LIBRARY_PATH = [...openblas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  const run = spawnSync('/usr/bin/python3', [script], {
+    input: JSON.stringify(PRODUCTS),
+    env,
+    encoding: 'utf8',
+  });
+  if (run.error !== undefined || run.status !== 0) {
+    return {
+      gflops: null,
+      note: `PyTorch skipped: ${(run.error?.message ?? run.stderr).trim().split('\n').pop()}`,
+    };
+  }
+  const blas =
+    openblas.length > 0 ? 'OpenBLAS (openmp)' : "Debian's reference BLAS (install libopenblas0-openmp)";
+  return { gflops: JSON.parse(run.stdout), note: `PyTorch on one thread with ${blas}` };
+}
 
 function benchProducts() {
   return PRODUCTS.map(([label, M, N, K, transA, transB], index) => {
@@ -257,25 +287,38 @@ function benchThreads() {
 }
 
 const products = benchProducts();
+const torch = torchProducts();
+products.forEach((p, i) => {
+  p.torchGflops = torch.gflops?.[i] ?? null;
+});
 const lstmStd = BACKENDS.map((backend) => benchLstmStd(backend));
 const threadRuns = values.threads ? benchThreads() : [];
 
 if (values.json) {
   console.log(
-    JSON.stringify({ node: process.version, reps, products, lstmStd, threads: threadRuns }, null, 2),
+    JSON.stringify(
+      { node: process.version, reps, products, torch: torch.note, lstmStd, threads: threadRuns },
+      null,
+      2,
+    ),
   );
 } else {
   const width = Math.max(...products.map((p) => p.label.length));
   console.log(`gemm, one thread, GFLOP/s (median of ${reps}), node ${process.version}`);
-  console.log(`${'product'.padEnd(width)}  ts     wasm   naive  wasm÷ts`);
+  console.log(`${'product'.padEnd(width)}  ts     wasm   naive  wasm÷ts  torch  wasm÷torch`);
   for (const p of products) {
     const cells = [p.tunedGflops, p.wasmGflops ?? Number.NaN, p.naiveGflops].map((v) =>
       v.toFixed(2).padStart(5),
     );
     const ratio =
       p.wasmGflops === null ? '   -' : `${(p.wasmGflops / p.tunedGflops).toFixed(1).padStart(4)}×`;
-    console.log(`${p.label.padEnd(width)}  ${cells.join('  ')}  ${ratio}`);
+    const t =
+      p.torchGflops === null
+        ? '     -           -'
+        : `${p.torchGflops.toFixed(1).padStart(6)}  ${((p.wasmGflops ?? Number.NaN) / p.torchGflops).toFixed(2).padStart(9)}×`;
+    console.log(`${p.label.padEnd(width)}  ${cells.join('  ')}  ${ratio}  ${t}`);
   }
+  console.log(torch.note);
   console.log('');
   for (const r of lstmStd) {
     if (!r.available) {
