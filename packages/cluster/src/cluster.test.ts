@@ -16,8 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModel } from '@recur/nn';
 import { threads } from '@recur/parallel';
 import t from 'tap';
-import { type Coordinator, startCoordinator } from './coordinator.js';
-import { TASK, taskData, taskDataHash, taskModel } from './testing/task.js';
+import { TASK, taskCoordinator, taskData, taskModel } from './testing/task.js';
 
 const TOKEN = 'test-token-0123456789';
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
@@ -97,23 +96,11 @@ const relative = (a: Float32Array, b: Float32Array) => {
   return Math.sqrt(d / n);
 };
 
-function coordinate(
-  epochs: number,
-  extra: Partial<Parameters<typeof startCoordinator>[0]> = {},
-): Promise<Coordinator> {
-  return startCoordinator({
-    model: taskModel(),
-    data: { size: TASK.N, hash: taskDataHash() },
-    batchSize: TASK.batchSize,
-    epochs,
-    token: TOKEN,
-    heartbeatTimeoutMs: 2_000,
-    ...extra,
-  });
-}
-
 t.test('2 node processes × 1 thread train the parameters of 1 process × 2 threads', async (t) => {
-  const coordinator = await coordinate(3, { minNodes: 2 });
+  const coordinator = await taskCoordinator(TOKEN, 3, {
+    heartbeatTimeoutMs: 2_000,
+    minNodes: 2,
+  });
   const nodes = [0, 1].map((i) => child('node-run.mjs', { url: coordinator.url, nodeId: `node-${i}` }));
   const summary = await coordinator.done;
   const ends = await Promise.all(nodes.map((n) => n.ended));
@@ -140,7 +127,8 @@ t.test('kill -9 of a node mid-run: the run goes on and finishes; the restarted n
   let alone = 0; // steps computed by the survivor alone, between the kill and the rejoin
   let together = 0; // steps with two members after the rejoin
   const nodes: Child[] = [];
-  const coordinator = await coordinate(epochs, {
+  const coordinator = await taskCoordinator(TOKEN, epochs, {
+    heartbeatTimeoutMs: 2_000,
     log: (line) => {
       if (/node-1-again joined/.test(line)) rejoined = true;
     },
@@ -223,7 +211,8 @@ t.test('wss with an openssl certificate, fp16 gradients, and the status endpoint
   let firstJoined: () => void = () => {};
   const joined = new Promise<void>((resolve) => (firstJoined = resolve));
   // minNodes 2: the run waits after the first join, so the status is read in a known state
-  const coordinator = await coordinate(4, {
+  const coordinator = await taskCoordinator(TOKEN, 4, {
+    heartbeatTimeoutMs: 2_000,
     minNodes: 2,
     tls: { cert: await readFile(cert), key: await readFile(key) },
     log: (line) => (/joined/.test(line) ? firstJoined() : undefined),

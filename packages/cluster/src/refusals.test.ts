@@ -11,9 +11,9 @@ import { threads } from '@recur/parallel';
 import { decodeFrame, encodeFrame, type Frame, maxFrameBytes, PROTOCOL_VERSION } from '@recur/protocol';
 import t, { type Test } from 'tap';
 import { WebSocket } from 'ws';
-import { type Coordinator, startCoordinator } from './coordinator.js';
+import type { Coordinator } from './coordinator.js';
 import { runNode } from './node.js';
-import { TASK, taskData, taskDataHash, taskModel, taskSource } from './testing/task.js';
+import { TASK, taskCoordinator, taskData, taskDataHash, taskModel, taskSource } from './testing/task.js';
 
 const TOKEN = 'refusal-test-token';
 const P = taskModel().layout.size;
@@ -62,20 +62,6 @@ async function refusedWith(t: Test, url: string, send: (ws: WebSocket) => void, 
   t.equal(await c.closed, 1008, `${what}: then closed`);
 }
 
-function coordinate(
-  epochs: number,
-  extra: Partial<Parameters<typeof startCoordinator>[0]> = {},
-): Promise<Coordinator> {
-  return startCoordinator({
-    model: taskModel(),
-    data: { size: TASK.N, hash: taskDataHash() },
-    batchSize: TASK.batchSize,
-    epochs,
-    token: TOKEN,
-    ...extra,
-  });
-}
-
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const coordinatorParams = (c: Coordinator) => (c as unknown as { model: Model }).model.params;
 
@@ -117,7 +103,7 @@ function manualCompute(model: Model) {
 
 t.test('refusals before joining, and a misbehaving member, leave the run unharmed', async (t) => {
   const epochs = 2;
-  const coordinator = await coordinate(epochs, { minNodes: 2, joinTimeoutMs: 300 });
+  const coordinator = await taskCoordinator(TOKEN, epochs, { minNodes: 2, joinTimeoutMs: 300 });
   const url = coordinator.url;
   const sendFrame = (f: Frame) => (ws: WebSocket) => ws.send(encodeFrame(f), { binary: true });
   await refusedWith(
@@ -242,7 +228,7 @@ t.test('refusals before joining, and a misbehaving member, leave the run unharme
 
 t.test('fuzz: random and mutated frames at a live coordinator, before and after joining', async (t) => {
   const epochs = 3;
-  const coordinator = await coordinate(epochs, { stepDeadlineMs: 400, joinTimeoutMs: 500 });
+  const coordinator = await taskCoordinator(TOKEN, epochs, { stepDeadlineMs: 400, joinTimeoutMs: 500 });
   const node = runNode({
     url: coordinator.url,
     token: TOKEN,

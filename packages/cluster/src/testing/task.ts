@@ -3,6 +3,7 @@
 // series, the same bytes in every process, with its data hash.
 import { createHash } from 'node:crypto';
 import { ArraySource, dense, gru, type Model, sequential } from '@recur/nn';
+import { type Coordinator, type CoordinatorOptions, startCoordinator } from '../coordinator.js';
 
 export const TASK = { N: 96, T: 6, F: 2, batchSize: 12 } as const;
 
@@ -43,4 +44,20 @@ export function taskModel(): Model {
   model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 0.01 }, clipNorm: 1 });
   model.trainingSeed = 5;
   return model;
+}
+
+/** A coordinator of the task for `epochs` epochs, with `token` and any other options. */
+export function taskCoordinator(
+  token: string,
+  epochs: number,
+  extra: Partial<CoordinatorOptions> = {},
+): Promise<Coordinator> {
+  return startCoordinator({
+    model: taskModel(),
+    data: { size: TASK.N, hash: taskDataHash() },
+    batchSize: TASK.batchSize,
+    epochs,
+    token,
+    ...extra,
+  });
 }
