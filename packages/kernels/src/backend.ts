@@ -10,14 +10,20 @@
 // The default is 'wasm' when the runtime supports WebAssembly SIMD and shared memories
 // (WebAssembly.validate of a tiny SIMD module), else 'ts'. `RECUR_KERNELS=ts|wasm|auto` (read
 // once, at the first call) and `useKernelBackend()` override it.
-import { denseBackward, denseForward } from './dense.js';
 import { KernelsError, KernelsErrorCode } from './errors.js';
 import { gemm } from './gemm.js';
-import { gruBackward, gruForward } from './gru.js';
-import { lstmBackward, lstmForward } from './lstm.js';
 import type { GemmFunction } from './ops.js';
 import { adamUpdate, adamwUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
-import { rnnBackward, rnnForward } from './rnn.js';
+import {
+  denseBackward,
+  denseForward,
+  gruBackward,
+  gruForward,
+  lstmBackward,
+  lstmForward,
+  rnnBackward,
+  rnnForward,
+} from './reference.js';
 import { attachKernels, createKernelMemory as createWasmMemory, type WasmKernels } from './wasm/kernels.js';
 import { wasmSimdSupported } from './wasm/module.js';
 
