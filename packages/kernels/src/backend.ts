@@ -32,6 +32,8 @@ export type KernelBackendName = 'ts' | 'wasm';
 /** The kernels a backend provides, with the reference signatures (README). */
 export interface KernelBackend {
   readonly name: KernelBackendName;
+  /** the instruction set its hot kernels use: 'scalar' (ts), 'simd128' (wasm) */
+  readonly isa: string;
   gemm: GemmFunction;
   denseForward: typeof denseForward;
   denseBackward: typeof denseBackward;
@@ -50,6 +52,7 @@ export interface KernelBackend {
 /** The TypeScript reference backend. */
 export const referenceKernels: KernelBackend = {
   name: 'ts',
+  isa: 'scalar',
   gemm,
   denseForward,
   denseBackward,
@@ -78,6 +81,7 @@ const route = (view: Float32Array): KernelBackend => instances.get(view.buffer) 
 /** The wasm backend: each call runs on the instance of its first output's memory, else the reference. */
 export const wasmKernels: KernelBackend = {
   name: 'wasm',
+  isa: 'simd128',
   gemm: (c, a, b, M, N, K, transA, transB, alpha, beta, lda, ldb, ldc) =>
     route(c).gemm(c, a, b, M, N, K, transA, transB, alpha, beta, lda, ldb, ldc),
   denseForward: (y, x, w, b, N, In, O) => route(y).denseForward(y, x, w, b, N, In, O),
