@@ -1,7 +1,8 @@
 // The `recur` command as a user runs it (the built bin in a child process): help, flags, error
-// lines and exit codes.
-import { writeFileSync } from 'node:fs';
+// lines and exit codes, and the kernel backend a run names.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { wasmSimdSupported } from '@recur/kernels';
 import t from 'tap';
 import { config, recur, tempFolder } from './testing/recur.js';
 
@@ -103,3 +104,48 @@ t.test('missing files and folders are exit code 1 with ERR_CLI_NOT_FOUND', async
   t.equal(evaluated.code, 1);
   t.match(evaluated.stderr, /ERR_CLI_NOT_FOUND: no\/such\/run is not a run folder/);
 });
+
+t.test(
+  'a run names the kernel backend RECUR_KERNELS forces, and its ISA, everywhere it reports',
+  async (t) => {
+    const cases: [string, number, object, string][] = [
+      [
+        'ts',
+        2,
+        { backend: 'ts', isa: 'scalar', threads: 2 },
+        'ts (scalar) on 2 threads (the workers use the same backend)',
+      ],
+    ];
+    if (wasmSimdSupported()) {
+      cases.push(['wasm', 1, { backend: 'wasm', isa: 'simd128', threads: 1 }, 'wasm (simd128) on 1 thread']);
+    }
+    for (const [forced, threads, recorded, described] of cases) {
+      const run = join(tempFolder(`kernels-${forced}`), 'run');
+      const args = [
+        'train',
+        config('seattle-temperature'),
+        '--smoke',
+        '--threads',
+        String(threads),
+        '--output',
+        run,
+      ];
+      const ran = await recur(args, undefined, { RECUR_KERNELS: forced });
+      t.equal(ran.code, 0, ran.stderr);
+      t.ok(ran.stdout.split('\n').includes(`kernels: ${described}`), `${forced}: the header`);
+      const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      t.equal(metrics.length, 1, `${forced}: still one line per epoch`);
+      t.same(metrics[0].kernels, recorded, `${forced}: metrics.jsonl`);
+      t.same(
+        JSON.parse(readFileSync(join(run, 'results.json'), 'utf8')).kernels,
+        recorded,
+        `${forced}: results.json`,
+      );
+      const report = readFileSync(join(run, 'report.html'), 'utf8');
+      t.match(report, `<td id="kernels">${described}</td>`, `${forced}: report.html`);
+    }
+  },
+);

@@ -1,7 +1,7 @@
 // Fused per-step gate math of the recurrent kernels, f32x4 over the hidden units, for `rows`
 // consecutive batch rows of one step (the TypeScript wrapper splits a step into runs of real,
 // unpadded rows). Pointers are byte offsets into the module's memory; the formulas, buffers and
-// shapes are those of the reference cells in src/lstm.ts, src/gru.ts and src/rnn.ts, where each
+// shapes are those of the reference cells in src/cells/ (lstm-, gru-, rnn-cell.ts), where each
 // pointer here is the buffer's first row in use:
 //   gates, dGates (rows, G) · states hT, cT, dh, dc (rows, H) · step rows y, tanhC, cPrev,
 //   hPrev, hn, dy (rows, H) · hProj (rows, 3H). G = 4H (LSTM), 3H (GRU), H (SimpleRNN).

@@ -25,6 +25,12 @@ t.test('useKernelBackend picks ts, wasm or auto, and refuses anything else with 
   useKernelBackend(before.name);
 });
 
+t.test('each backend names the instruction set its kernels use', async (t) => {
+  t.equal(referenceKernels.isa, 'scalar');
+  t.equal(wasmKernels.isa, 'simd128');
+  if (wasmSimdSupported()) t.equal(wasmTestBackend().kernels.isa, 'simd128', 'a wasm instance too');
+});
+
 if (wasmSimdSupported()) {
   t.test('the wasm backend refuses foreign and too-short views with codes', async (t) => {
     const backend = wasmTestBackend();

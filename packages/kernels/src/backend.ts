@@ -10,14 +10,20 @@
 // The default is 'wasm' when the runtime supports WebAssembly SIMD and shared memories
 // (WebAssembly.validate of a tiny SIMD module), else 'ts'. `RECUR_KERNELS=ts|wasm|auto` (read
 // once, at the first call) and `useKernelBackend()` override it.
-import { denseBackward, denseForward } from './dense.js';
 import { KernelsError, KernelsErrorCode } from './errors.js';
 import { gemm } from './gemm.js';
-import { gruBackward, gruForward } from './gru.js';
-import { lstmBackward, lstmForward } from './lstm.js';
 import type { GemmFunction } from './ops.js';
 import { adamUpdate, adamwUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
-import { rnnBackward, rnnForward } from './rnn.js';
+import {
+  denseBackward,
+  denseForward,
+  gruBackward,
+  gruForward,
+  lstmBackward,
+  lstmForward,
+  rnnBackward,
+  rnnForward,
+} from './reference.js';
 import { attachKernels, createKernelMemory as createWasmMemory, type WasmKernels } from './wasm/kernels.js';
 import { wasmSimdSupported } from './wasm/module.js';
 
@@ -26,6 +32,8 @@ export type KernelBackendName = 'ts' | 'wasm';
 /** The kernels a backend provides, with the reference signatures (README). */
 export interface KernelBackend {
   readonly name: KernelBackendName;
+  /** the instruction set its hot kernels use: 'scalar' (ts), 'simd128' (wasm) */
+  readonly isa: string;
   gemm: GemmFunction;
   denseForward: typeof denseForward;
   denseBackward: typeof denseBackward;
@@ -44,6 +52,7 @@ export interface KernelBackend {
 /** The TypeScript reference backend. */
 export const referenceKernels: KernelBackend = {
   name: 'ts',
+  isa: 'scalar',
   gemm,
   denseForward,
   denseBackward,
@@ -72,6 +81,7 @@ const route = (view: Float32Array): KernelBackend => instances.get(view.buffer) 
 /** The wasm backend: each call runs on the instance of its first output's memory, else the reference. */
 export const wasmKernels: KernelBackend = {
   name: 'wasm',
+  isa: 'simd128',
   gemm: (c, a, b, M, N, K, transA, transB, alpha, beta, lda, ldb, ldc) =>
     route(c).gemm(c, a, b, M, N, K, transA, transB, alpha, beta, lda, ldb, ldc),
   denseForward: (y, x, w, b, N, In, O) => route(y).denseForward(y, x, w, b, N, In, O),

@@ -1,16 +1,20 @@
-// GRU over a whole time-major sequence: forward with the caches BPTT needs, and backward.
+// GRU over a whole time-major sequence, over a backend's primitives (KernelOps, ops.ts): the time
+// loop, the input projection before it and the batched weight gradients after it. The cells of one
+// step are in cells/gru-cell.ts; the reference entry points (gruForward, gruBackward) in
+// reference.ts.
 //
-//   r = σ(W_ir x + b_ir + W_hr h + b_hr)      z = σ(W_iz x + b_iz + W_hz h + b_hz)
-//   reset after  (PyTorch):                   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-//   reset before (Keras reset_after=False):   n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)
-//   h' = (1 − z) ⊙ n + z ⊙ h
-//
-// Porting note: gate order r, z, n and weight_ih (3H, I), weight_hh (3H, H), bias_ih, bias_hh as
-// PyTorch's nn.GRU, which is Keras' GRU with reset_after=True. Keras stores its gates in the order
-// z, r, h: the interop layer in @recur/nn reorders them. Keras' reset_after=False has a single
-// bias; importing it puts that bias in bias_ih and zeros in bias_hh.
+// Porting note: weight_ih (3H, I), weight_hh (3H, H), bias_ih, bias_hh as PyTorch's nn.GRU, which
+// is Keras' GRU with reset_after=True. Keras' reset_after=False has a single bias; importing it
+// puts that bias in bias_ih and zeros in bias_hh.
 // Padding, reverse and the final state: Note [time-major sequences] in sequence.ts.
-import { sigmoid } from './activations.js';
+import {
+  type GruCache,
+  type GruWorkspace,
+  gruCandidateBackward,
+  gruCellForward,
+  gruResetBackward,
+  resetHidden,
+} from './cells/gru-cell.js';
 import type { KernelOps } from './ops.js';
 import {
   accumulateInto,
@@ -19,85 +23,16 @@ import {
   inputProjection,
   inputProjectionBackward,
 } from './recurrent-steps.js';
-import { referenceOps } from './reference-ops.js';
 import {
-  type Allocate,
-  allocateFloat32,
   copyInto,
   copyState,
   type DyMode,
-  isRealStep,
   type RecurrentGrads,
   type RecurrentWeights,
   type SequenceDims,
-  StepViews,
   timeAt,
   viewFrom,
 } from './sequence.js';
-
-/** What the forward pass keeps for BPTT. */
-export interface GruCache {
-  gates: Float32Array; // (T, B, 3H) activated r, z, n
-  hPrev: Float32Array; // (T, B, H) hidden state entering step t
-  hn: Float32Array; // (T, B, H) reset after: W_hn h + b_hn; reset before: r ⊙ h
-  hProj: Float32Array; // (B, 3H) scratch: this step's h·W_hhᵀ
-  gateSteps: StepViews;
-  hPrevSteps: StepViews;
-  hnSteps: StepViews;
-}
-
-/** Scratch for the backward pass. */
-export interface GruWorkspace {
-  dGatesX: Float32Array; // (T, B, 3H) gradient of the input projection
-  dGatesH: Float32Array; // (T, B, 3H) gradient of the recurrent projection (h·W_hhᵀ + b_hh)
-  dh: Float32Array; // (B, H) gradient of the hidden state flowing back
-  dhNext: Float32Array; // (B, H) dGatesH_t·W_hh before masking
-  dRh: Float32Array; // (B, H) reset before only: gradient of r ⊙ h
-  dGateHSteps: StepViews;
-}
-
-export function allocateGruCache(dims: SequenceDims, allocate: Allocate = allocateFloat32): GruCache {
-  const { T, B, H } = dims;
-  const gates = allocate(T * B * 3 * H);
-  const hPrev = allocate(T * B * H);
-  const hn = allocate(T * B * H);
-  return {
-    gates,
-    hPrev,
-    hn,
-    hProj: allocate(B * 3 * H),
-    gateSteps: new StepViews(gates, 3 * H),
-    hPrevSteps: new StepViews(hPrev, H),
-    hnSteps: new StepViews(hn, H),
-  };
-}
-
-export function allocateGruWorkspace(dims: SequenceDims, allocate: Allocate = allocateFloat32): GruWorkspace {
-  const { T, B, H } = dims;
-  const dGatesH = allocate(T * B * 3 * H);
-  return {
-    dGatesX: allocate(T * B * 3 * H),
-    dGatesH,
-    dh: allocate(B * H),
-    dhNext: allocate(B * H),
-    dRh: allocate(B * H),
-    dGateHSteps: new StepViews(dGatesH, 3 * H),
-  };
-}
-
-/** y (T, B, H) every step's output (0 at padded steps); hT (B, H) final state; h0 null for zeros. */
-export function gruForward(
-  y: Float32Array,
-  hT: Float32Array,
-  cache: GruCache,
-  x: Float32Array,
-  h0: Float32Array | null,
-  w: RecurrentWeights,
-  dims: SequenceDims,
-  resetAfter: boolean,
-): void {
-  gruForwardWith(referenceOps, y, hT, cache, x, h0, w, dims, resetAfter);
-}
 
 /** gruForward over a backend's primitives (ops.ts); reset-before cells always run here in TypeScript. */
 export function gruForwardWith(
@@ -145,78 +80,6 @@ export function gruForwardWith(
       gruCellForward(y, hT, cache, w.bHh, t, dims, false);
     }
   }
-}
-
-/** Reset before: hn_t = r ⊙ h_{t-1} for every row (padded rows too, so the cache stays finite). */
-function resetHidden(cache: GruCache, t: number, dims: SequenceDims): void {
-  const { B, H } = dims;
-  const { gates, hProj, hPrev, hn } = cache;
-  for (let b = 0; b < B; b++) {
-    const gi = (t * B + b) * 3 * H;
-    const row = (t * B + b) * H;
-    for (let j = 0; j < H; j++) {
-      const r = sigmoid(gates[gi + j] + hProj[b * 3 * H + j]);
-      hn[row + j] = r * hPrev[row + j];
-    }
-  }
-}
-
-/** Activates step t's gates and updates the state of the samples for which t is a real step. */
-export function gruCellForward(
-  y: Float32Array,
-  hT: Float32Array,
-  cache: GruCache,
-  bHh: Float32Array,
-  t: number,
-  dims: SequenceDims,
-  resetAfter: boolean,
-): void {
-  const { B, H } = dims;
-  const { gates, hProj, hn } = cache;
-  for (let b = 0; b < B; b++) {
-    const row = (t * B + b) * H; // into (T, B, H)
-    if (!isRealStep(dims, t, b)) {
-      y.fill(0, row, row + H);
-      continue;
-    }
-    const gi = (t * B + b) * 3 * H; // into (T, B, 3H)
-    const pi = b * 3 * H; // into (B, 3H)
-    for (let j = 0; j < H; j++) {
-      const r = sigmoid(gates[gi + j] + hProj[pi + j]);
-      const z = sigmoid(gates[gi + H + j] + hProj[pi + H + j]);
-      const hnValue = hProj[pi + 2 * H + j] + bHh[2 * H + j];
-      const recurrent = resetAfter ? r * hnValue : hnValue;
-      if (resetAfter) hn[row + j] = hnValue;
-      const n = Math.tanh(gates[gi + 2 * H + j] + recurrent);
-      gates[gi + j] = r;
-      gates[gi + H + j] = z;
-      gates[gi + 2 * H + j] = n;
-      const h = (1 - z) * n + z * hT[b * H + j];
-      hT[b * H + j] = h;
-      y[row + j] = h;
-    }
-  }
-}
-
-/**
- * BPTT. dy: (T, B, H) with dyMode 'all', (B, H) with 'last', or null; dhT (B, H) or null.
- * Accumulates dx (T, B, I), dh0 (B, H) (each may be null) and the weight gradients.
- */
-export function gruBackward(
-  dx: Float32Array | null,
-  dh0: Float32Array | null,
-  grads: RecurrentGrads,
-  work: GruWorkspace,
-  cache: GruCache,
-  x: Float32Array,
-  w: RecurrentWeights,
-  dy: Float32Array | null,
-  dyMode: DyMode,
-  dhT: Float32Array | null,
-  dims: SequenceDims,
-  resetAfter: boolean,
-): void {
-  gruBackwardWith(referenceOps, dx, dh0, grads, work, cache, x, w, dy, dyMode, dhT, dims, resetAfter);
 }
 
 /** gruBackward over a backend's primitives (ops.ts). */
@@ -294,102 +157,4 @@ function recurrentWeightGrads(
   ops.gemm(grads.dWHh, work.dGatesH, cache.hPrev, 2 * H, H, rows, true, false, 1, 1, G, H, H);
   const dWHn = viewFrom(grads.dWHh, 2 * H * H);
   ops.gemm(dWHn, viewFrom(work.dGatesH, 2 * H), cache.hn, H, H, rows, true, false, 1, 1, G, H, H);
-}
-
-/** Reset after, step t: all three gate gradients; dh becomes the direct path z ⊙ dh. */
-export function gruCellBackwardResetAfter(
-  work: GruWorkspace,
-  cache: GruCache,
-  dy: Float32Array | null,
-  t: number,
-  dims: SequenceDims,
-): void {
-  const { B, H } = dims;
-  const { dGatesX, dGatesH, dh } = work;
-  const { gates, hPrev, hn } = cache;
-  for (let b = 0; b < B; b++) {
-    const gi = (t * B + b) * 3 * H; // into (T, B, 3H)
-    if (!isRealStep(dims, t, b)) {
-      dGatesX.fill(0, gi, gi + 3 * H);
-      dGatesH.fill(0, gi, gi + 3 * H);
-      continue;
-    }
-    const row = (t * B + b) * H; // into (T, B, H)
-    for (let j = 0; j < H; j++) {
-      const r = gates[gi + j];
-      const z = gates[gi + H + j];
-      const n = gates[gi + 2 * H + j];
-      const dhTotal = dh[b * H + j] + (dy === null ? 0 : dy[row + j]);
-      const dn = dhTotal * (1 - z) * (1 - n * n);
-      const dz = dhTotal * (hPrev[row + j] - n) * z * (1 - z);
-      const dr = dn * hn[row + j] * r * (1 - r);
-      dGatesX[gi + j] = dr;
-      dGatesX[gi + H + j] = dz;
-      dGatesX[gi + 2 * H + j] = dn;
-      dGatesH[gi + j] = dr;
-      dGatesH[gi + H + j] = dz;
-      dGatesH[gi + 2 * H + j] = dn * r;
-      dh[b * H + j] = dhTotal * z;
-    }
-  }
-}
-
-/** Reset before, step t, first half: the update and candidate gradients (dRh needs dn first). */
-function gruCandidateBackward(
-  work: GruWorkspace,
-  cache: GruCache,
-  dy: Float32Array | null,
-  t: number,
-  dims: SequenceDims,
-): void {
-  const { B, H } = dims;
-  const { dGatesX, dGatesH, dh } = work;
-  const { gates, hPrev } = cache;
-  for (let b = 0; b < B; b++) {
-    const gi = (t * B + b) * 3 * H; // into (T, B, 3H)
-    if (!isRealStep(dims, t, b)) {
-      dGatesX.fill(0, gi, gi + 3 * H);
-      dGatesH.fill(0, gi, gi + 3 * H);
-      continue;
-    }
-    const row = (t * B + b) * H; // into (T, B, H)
-    for (let j = 0; j < H; j++) {
-      const z = gates[gi + H + j];
-      const n = gates[gi + 2 * H + j];
-      const dhTotal = dh[b * H + j] + (dy === null ? 0 : dy[row + j]);
-      const dn = dhTotal * (1 - z) * (1 - n * n);
-      const dz = dhTotal * (hPrev[row + j] - n) * z * (1 - z);
-      dGatesX[gi + H + j] = dz;
-      dGatesX[gi + 2 * H + j] = dn;
-      dGatesH[gi + H + j] = dz;
-      dGatesH[gi + 2 * H + j] = dn;
-      dh[b * H + j] = dhTotal * z;
-    }
-  }
-}
-
-/** Reset before, step t, second half: the reset gate's gradient and r ⊙ dRh into the direct path. */
-function gruResetBackward(
-  work: GruWorkspace,
-  cache: GruCache,
-  _dy: Float32Array | null,
-  t: number,
-  dims: SequenceDims,
-): void {
-  const { B, H } = dims;
-  const { dGatesX, dGatesH, dh, dRh } = work;
-  const { gates, hPrev } = cache;
-  for (let b = 0; b < B; b++) {
-    if (!isRealStep(dims, t, b)) continue;
-    const gi = (t * B + b) * 3 * H; // into (T, B, 3H)
-    const row = (t * B + b) * H; // into (T, B, H)
-    for (let j = 0; j < H; j++) {
-      const r = gates[gi + j];
-      const dRhValue = dRh[b * H + j];
-      const dr = dRhValue * hPrev[row + j] * r * (1 - r);
-      dGatesX[gi + j] = dr;
-      dGatesH[gi + j] = dr;
-      dh[b * H + j] += dRhValue * r;
-    }
-  }
 }

@@ -2,6 +2,30 @@
 
 export * from './activations.js';
 export * from './backend.js';
+export {
+  allocateGruCache,
+  allocateGruWorkspace,
+  type GruCache,
+  type GruWorkspace,
+  gruCellBackwardResetAfter,
+  gruCellForward,
+} from './cells/gru-cell.js';
+export {
+  allocateLstmCache,
+  allocateLstmWorkspace,
+  type LstmCache,
+  type LstmWorkspace,
+  lstmCellBackward,
+  lstmCellForward,
+} from './cells/lstm-cell.js';
+export {
+  allocateRnnCache,
+  allocateRnnWorkspace,
+  type RnnActivation,
+  type RnnCache,
+  type RnnWorkspace,
+  rnnCellForward,
+} from './cells/rnn-cell.js';
 export * from './dense.js';
 export * from './embedding.js';
 export * from './errors.js';
@@ -12,6 +36,16 @@ export * from './lstm.js';
 export type { GemmFunction, KernelOps } from './ops.js';
 export * from './optim.js';
 export * from './random.js';
+export {
+  denseBackward,
+  denseForward,
+  gruBackward,
+  gruForward,
+  lstmBackward,
+  lstmForward,
+  rnnBackward,
+  rnnForward,
+} from './reference.js';
 export * from './rnn.js';
 export * from './sequence.js';
 export { WasmKernels } from './wasm/kernels.js';

@@ -1,12 +1,13 @@
 // The primitives the recurrent and dense kernels are built from, as one swappable object: the
 // orchestration (time loop, padding, accumulation order) is written once in lstm.ts, gru.ts,
-// rnn.ts and dense.ts over these ops, and each backend supplies its own. `referenceOps` are the
-// readable TypeScript loops (the oracle); src/wasm/kernels.ts supplies WebAssembly SIMD ones.
+// rnn.ts and dense.ts over these ops, and each backend supplies its own. `referenceOps`
+// (reference.ts) are the readable TypeScript cells of cells/ (the oracle); src/wasm/kernels.ts
+// supplies WebAssembly SIMD ones.
 //
-// Cell ops take the reference kernels' buffers (shapes in lstm.ts, gru.ts, rnn.ts) and one step
+// Cell ops take the reference cells' buffers (shapes in cells/*.ts) and one step
 // t; they handle that step's padded rows themselves (Note [time-major sequences]).
-import type { GruCache, GruWorkspace } from './gru.js';
-import type { LstmCache, LstmWorkspace } from './lstm.js';
+import type { GruCache, GruWorkspace } from './cells/gru-cell.js';
+import type { LstmCache, LstmWorkspace } from './cells/lstm-cell.js';
 import type { SequenceDims } from './sequence.js';
 
 /** The gemm signature (gemm.ts): C = alpha·op(A)·op(B) + beta·C, row-major, leading dimensions. */

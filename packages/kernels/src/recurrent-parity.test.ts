@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { allocateGruCache, allocateGruWorkspace } from './gru.js';
-import { allocateLstmCache, allocateLstmWorkspace } from './lstm.js';
-import { allocateRnnCache, allocateRnnWorkspace, type RnnActivation } from './rnn.js';
+import { allocateGruCache, allocateGruWorkspace } from './cells/gru-cell.js';
+import { allocateLstmCache, allocateLstmWorkspace } from './cells/lstm-cell.js';
+import { allocateRnnCache, allocateRnnWorkspace, type RnnActivation } from './cells/rnn-cell.js';
 import type { DyMode, RecurrentGrads, RecurrentWeights, SequenceDims } from './sequence.js';
 import { allClose } from './testing/arrays.js';
 import { type TestBackend, testBackends } from './testing/backends.js';

@@ -1,4 +1,4 @@
-// Shapes, weights and caches shared by the recurrent kernels (rnn.ts, lstm.ts, gru.ts).
+// Shapes, weights and caches shared by the recurrent kernels (rnn.ts, lstm.ts, gru.ts, cells/).
 //
 // Dimension letters, used in every shape comment of this package:
 //   B batch, T steps, I input width, H hidden width,

@@ -3,6 +3,7 @@
 // language models, sample generations. Every chart is a <figure data-chart="id">.
 import { writeFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
+import { describeKernels, type KernelsUsed } from '../run/kernels.js';
 import type { Score } from '../tasks/index.js';
 import { type ChartSpec, lineChart, renderSvg } from './charts.js';
 
@@ -12,6 +13,8 @@ export interface ReportInput {
   describe: string;
   summary: string;
   metrics: Record<string, number>[];
+  /** the kernels the epochs ran on (metrics.jsonl), each once */
+  kernels: KernelsUsed[];
   charts: ChartSpec[];
   samples?: string[];
   seconds: number;
@@ -108,6 +111,7 @@ td, th { padding: .2rem .8rem; text-align: left; }
 <tr><th>data</th><td>${escapeHtml(input.describe)}</td></tr>
 <tr><th>epochs</th><td>${input.metrics.length}</td></tr>
 <tr><th>training time</th><td>${input.seconds.toFixed(1)} s on ${input.config.training.threads} thread(s)</td></tr>
+<tr><th>kernels</th><td id="kernels">${escapeHtml(input.kernels.map(describeKernels).join('; '))}</td></tr>
 </table>
 ${figures.join('\n')}
 ${samples}

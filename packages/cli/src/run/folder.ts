@@ -1,15 +1,17 @@
 // A run folder: what `recur train` writes, and what eval, predict, generate and summary read.
 //   config.json    the config used (defaults and flags applied)
-//   metrics.jsonl  one JSON line per epoch: epoch, loss, val_*, seconds, samples_per_second
+//   metrics.jsonl  one JSON line per epoch: epoch, loss, val_*, seconds, samples_per_second, and
+//                  kernels { backend, isa, threads } (run/kernels.ts)
 //   best.ckpt      the checkpoint of the epoch with the best validation loss
 //   last.ckpt      the latest checkpoint (every epoch, and when stopped by Ctrl-C)
-//   results.json   the test metric beside the baseline
+//   results.json   the test metric beside the baseline, and the kernels
 //   report.html    the report: loss curves, task charts, sample generations
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
+import type { KernelsUsed } from './kernels.js';
 
 export interface RunPaths {
   folder: string;
@@ -46,16 +48,38 @@ export function createRunFolder(config: Config, keepMetrics: boolean): RunPaths 
   return paths;
 }
 
-export function appendMetrics(paths: RunPaths, line: Record<string, number>): void {
-  appendFileSync(paths.metrics, `${JSON.stringify(line)}\n`);
+/** One epoch's line: its numbers and the kernels that computed it. */
+export function appendMetrics(paths: RunPaths, line: Record<string, number>, kernels: KernelsUsed): void {
+  appendFileSync(paths.metrics, `${JSON.stringify({ ...line, kernels })}\n`);
 }
 
-export function readMetrics(paths: RunPaths): Record<string, number>[] {
+function readLines(paths: RunPaths): Record<string, unknown>[] {
   if (!existsSync(paths.metrics)) return [];
   return readFileSync(paths.metrics, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, number>);
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Each epoch's numbers (epoch, loss, val_*, seconds, samples_per_second). */
+export function readMetrics(paths: RunPaths): Record<string, number>[] {
+  return readLines(paths).map(
+    (line) =>
+      Object.fromEntries(Object.entries(line).filter(([, v]) => typeof v === 'number')) as Record<
+        string,
+        number
+      >,
+  );
+}
+
+/** The kernels the epochs ran on, each once, in order (a resumed run may have moved). */
+export function readKernels(paths: RunPaths): KernelsUsed[] {
+  const seen = new Map<string, KernelsUsed>();
+  for (const line of readLines(paths)) {
+    const k = line.kernels as KernelsUsed | undefined;
+    if (k !== undefined) seen.set(`${k.backend} ${k.isa} ${k.threads}`, k);
+  }
+  return [...seen.values()];
 }
 
 /** A run folder's config and paths; a missing folder or config is ERR_CLI_NOT_FOUND. */

@@ -9,7 +9,8 @@ import type { Config } from '../config/schema.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { formatScore, writeReport } from '../report/html.js';
 import { type Evaluation, type PreparedTask, prepareTask, type Score } from '../tasks/index.js';
-import { appendMetrics, createRunFolder, type RunPaths, readMetrics } from './folder.js';
+import { appendMetrics, createRunFolder, type RunPaths, readKernels, readMetrics } from './folder.js';
+import { describeKernels, kernelsUsed } from './kernels.js';
 import { type Progress, progressFor } from './progress.js';
 
 export interface TrainOptions {
@@ -57,6 +58,7 @@ export async function trainRun(config: Config, options: TrainOptions = {}): Prom
   write(
     `${model.layout.size.toLocaleString('en')} parameters; training ${t.epochs} epochs of ${Math.ceil(task.train.size / t.batchSize)} steps on ${t.threads} thread${t.threads > 1 ? 's' : ''}`,
   );
+  write(`kernels: ${describeKernels(kernelsUsed(t.threads))}`);
   if (config.cluster !== undefined) {
     write(
       'this config has a cluster section: `recur train` trains on this machine; the coordinator and worker commands run it on several',
@@ -114,6 +116,7 @@ async function fitWithProgress(
   };
   begin(epoch, resume ? model.trainingPosition.position : 0);
   let epochsRun = 0;
+  const kernels = kernelsUsed(t.threads);
   try {
     const history = await model.fit(task.train.x, task.train.y, {
       epochs: t.epochs,
@@ -140,7 +143,8 @@ async function fitWithProgress(
             samplesPerSecond: samples / seconds,
             seconds,
           });
-          appendMetrics(paths, { epoch: e, ...logs, seconds, samples_per_second: samples / seconds });
+          const numbers = { epoch: e, ...logs, seconds, samples_per_second: samples / seconds };
+          appendMetrics(paths, numbers, kernels);
           const value = logs[task.monitor];
           if (value !== undefined && value < best) {
             best = value;
@@ -173,6 +177,7 @@ async function finish(
     epochs: metrics.length,
     seconds,
     threads: config.training.threads,
+    kernels: kernelsUsed(config.training.threads),
     ...(evaluation.samples === undefined ? {} : { samples: evaluation.samples }),
   };
   writeFileSync(paths.results, `${JSON.stringify(results, null, 2)}\n`);
@@ -182,6 +187,7 @@ async function finish(
     describe: task.describe,
     summary: model.summary(),
     metrics,
+    kernels: readKernels(paths),
     charts: evaluation.charts,
     ...(evaluation.samples === undefined ? {} : { samples: evaluation.samples }),
     seconds,

@@ -15,10 +15,21 @@ export interface Ran {
   stderr: string;
 }
 
-/** Spawns `recur args`; `onStdout` sees the output so far and may act on the child (send SIGINT). */
-export function recur(args: string[], onStdout?: (text: string, child: ChildProcess) => void): Promise<Ran> {
+/**
+ * Spawns `recur args`; `onStdout` sees the output so far and may act on the child (send SIGINT);
+ * `env` adds to (or overrides) this process's environment.
+ */
+export function recur(
+  args: string[],
+  onStdout?: (text: string, child: ChildProcess) => void,
+  env: Record<string, string> = {},
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

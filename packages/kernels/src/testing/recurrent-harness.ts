@@ -1,8 +1,8 @@
 // One interface over the three recurrent kernels, so gradient checks and property tests run the
 // same cases for SimpleRNN (tanh, relu), LSTM and GRU (reset after and before).
-import { allocateGruCache, allocateGruWorkspace } from '../gru.js';
-import { allocateLstmCache, allocateLstmWorkspace } from '../lstm.js';
-import { allocateRnnCache, allocateRnnWorkspace } from '../rnn.js';
+import { allocateGruCache, allocateGruWorkspace } from '../cells/gru-cell.js';
+import { allocateLstmCache, allocateLstmWorkspace } from '../cells/lstm-cell.js';
+import { allocateRnnCache, allocateRnnWorkspace } from '../cells/rnn-cell.js';
 import type { DyMode, RecurrentGrads, RecurrentWeights, SequenceDims } from '../sequence.js';
 import { type TestBackend, tsTestBackend } from './backends.js';
 

@@ -17,18 +17,21 @@ import { gruBackwardWith, gruForwardWith } from '../gru.js';
 import { lstmBackwardWith, lstmForwardWith } from '../lstm.js';
 import type { GemmFunction, KernelOps } from '../ops.js';
 import { type AdamOptions, rmspropUpdate, type SgdOptions } from '../optim.js';
+import { RealRuns, zeroPaddedRows } from '../real-runs.js';
 import { rnnBackwardWith, rnnForwardWith } from '../rnn.js';
-import { isRealStep } from '../sequence.js';
 import { instantiate, type KernelExports, kernelMemoryLayout } from './module.js';
 
 export class WasmKernels implements KernelBackend {
   readonly name = 'wasm' as const;
+  readonly isa = 'simd128';
   /** the memory's buffer, taken once (the memory never grows) */
   readonly buffer: ArrayBufferLike;
   /** the lowest byte offset a view may start at (the module's heap base) */
   private readonly floor: number;
   private readonly x: KernelExports;
   readonly ops: KernelOps;
+  /** the runs of real samples of the step a cell is computing (one per instance, reused) */
+  private readonly runs = new RealRuns();
 
   /**
    * @param memory a shared WebAssembly.Memory laid out by kernelMemoryLayout
@@ -53,17 +56,13 @@ export class WasmKernels implements KernelBackend {
         const tanhC = this.ptr(cache.tanhC) + t * B * 4 * H;
         const c = this.ptr(cT);
         const h = this.ptr(hT);
-        for (let b = 0; b < B; ) {
-          if (!isRealStep(dims, t, b)) {
-            y.fill(0, (t * B + b) * H, (t * B + b + 1) * H);
-            b++;
-            continue;
-          }
-          let e = b + 1;
-          while (e < B && isRealStep(dims, t, e)) e++;
-          const s = b * 4 * H;
-          this.x.lstmCellForward(gates + 4 * s, c + s, h + s, yRow + s, tanhC + s, e - b, H);
-          b = e;
+        zeroPaddedRows(y, t, dims, H);
+        const runs = this.runs.find(dims, t);
+        const { bounds } = this.runs; // read after find: it may have grown
+        for (let r = 0; r < runs; r++) {
+          const s = bounds[2 * r] * 4 * H; // bytes to the run's first row of a (B, H) block
+          const rows = bounds[2 * r + 1] - bounds[2 * r];
+          this.x.lstmCellForward(gates + 4 * s, c + s, h + s, yRow + s, tanhC + s, rows, H);
         }
       },
       lstmCellBackward: (work, cache, dy, t, dims) => {
@@ -75,15 +74,12 @@ export class WasmKernels implements KernelBackend {
         const dyRow = dy === null ? 0 : this.ptr(dy) + t * B * 4 * H;
         const dh = this.ptr(work.dh);
         const dc = this.ptr(work.dc);
-        for (let b = 0; b < B; ) {
-          if (!isRealStep(dims, t, b)) {
-            work.dGates.fill(0, (t * B + b) * 4 * H, (t * B + b + 1) * 4 * H);
-            b++;
-            continue;
-          }
-          let e = b + 1;
-          while (e < B && isRealStep(dims, t, e)) e++;
-          const s = b * 4 * H;
+        zeroPaddedRows(work.dGates, t, dims, 4 * H);
+        const runs = this.runs.find(dims, t);
+        const { bounds } = this.runs; // read after find: it may have grown
+        for (let r = 0; r < runs; r++) {
+          const s = bounds[2 * r] * 4 * H;
+          const rows = bounds[2 * r + 1] - bounds[2 * r];
           const d = dy === null ? 0 : dyRow + s;
           this.x.lstmCellBackward(
             dGates + 4 * s,
@@ -93,10 +89,9 @@ export class WasmKernels implements KernelBackend {
             cPrev + s,
             tanhC + s,
             d,
-            e - b,
+            rows,
             H,
           );
-          b = e;
         }
       },
       gruCellForward: (y, hT, cache, bHh, t, dims) => {
@@ -107,17 +102,13 @@ export class WasmKernels implements KernelBackend {
         const hn = this.ptr(cache.hn) + t * B * 4 * H;
         const yRow = this.ptr(y) + t * B * 4 * H;
         const h = this.ptr(hT);
-        for (let b = 0; b < B; ) {
-          if (!isRealStep(dims, t, b)) {
-            y.fill(0, (t * B + b) * H, (t * B + b + 1) * H);
-            b++;
-            continue;
-          }
-          let e = b + 1;
-          while (e < B && isRealStep(dims, t, e)) e++;
-          const s = b * 4 * H;
-          this.x.gruCellForward(gates + 3 * s, hProj + 3 * s, bHn, hn + s, h + s, yRow + s, e - b, H);
-          b = e;
+        zeroPaddedRows(y, t, dims, H);
+        const runs = this.runs.find(dims, t);
+        const { bounds } = this.runs; // read after find: it may have grown
+        for (let r = 0; r < runs; r++) {
+          const s = bounds[2 * r] * 4 * H;
+          const rows = bounds[2 * r + 1] - bounds[2 * r];
+          this.x.gruCellForward(gates + 3 * s, hProj + 3 * s, bHn, hn + s, h + s, yRow + s, rows, H);
         }
       },
       gruCellBackward: (work, cache, dy, t, dims) => {
@@ -129,16 +120,13 @@ export class WasmKernels implements KernelBackend {
         const hn = this.ptr(cache.hn) + t * B * 4 * H;
         const dyRow = dy === null ? 0 : this.ptr(dy) + t * B * 4 * H;
         const dh = this.ptr(work.dh);
-        for (let b = 0; b < B; ) {
-          if (!isRealStep(dims, t, b)) {
-            work.dGatesX.fill(0, (t * B + b) * 3 * H, (t * B + b + 1) * 3 * H);
-            work.dGatesH.fill(0, (t * B + b) * 3 * H, (t * B + b + 1) * 3 * H);
-            b++;
-            continue;
-          }
-          let e = b + 1;
-          while (e < B && isRealStep(dims, t, e)) e++;
-          const s = b * 4 * H;
+        zeroPaddedRows(work.dGatesX, t, dims, 3 * H);
+        zeroPaddedRows(work.dGatesH, t, dims, 3 * H);
+        const runs = this.runs.find(dims, t);
+        const { bounds } = this.runs; // read after find: it may have grown
+        for (let r = 0; r < runs; r++) {
+          const s = bounds[2 * r] * 4 * H;
+          const rows = bounds[2 * r + 1] - bounds[2 * r];
           const d = dy === null ? 0 : dyRow + s;
           this.x.gruCellBackward(
             dX + 3 * s,
@@ -148,10 +136,9 @@ export class WasmKernels implements KernelBackend {
             hPrev + s,
             hn + s,
             d,
-            e - b,
+            rows,
             H,
           );
-          b = e;
         }
       },
       rnnCellForward: (y, hT, gates, t, dims, relu) => {
@@ -159,17 +146,13 @@ export class WasmKernels implements KernelBackend {
         const g = this.ptr(gates) + t * B * 4 * H;
         const yRow = this.ptr(y) + t * B * 4 * H;
         const h = this.ptr(hT);
-        for (let b = 0; b < B; ) {
-          if (!isRealStep(dims, t, b)) {
-            y.fill(0, (t * B + b) * H, (t * B + b + 1) * H);
-            b++;
-            continue;
-          }
-          let e = b + 1;
-          while (e < B && isRealStep(dims, t, e)) e++;
-          const s = b * 4 * H;
-          this.x.rnnCellForward(g + s, h + s, yRow + s, e - b, H, relu);
-          b = e;
+        zeroPaddedRows(y, t, dims, H);
+        const runs = this.runs.find(dims, t);
+        const { bounds } = this.runs; // read after find: it may have grown
+        for (let r = 0; r < runs; r++) {
+          const s = bounds[2 * r] * 4 * H;
+          const rows = bounds[2 * r + 1] - bounds[2 * r];
+          this.x.rnnCellForward(g + s, h + s, yRow + s, rows, H, relu);
         }
       },
     };

@@ -5,24 +5,7 @@
 // Porting note: options follow Keras (units, returnSequences, returnState, goBackwards,
 // stateful, unitForgetBias, resetAfter, initializers); weights follow PyTorch's layout and names
 // (weight_ih, weight_hh, bias_ih, bias_hh), which is what interop and checkpoints use.
-import {
-  allocateGruCache,
-  allocateGruWorkspace,
-  allocateLstmCache,
-  allocateLstmWorkspace,
-  allocateRnnCache,
-  allocateRnnWorkspace,
-  type GruCache,
-  type GruWorkspace,
-  kernelBackend,
-  type LstmCache,
-  type LstmWorkspace,
-  type RecurrentGrads,
-  type RecurrentWeights,
-  type RnnCache,
-  type RnnWorkspace,
-  type SequenceDims,
-} from '@recur/kernels';
+import { kernelBackend, type RecurrentGrads, type RecurrentWeights, type SequenceDims } from '@recur/kernels';
 import type { FloatAllocator } from '../arena.js';
 import { fail, NnErrorCode } from '../errors.js';
 import type {
@@ -35,6 +18,7 @@ import type {
   ShapeSpec,
   StepContext,
 } from '../layer.js';
+import { type BoundCell, CELLS, type CellFunctions } from './recurrent-cells.js';
 import { type CellKind, type RecurrentOptions, type Resolved, resolve } from './recurrent-options.js';
 import { flipSequences } from './sequence-ops.js';
 
@@ -67,12 +51,14 @@ interface Buffers {
 export class Recurrent implements Layer {
   readonly kind: CellKind;
   readonly options: Resolved;
+  /** the kind's entry in the cell table: gate width, allocation, forward and backward */
+  private readonly cellFunctions: CellFunctions;
   private dims!: SequenceDims;
   private weights!: RecurrentWeights;
   private grads!: RecurrentGrads;
   private buffers!: Buffers;
-  private cache!: RnnCache | LstmCache | GruCache;
-  private work!: RnnWorkspace | LstmWorkspace | GruWorkspace;
+  /** the cell bound to this layer's cache and workspace (by bind) */
+  private cell!: BoundCell;
   private input: Flow | null = null;
   private readonly output: Flow = { data: new Float32Array(0), ids: null, T: 0, B: 0, lengths: null };
   /** Set by a model before forward: use h0/c0 as the initial state (else zeros or the stateful carry). */
@@ -101,6 +87,7 @@ export class Recurrent implements Layer {
   ) {
     this.kind = kind;
     this.options = resolve(kind, options);
+    this.cellFunctions = CELLS[kind];
   }
 
   get units(): number {
@@ -136,8 +123,7 @@ export class Recurrent implements Layer {
   }
 
   get gateWidth(): number {
-    const H = this.options.units;
-    return this.kind === 'lstm' ? 4 * H : this.kind === 'gru' ? 3 * H : H;
+    return this.cellFunctions.gates * this.options.units;
   }
 
   paramRows(): ParamRow[] {
@@ -188,16 +174,7 @@ export class Recurrent implements Layer {
       dhLast: allocate(maxBatch * H),
       dyFlipped: flips ? allocate(T * maxBatch * H) : null,
     };
-    if (this.kind === 'lstm') {
-      this.cache = allocateLstmCache(dims, allocate);
-      this.work = allocateLstmWorkspace(dims, allocate);
-    } else if (this.kind === 'gru') {
-      this.cache = allocateGruCache(dims, allocate);
-      this.work = allocateGruWorkspace(dims, allocate);
-    } else {
-      this.cache = allocateRnnCache(dims, allocate);
-      this.work = allocateRnnWorkspace(dims, allocate);
-    }
+    this.cell = this.cellFunctions.bind(dims, allocate, this.options);
     this.carryValid = false;
   }
 
@@ -233,14 +210,8 @@ export class Recurrent implements Layer {
     const initial = this.useInitialState || carried || given;
     const h0 = initial ? buf.h0 : null;
     const c0 = initial ? buf.c0 : null;
-    const k = kernelBackend(); // Note: the wasm backend runs where the arena lies in its memory
-    if (this.kind === 'lstm') {
-      k.lstmForward(buf.y, buf.hT, buf.cT, this.cache as LstmCache, input.data, h0, c0, w, dims);
-    } else if (this.kind === 'gru') {
-      k.gruForward(buf.y, buf.hT, this.cache as GruCache, input.data, h0, w, dims, this.options.resetAfter);
-    } else {
-      k.rnnForward(buf.y, buf.hT, this.cache as RnnCache, input.data, h0, w, dims, this.options.activation);
-    }
+    // Note: the wasm backend runs where the arena lies in its memory
+    this.cell.forward(kernelBackend(), buf.y, buf.hT, buf.cT, input.data, h0, c0, w, dims);
     if (carries) this.carryState();
     return this.describeOutput(input);
   }
@@ -314,43 +285,7 @@ export class Recurrent implements Layer {
       flipSequences(buf.dyFlipped, dOutput, T, B, H, input.lengths);
       dy = buf.dyFlipped;
     }
-    const k = kernelBackend();
-    if (this.kind === 'lstm') {
-      const [cache, work] = [this.cache as LstmCache, this.work as LstmWorkspace];
-      k.lstmBackward(buf.dx, buf.dh0, buf.dc0, grads, work, cache, input.data, w, dy, 'all', dhT, dcT, dims);
-    } else if (this.kind === 'gru') {
-      const [cache, work] = [this.cache as GruCache, this.work as GruWorkspace];
-      k.gruBackward(
-        buf.dx,
-        buf.dh0,
-        grads,
-        work,
-        cache,
-        input.data,
-        w,
-        dy,
-        'all',
-        dhT,
-        dims,
-        this.options.resetAfter,
-      );
-    } else {
-      const [cache, work] = [this.cache as RnnCache, this.work as RnnWorkspace];
-      k.rnnBackward(
-        buf.dx,
-        buf.dh0,
-        grads,
-        work,
-        cache,
-        input.data,
-        w,
-        dy,
-        'all',
-        dhT,
-        dims,
-        this.options.activation,
-      );
-    }
+    this.cell.backward(kernelBackend(), buf.dx, buf.dh0, buf.dc0, grads, input.data, w, dy, dhT, dcT, dims);
     return buf.dx;
   }
 
