@@ -224,12 +224,12 @@ t.test('wss with an openssl certificate, fp16 gradients, and the status endpoint
   const base = coordinator.url.replace('wss:', 'https:');
   const ca = await readFile(cert);
   t.match(
-    JSON.parse(await fetchTls(`${base}/status`, ca)),
+    JSON.parse(await fetchTls(`${base}/status`, ca, { authorization: `Bearer ${TOKEN}` })),
     { state: 'waiting', step: 0, members: [{ nodeId: 'tls-node-0', threads: 1 }] },
     'GET /status',
   );
   t.match(
-    await fetchTls(`${base}/`, ca),
+    await fetchTls(`${base}/`, ca, { cookie: `recur_token=${TOKEN}` }),
     /<h1>recur coordinator: waiting<\/h1>[\s\S]*tls-node-0/,
     'GET / shows the members',
   );
@@ -250,9 +250,9 @@ t.test('wss with an openssl certificate, fp16 gradients, and the status endpoint
   );
 });
 
-function fetchTls(url: string, ca: Buffer): Promise<string> {
+function fetchTls(url: string, ca: Buffer, headers: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    request(url, { ca: [ca] }, (res) => {
+    request(url, { ca: [ca], headers }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve(body));

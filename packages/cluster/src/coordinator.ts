@@ -5,12 +5,14 @@
 // order, applies the optimizer and sends the new parameters back. Membership changes are
 // normal events: a node that leaves, misses heartbeats or the step deadline is evicted and the
 // step is assigned again to the others (a new attempt); a node can join at any step boundary.
-// Status: GET /status (JSON) and GET / (a page) on the same port.
+// A step whose sum or update is not finite is refused and ends the run with a coded error,
+// nothing written. stop() ends it at a step boundary with a checkpoint.
+// Status: GET /status (JSON) and GET / (a page) on the same port, behind the token.
+import type { IncomingMessage } from 'node:http';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type Compiled, type Model, rankShare } from '@recur/nn';
-import { reduceChunk, updateChunk } from '@recur/parallel';
+import type { Compiled, Model, ModelMemory } from '@recur/nn';
 import {
   type Assignment,
   decodeFrame,
@@ -22,7 +24,9 @@ import {
 import { type WebSocket, WebSocketServer } from 'ws';
 import { admissionRefusal } from './admission.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
+import { gradientRefusal, maxTermsPerSample, UpdateGuard } from './gradients.js';
 import { type CoordinatorOptions, type Resolved, resolveCoordinatorOptions } from './options.js';
+import { assignParts } from './parts.js';
 import { type StatusJson, serveStatus } from './status.js';
 
 export type { StatusJson } from './status.js';
@@ -53,6 +57,8 @@ export interface RunSummary {
   steps: number;
   epochs: number;
   loss: number;
+  /** true when stop() ended the run early (the checkpoint holds `steps`) */
+  stopped: boolean;
 }
 
 const LOSS_HISTORY = 1000;
@@ -66,6 +72,8 @@ export class Coordinator {
   private readonly model: Model;
   private readonly compiled: Compiled;
   private readonly limit: number;
+  private readonly termsPerSample: number;
+  private readonly guard: UpdateGuard;
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly members = new Map<WebSocket, Member>();
@@ -77,21 +85,35 @@ export class Coordinator {
   private memberJoined: () => void = () => {};
   private sweep: NodeJS.Timeout | null = null;
   private closed = false;
+  private stopping = false;
+  /** connections open and not yet joined (maxPendingConnections) */
+  private pending = 0;
 
   private constructor(o: Resolved) {
     this.o = o;
     this.model = o.model;
     this.compiled = o.model.compiled as Compiled;
-    this.model.ensureMemory(1, this.compiled.optimizer.stateCount());
+    const memory = this.model.ensureMemory(1, this.compiled.optimizer.stateCount()) as ModelMemory;
+    this.guard = new UpdateGuard(memory);
     this.limit = maxFrameBytes(this.model.layout.size);
+    this.termsPerSample = maxTermsPerSample(this.model);
     this.server =
       o.tls === null ? createHttpServer() : createHttpsServer({ cert: o.tls.cert, key: o.tls.key });
-    this.server.on('request', (req, res) => serveStatus(req, res, () => this.status()));
-    this.wss = new WebSocketServer({ server: this.server, maxPayload: wsPayloadCap(this.limit) });
+    const access = { token: o.token, publicStatus: o.publicStatus };
+    this.server.on('request', (req, res) => serveStatus(req, res, () => this.status(), access));
+    this.wss = new WebSocketServer({
+      server: this.server,
+      maxPayload: wsPayloadCap(this.limit),
+      verifyClient: (_info: { req: IncomingMessage }, accept) => this.verifyClient(accept),
+    });
     this.wss.on('connection', (ws) => this.connection(ws));
+    this.wss.on('error', () => {}); // the server's own errors: start() rejects with a coded one
     this.done = new Promise<RunSummary>((resolve, reject) => {
       this.server.once('listening', () => {
-        this.train().then(resolve, reject);
+        this.train().then(resolve, (error: unknown) => {
+          this.shutDown(error);
+          reject(error);
+        });
       });
     });
     this.done.catch(() => {}); // the caller awaits it; an unobserved rejection must not crash
@@ -101,7 +123,16 @@ export class Coordinator {
   static async start(options: CoordinatorOptions): Promise<Coordinator> {
     const c = new Coordinator(resolveCoordinatorOptions(options));
     await new Promise<void>((resolve, reject) => {
-      c.server.once('error', reject);
+      c.server.once('error', (error: NodeJS.ErrnoException) => {
+        const why = error.code === 'EADDRINUSE' ? 'the port is in use' : error.message;
+        reject(
+          new ClusterError(
+            ClusterErrorCode.LISTEN_FAILED,
+            `coordinator: cannot listen on ${c.o.host}:${c.o.port}: ${why} (${error.code ?? 'error'})`,
+            { cause: error },
+          ),
+        );
+      });
       c.server.listen(c.o.port, c.o.host, () => resolve());
     });
     const { port } = c.server.address() as AddressInfo;
@@ -134,6 +165,19 @@ export class Coordinator {
     };
   }
 
+  /**
+   * Ends the run at a step boundary: the step in flight is dropped (a resumed run computes it
+   * again), the checkpoint is written, members are disconnected (they retry for
+   * reconnectTimeoutMs, so a resumed coordinator finds them); `done` resolves with stopped: true
+   * and `steps` the checkpoint's step.
+   */
+  stop(): Promise<RunSummary> {
+    this.stopping = true;
+    this.round?.finish('retry');
+    this.memberJoined();
+    return this.done;
+  }
+
   /** Stops serving: every socket is closed, the run (if still going) rejects. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -156,8 +200,10 @@ export class Coordinator {
     let loss = 0;
     while (this.model.trainingPosition.epoch < epochs) {
       await this.waitForMembers();
+      if (this.stopping) return this.stopped(loss);
       const { epoch, position } = this.model.trainingPosition;
       const round = await this.runRound(epoch, position, attempt);
+      if (this.stopping) return this.stopped(loss);
       if (round === null) {
         attempt += 1;
         continue;
@@ -175,12 +221,31 @@ export class Coordinator {
     this.broadcast({ kind: 'end', step: this.compiled.step, reason: 'the run is complete' });
     this.o.log(`run ended at step ${this.compiled.step}`);
     setTimeout(() => void this.close(), this.o.endGraceMs).unref();
-    return { steps: this.compiled.step, epochs, loss };
+    return { steps: this.compiled.step, epochs, loss, stopped: false };
+  }
+
+  private async stopped(loss: number): Promise<RunSummary> {
+    await this.saveCheckpoint();
+    this.o.log(`stopped at step ${this.compiled.step}`);
+    await this.close();
+    return { steps: this.compiled.step, epochs: this.o.epochs, loss, stopped: true };
+  }
+
+  /** After a fatal error: members get its code, then everything closes (after endGraceMs). */
+  private shutDown(error: unknown): void {
+    if (this.closed) return;
+    this.state = 'ended';
+    const frame = errorFrame(error);
+    for (const m of this.members.values()) {
+      send(m.ws, frame);
+      m.ws.close(1011);
+    }
+    setTimeout(() => void this.close(), this.o.endGraceMs).unref();
   }
 
   private async waitForMembers(): Promise<void> {
     const deadline = performance.now() + this.o.startTimeoutMs;
-    while (this.members.size < this.o.minNodes) {
+    while (this.members.size < this.o.minNodes && !this.stopping) {
       if (this.closed)
         throw new ClusterError(ClusterErrorCode.NO_NODES, 'coordinator: closed before the run ended');
       this.state = 'waiting';
@@ -209,26 +274,9 @@ export class Coordinator {
     const members = this.sortedMembers();
     const step = this.compiled.step + 1;
     const { batchSize, data } = this.o;
-    const first = batchIndex * batchSize;
-    const count = Math.min(batchSize, data.size - first);
-    const total = members.reduce((a, m) => a + m.threads, 0);
-    const parts = new Map<Member, Assignment>();
-    let offset = 0;
-    for (const m of members) {
-      const rangeStart = first + rankShare(count, offset, total)[0];
-      const rangeEnd = first + rankShare(count, offset + m.threads - 1, total)[1];
-      parts.set(m, {
-        step,
-        epoch,
-        batchIndex,
-        partOffset: offset,
-        partTotal: total,
-        rangeStart,
-        rangeEnd,
-        attempt,
-      });
-      offset += m.threads;
-    }
+    const at = { step, attempt, epoch, batchIndex, batchSize, dataSize: data.size };
+    const assignments = assignParts(members, at);
+    const parts = new Map<Member, Assignment>(members.map((m, i) => [m, assignments[i]]));
     const outcome = await new Promise<'done' | 'retry'>((finish) => {
       const timer = setTimeout(() => this.missedDeadline(), this.o.stepDeadlineMs);
       this.round = {
@@ -248,17 +296,26 @@ export class Coordinator {
     return outcome === 'done' ? round : null;
   }
 
-  /** Sums the members' gradients in rank order, divides by the count, clips, updates. */
+  /**
+   * Sums the members' gradients in rank order, divides by the count, clips, updates; a sum or
+   * an update that is not finite is refused (ERR_CLUSTER_NON_FINITE): the run fails, the
+   * parameters stay those of the step before and no checkpoint is written.
+   */
   private update(round: Round): number {
-    const memory = this.model.memory as NonNullable<Model['memory']>;
     const ordered = [...round.received.entries()].sort(([a], [b]) => a.rank - b.rank).map(([, g]) => g);
     const count = ordered.reduce((a, g) => a + g.count, 0);
     const lossSum = ordered.reduce((a, g) => a + g.lossSum, 0);
-    const grads = memory.slots[0];
-    grads.set(ordered[0].gradient);
-    const P = grads.length;
-    const norm = reduceChunk([grads, ...ordered.slice(1).map((g) => g.gradient)], 0, P, count);
-    updateChunk(memory, this.compiled, 0, P, norm);
+    const why = this.guard.apply(
+      this.compiled,
+      ordered.map((g) => g.gradient),
+      count,
+    );
+    if (why !== null || !Number.isFinite(lossSum)) {
+      throw new ClusterError(
+        ClusterErrorCode.NON_FINITE,
+        `coordinator: step ${round.step} refused: ${why ?? 'the loss sum is not finite'}; the parameters stay those of step ${this.compiled.step}${this.lastCheckpoint === null ? '' : ` (last checkpoint: step ${this.lastCheckpoint.step})`}`,
+      );
+    }
     for (const m of round.received.keys()) m.steps += 1;
     const loss = count > 0 ? lossSum / count : 0;
     const samples = ordered.reduce((a, g) => a + g.samples, 0);
@@ -277,8 +334,23 @@ export class Coordinator {
 
   // ---- connections ------------------------------------------------------------------------
 
+  /** Admits a WebSocket upgrade unless maxPendingConnections have not joined yet (HTTP 503). */
+  private verifyClient(accept: (ok: boolean, code?: number, message?: string) => void): void {
+    if (this.pending < this.o.maxPendingConnections) accept(true);
+    else {
+      const why = `${this.pending} connections have not joined yet (maxPendingConnections)`;
+      accept(false, 503, `${ClusterErrorCode.TOO_MANY_PENDING}: ${why}`);
+    }
+  }
+
   private connection(ws: WebSocket): void {
     let member: Member | null = null;
+    this.pending += 1;
+    let counted = true;
+    const settled = () => {
+      if (counted) this.pending -= 1;
+      counted = false;
+    };
     const joinTimer = setTimeout(
       () => this.refuse(ws, ClusterErrorCode.JOIN_TIMEOUT, 'no join within joinTimeoutMs'),
       this.o.joinTimeoutMs,
@@ -299,6 +371,7 @@ export class Coordinator {
       }
       if (member === null) {
         member = this.join(ws, frame);
+        settled();
         if (member !== null) clearTimeout(joinTimer);
         return;
       }
@@ -306,6 +379,7 @@ export class Coordinator {
       this.memberFrame(member, frame);
     });
     ws.on('close', () => {
+      settled();
       clearTimeout(joinTimer);
       if (member !== null) this.remove(member, 'its connection closed');
     });
@@ -323,6 +397,7 @@ export class Coordinator {
       token: this.o.token,
       layoutHash: this.model.layout.hash(),
       dataHash: this.o.data.hash,
+      runHash: this.o.runHash,
       full: this.members.size >= this.o.maxNodes,
       maxNodes: this.o.maxNodes,
     });
@@ -370,7 +445,7 @@ export class Coordinator {
   }
 
   private gradient(member: Member, g: Gradient): void {
-    const refusal = this.checkGradient(member, g);
+    const refusal = gradientRefusal(this.round, member, g, this.termsPerSample);
     if (refusal !== null) {
       send(member.ws, { kind: 'error', code: refusal[0], message: refusal[1] });
       return;
@@ -378,23 +453,6 @@ export class Coordinator {
     const r = this.round as Round;
     r.received.set(member, g);
     if (r.received.size === r.parts.size) r.finish('done');
-  }
-
-  /** Why a gradient is refused ([code, message]), or null when it belongs to the current round. */
-  private checkGradient(member: Member, g: Gradient): [string, string] | null {
-    const r = this.round;
-    if (r === null || g.step !== r.step || g.attempt !== r.attempt) {
-      const current = r === null ? 'none' : `step ${r.step} attempt ${r.attempt}`;
-      return [
-        ClusterErrorCode.STALE_STEP,
-        `gradient for step ${g.step} attempt ${g.attempt}; the current is ${current}`,
-      ];
-    }
-    if (!r.parts.has(member))
-      return [ClusterErrorCode.UNEXPECTED, `node ${member.nodeId} has no part in step ${r.step}`];
-    if (r.received.has(member))
-      return [ClusterErrorCode.DUPLICATE_STEP, `a second gradient for step ${r.step}`];
-    return null;
   }
 
   /** A member is gone: if the current step waits for it, the step is assigned again. */
