@@ -114,7 +114,7 @@ t.test('2 node processes × 1 thread train the parameters of 1 process × 2 thre
   const { x, y } = taskData();
   await reference.fit(x, y, { epochs: 3, batchSize: TASK.batchSize, seed: 5, strategy: threads(2) });
   const r = relative(
-    (coordinator as unknown as { model: { params: Float32Array } }).model.params,
+    (coordinator as unknown as { o: { model: { params: Float32Array } } }).o.model.params,
     reference.params,
   );
   t.ok(r <= 1e-6, `relative difference ${r.toExponential(2)} ≤ 1e-6`);

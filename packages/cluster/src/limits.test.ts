@@ -159,7 +159,7 @@ t.test('18: stop() ends at a step boundary; the checkpoint holds the step it rep
   t.equal(summary.stopped, true);
   const saved = (await loadModel(path)).model;
   t.equal(saved.compiled?.step, summary.steps, `the checkpoint holds step ${summary.steps}`);
-  const params = (coordinator as unknown as { model: Model }).model.params;
+  const params = (coordinator as unknown as { o: { model: Model } }).o.model.params;
   t.same(Array.from(saved.params), Array.from(params), 'and the parameters of that step');
   await t.rejects(
     node,

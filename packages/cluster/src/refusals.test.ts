@@ -29,7 +29,7 @@ async function refusedWith(t: Test, url: string, send: (ws: WebSocket) => void, 
 }
 
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-const coordinatorParams = (c: Coordinator) => (c as unknown as { model: Model }).model.params;
+const coordinatorParams = (c: Coordinator) => (c as unknown as { o: { model: Model } }).o.model.params;
 
 t.test('refusals before joining, and a misbehaving member, leave the run unharmed', async (t) => {
   const epochs = 2;

@@ -19,7 +19,7 @@ import { runHashOf } from './wire.js';
 
 const TOKEN = 'trust-test-token';
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-const coordinatorModel = (c: Coordinator) => (c as unknown as { model: Model }).model;
+const coordinatorModel = (c: Coordinator) => (c as unknown as { o: { model: Model } }).o.model;
 const allFinite = (a: Float32Array) => a.every((v) => Number.isFinite(v));
 const honestNode = (url: string, extra: Partial<Parameters<typeof runNode>[0]> = {}) =>
   runNode({
