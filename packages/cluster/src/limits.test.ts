@@ -17,17 +17,10 @@ import type { Coordinator } from './coordinator.js';
 import { runNode } from './node.js';
 import { CLUSTER_LIMITS } from './options.js';
 import { raw } from './testing/peers.js';
-import { taskCoordinator, taskDataHash, taskModel, taskSource } from './testing/task.js';
+import { taskCoordinator, taskNode } from './testing/task.js';
 
 const TOKEN = 'limits-test-token';
-const nodeOptions = (url: string) => ({
-  url,
-  token: TOKEN,
-  model: taskModel(),
-  source: taskSource(),
-  dataHash: taskDataHash(),
-  threads: 1,
-});
+const nodeOptions = (url: string) => taskNode(url, TOKEN);
 
 /** An upgrade attempt's outcome: 'open', or the HTTP status and body it was refused with. */
 function tryUpgrade(url: string): Promise<{ ws: WebSocket; outcome: string }> {

@@ -13,7 +13,7 @@ import type { WebSocket } from 'ws';
 import type { Coordinator } from './coordinator.js';
 import { runNode } from './node.js';
 import { manualCompute, raw, reference, joinFrame as taskJoin } from './testing/peers.js';
-import { taskCoordinator, taskDataHash, taskModel, taskSource } from './testing/task.js';
+import { taskCoordinator, taskModel, taskNode } from './testing/task.js';
 
 const TOKEN = 'refusal-test-token';
 const P = taskModel().layout.size;
@@ -99,15 +99,7 @@ t.test('refusals before joining, and a misbehaving member, leave the run unharme
   t.equal(coordinator.status().members.length, 0, 'nobody was admitted');
 
   // a member that misbehaves in step 2 and 3 but also sends its honest gradients
-  const node = runNode({
-    url,
-    token: TOKEN,
-    model: taskModel(),
-    source: taskSource(),
-    dataHash: taskDataHash(),
-    threads: 1,
-    nodeId: 'honest',
-  });
+  const node = runNode(taskNode(url, TOKEN, { nodeId: 'honest' }));
   const manual = raw(url);
   await manual.open;
   manual.ws.send(encodeFrame(joinFrame()), { binary: true });
@@ -159,15 +151,7 @@ t.test('refusals before joining, and a misbehaving member, leave the run unharme
 t.test('fuzz: random and mutated frames at a live coordinator, before and after joining', async (t) => {
   const epochs = 3;
   const coordinator = await taskCoordinator(TOKEN, epochs, { stepDeadlineMs: 400, joinTimeoutMs: 500 });
-  const node = runNode({
-    url: coordinator.url,
-    token: TOKEN,
-    model: taskModel(),
-    source: taskSource(),
-    dataHash: taskDataHash(),
-    threads: 1,
-    nodeId: 'honest',
-  });
+  const node = runNode(taskNode(coordinator.url, TOKEN, { nodeId: 'honest' }));
   let state = 99;
   const random = () => {
     state = (state * 1103515245 + 12345) >>> 0;

@@ -14,7 +14,7 @@ import type { Coordinator } from './coordinator.js';
 import { UpdateGuard } from './gradients.js';
 import { runNode } from './node.js';
 import { type GradientFrame, joinFrame, manualCompute, raw, reference } from './testing/peers.js';
-import { taskCoordinator, taskDataHash, taskModel, taskSource } from './testing/task.js';
+import { taskCoordinator, taskModel, taskNode } from './testing/task.js';
 import { runHashOf } from './wire.js';
 
 const TOKEN = 'trust-test-token';
@@ -22,16 +22,7 @@ const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLen
 const coordinatorModel = (c: Coordinator) => (c as unknown as { o: { model: Model } }).o.model;
 const allFinite = (a: Float32Array) => a.every((v) => Number.isFinite(v));
 const honestNode = (url: string, extra: Partial<Parameters<typeof runNode>[0]> = {}) =>
-  runNode({
-    url,
-    token: TOKEN,
-    model: taskModel(),
-    source: taskSource(),
-    dataHash: taskDataHash(),
-    threads: 1,
-    nodeId: 'honest',
-    ...extra,
-  });
+  runNode(taskNode(url, TOKEN, { nodeId: 'honest', ...extra }));
 
 /** A hand-made member: joins, answers each assignment with `answer(honest gradient)`'s frames. */
 async function member(url: string, nodeId: string, answer: (g: GradientFrame) => GradientFrame[]) {
