@@ -5,78 +5,22 @@
 // more than one checkpoint interval lost. Also wss with an openssl certificate, fp16 gradients,
 // and the status endpoints.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { loadModel } from '@recur/nn';
 import { threads } from '@recur/parallel';
 import t from 'tap';
+import { type Child, lineWhere, child as spawnChild } from './testing/children.js';
 import { TASK, taskCoordinator, taskData, taskModel } from './testing/task.js';
 
 const TOKEN = 'test-token-0123456789';
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 /** nothing here may take longer: a hang fails the test instead of stalling the suite */
-const DEADLINE_MS = 60_000;
-
-interface Child {
-  process: ChildProcess;
-  lines: AsyncIterableIterator<string>;
-  /** resolves with the last JSON line when the process exits */
-  ended: Promise<Record<string, unknown>>;
-}
-
-function child(script: string, spec: object): Child {
-  const proc = spawn(process.execPath, [fixture(script), JSON.stringify(spec)], {
-    env: { ...process.env, RECUR_TOKEN: TOKEN },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const killer = setTimeout(() => proc.kill('SIGKILL'), DEADLINE_MS);
-  const all: string[] = [];
-  const rl = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
-  const queue: string[] = [];
-  let wake: (() => void) | null = null;
-  let closed = false;
-  rl.on('line', (line) => {
-    all.push(line);
-    queue.push(line);
-    wake?.();
-  });
-  const ended = new Promise<Record<string, unknown>>((resolve) => {
-    proc.on('exit', () => {
-      clearTimeout(killer);
-      closed = true;
-      wake?.();
-      const last = all.at(-1);
-      resolve(last === undefined ? {} : (JSON.parse(last) as Record<string, unknown>));
-    });
-  });
-  async function* lines() {
-    for (;;) {
-      if (queue.length > 0) yield queue.shift() as string;
-      else if (closed) return;
-      else await new Promise<void>((r) => (wake = r));
-    }
-  }
-  return { process: proc, lines: lines(), ended };
-}
-
-/** Waits for the next JSON line of `c` that satisfies `test` (the iterator stays open). */
-async function lineWhere(
-  c: Child,
-  test: (j: Record<string, unknown>) => boolean,
-): Promise<Record<string, unknown>> {
-  for (;;) {
-    const next = await c.lines.next();
-    if (next.done) throw new Error('the process ended first');
-    const json = JSON.parse(next.value) as Record<string, unknown>;
-    if (test(json)) return json;
-  }
-}
+const child = (script: string, spec: object): Child =>
+  spawnChild(script, spec, { token: TOKEN, deadlineMs: 60_000 });
 
 const freePort = () =>
   new Promise<number>((resolve) => {
