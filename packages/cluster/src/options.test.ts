@@ -4,7 +4,8 @@
 import t from 'tap';
 import { startCoordinator } from './coordinator.js';
 import { runNode } from './node.js';
-import { TASK, taskDataHash, taskModel, taskSource } from './testing/task.js';
+import { TASK, taskDataHash, taskModel, taskNode, taskSource } from './testing/task.js';
+import { MIN_TOKEN_LENGTH } from './wire.js';
 
 const good = () => ({
   model: taskModel(),
@@ -74,4 +75,18 @@ t.test('a node that cannot reach the coordinator gives up with a coded error', a
       message: /no connection to ws:\/\/127.0.0.1:1 for 300 ms/,
     },
   );
+});
+
+t.test('the token: MIN_TOKEN_LENGTH characters pass, one fewer does not', async (t) => {
+  t.equal(MIN_TOKEN_LENGTH, 8);
+  await t.rejects(startCoordinator({ ...good(), token: 'x'.repeat(MIN_TOKEN_LENGTH - 1) }), {
+    code: 'ERR_CLUSTER_BAD_OPTION',
+    message: /token must be a string of at least 8 characters, got 7/,
+  });
+  const c = await startCoordinator({ ...good(), token: 'x'.repeat(MIN_TOKEN_LENGTH) });
+  await c.close();
+  await t.rejects(runNode({ ...taskNode('ws://127.0.0.1:1', 'short7!') }), {
+    code: 'ERR_CLUSTER_BAD_OPTION',
+    message: /node: token must be/,
+  });
 });
