@@ -7,7 +7,7 @@
 // only where the namespaces cannot be made. Every namespace is deleted at the end, also on
 // failure. Only addresses of the veth pairs made here (10.231.k.0/24) are used.
 import { createHash } from 'node:crypto';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { type Child, lineWhere, child as spawnChild } from './testing/children.js';
 import { Hosts } from './testing/netns.js';
 import { reference } from './testing/peers.js';
@@ -92,55 +92,50 @@ function netnsTests(hosts: Hosts) {
   const epochsFor = (seconds: number) =>
     Math.max(20, Math.ceil((stepsPerSecond * seconds) / STEPS_PER_EPOCH));
 
+  /**
+   * A run long enough to span the cut; after step 10 host `k`'s links (0: the coordinator's, all
+   * of them) are cut until the coordinator has evicted who was behind them, then restored.
+   * Waits for them to rejoin; returns the workers' connection counts once the run has completed
+   * every step.
+   */
+  async function cutAndRestore(t: Test, port: number, k: number) {
+    const epochs = epochsFor(25);
+    const { coordinator, workers } = await cluster(port, { epochs, minNodes: 2, heartbeatTimeoutMs: 1_000 });
+    await lineWhere(coordinator, (j) => typeof j.step === 'number' && j.step >= 10);
+    hosts.cut(k);
+    const who = k === 0 ? '' : `node host-${k} \\(rank \\d\\) `;
+    for (let n = 0; n < (k === 0 ? WORKERS : 1); n++)
+      await lineWhere(coordinator, log(new RegExp(`${who}removed: no frame for 1000 ms`)));
+    await new Promise((r) => setTimeout(r, 500)); // longer than the heartbeat timeout, by more
+    hosts.restore(k);
+    const joined = new RegExp(`node host-${k === 0 ? '\\d' : k} joined`);
+    for (let n = 0; n < (k === 0 ? WORKERS : 1); n++) await lineWhere(coordinator, log(joined));
+    const end = await lineWhere(coordinator, (j) => j.ended === true);
+    t.equal(end.steps, epochs * STEPS_PER_EPOCH, 'the run completed every step');
+    const ends = await Promise.all(workers.map((w) => w.ended));
+    t.same(
+      ends.map((e) => e.ok),
+      [true, true, true],
+      'every worker ended cleanly',
+    );
+    return ends.map((e) => e.connections as number);
+  }
+
   t.test(
     'a worker partitioned longer than the heartbeat is evicted, rejoins, and the run completes',
     async (t) => {
-      const epochs = epochsFor(25);
-      const spec = { epochs, minNodes: 2, heartbeatTimeoutMs: 1_000 };
-      const { coordinator, workers } = await cluster(7072, spec);
-      await lineWhere(coordinator, (j) => typeof j.step === 'number' && j.step >= 10);
-      hosts.cut(3);
-      await lineWhere(coordinator, log(/node host-3 \(rank \d\) removed: no frame for 1000 ms/));
-      await new Promise((r) => setTimeout(r, 500));
-      hosts.restore(3);
-      await lineWhere(coordinator, log(/node host-3 joined/));
-      const end = await lineWhere(coordinator, (j) => j.ended === true);
-      t.equal(end.steps, epochs * STEPS_PER_EPOCH, 'the run completed every step');
-      const ends = await Promise.all(workers.map((w) => w.ended));
-      t.same(
-        ends.map((e) => e.ok),
-        [true, true, true],
-        'every worker ended cleanly',
-      );
-      t.ok(
-        (ends[2].connections as number) >= 2,
-        `the partitioned worker reconnected (${ends[2].connections} connections)`,
-      );
+      const connections = await cutAndRestore(t, 7072, 3);
+      t.ok(connections[2] >= 2, `the partitioned worker reconnected (${connections[2]} connections)`);
     },
   );
 
   t.test(
     "the coordinator's host cut off and restored: every worker reconnects, the run completes",
     async (t) => {
-      const epochs = epochsFor(25);
-      const spec = { epochs, minNodes: 2, heartbeatTimeoutMs: 1_000 };
-      const { coordinator, workers } = await cluster(7073, spec);
-      await lineWhere(coordinator, (j) => typeof j.step === 'number' && j.step >= 10);
-      hosts.cut(0);
-      for (let k = 0; k < WORKERS; k++) await lineWhere(coordinator, log(/removed: no frame for 1000 ms/));
-      await new Promise((r) => setTimeout(r, 500));
-      hosts.restore(0);
-      const end = await lineWhere(coordinator, (j) => j.ended === true);
-      t.equal(end.steps, epochs * STEPS_PER_EPOCH, 'the run completed every step');
-      const ends = await Promise.all(workers.map((w) => w.ended));
-      t.same(
-        ends.map((e) => e.ok),
-        [true, true, true],
-        'every worker ended cleanly',
-      );
+      const connections = await cutAndRestore(t, 7073, 0);
       t.ok(
-        ends.every((e) => (e.connections as number) >= 2),
-        `every worker reconnected (${ends.map((e) => e.connections).join(', ')} connections)`,
+        connections.every((c) => c >= 2),
+        `every worker reconnected (${connections.join(', ')} connections)`,
       );
     },
   );
