@@ -8,6 +8,8 @@ export interface Admission {
   token: string;
   layoutHash: string;
   dataHash: string;
+  /** the run hash (seed, optimizer, batch size, model, …: runHashOf) */
+  runHash: string;
   /** maxNodes members already */
   full: boolean;
   maxNodes: number;
@@ -26,6 +28,12 @@ export function admissionRefusal(frame: Frame, a: Admission): [string, string] |
   }
   if (frame.dataHash !== a.dataHash) {
     return [ClusterErrorCode.DATA_MISMATCH, `node ${frame.nodeId}: it reads another data set (data hash)`];
+  }
+  if (frame.runHash !== a.runHash) {
+    return [
+      ClusterErrorCode.RUN_MISMATCH,
+      `node ${frame.nodeId}: its run differs from the coordinator's (run hash: seed, optimizer, batch size, model, …)`,
+    ];
   }
   if (a.full) return [ClusterErrorCode.FULL, `the cluster has maxNodes ${a.maxNodes} members`];
   return null;

@@ -5,78 +5,22 @@
 // more than one checkpoint interval lost. Also wss with an openssl certificate, fp16 gradients,
 // and the status endpoints.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { loadModel } from '@recur/nn';
 import { threads } from '@recur/parallel';
 import t from 'tap';
+import { type Child, lineWhere, child as spawnChild } from './testing/children.js';
 import { TASK, taskCoordinator, taskData, taskModel } from './testing/task.js';
 
 const TOKEN = 'test-token-0123456789';
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 /** nothing here may take longer: a hang fails the test instead of stalling the suite */
-const DEADLINE_MS = 60_000;
-
-interface Child {
-  process: ChildProcess;
-  lines: AsyncIterableIterator<string>;
-  /** resolves with the last JSON line when the process exits */
-  ended: Promise<Record<string, unknown>>;
-}
-
-function child(script: string, spec: object): Child {
-  const proc = spawn(process.execPath, [fixture(script), JSON.stringify(spec)], {
-    env: { ...process.env, RECUR_TOKEN: TOKEN },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const killer = setTimeout(() => proc.kill('SIGKILL'), DEADLINE_MS);
-  const all: string[] = [];
-  const rl = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
-  const queue: string[] = [];
-  let wake: (() => void) | null = null;
-  let closed = false;
-  rl.on('line', (line) => {
-    all.push(line);
-    queue.push(line);
-    wake?.();
-  });
-  const ended = new Promise<Record<string, unknown>>((resolve) => {
-    proc.on('exit', () => {
-      clearTimeout(killer);
-      closed = true;
-      wake?.();
-      const last = all.at(-1);
-      resolve(last === undefined ? {} : (JSON.parse(last) as Record<string, unknown>));
-    });
-  });
-  async function* lines() {
-    for (;;) {
-      if (queue.length > 0) yield queue.shift() as string;
-      else if (closed) return;
-      else await new Promise<void>((r) => (wake = r));
-    }
-  }
-  return { process: proc, lines: lines(), ended };
-}
-
-/** Waits for the next JSON line of `c` that satisfies `test` (the iterator stays open). */
-async function lineWhere(
-  c: Child,
-  test: (j: Record<string, unknown>) => boolean,
-): Promise<Record<string, unknown>> {
-  for (;;) {
-    const next = await c.lines.next();
-    if (next.done) throw new Error('the process ended first');
-    const json = JSON.parse(next.value) as Record<string, unknown>;
-    if (test(json)) return json;
-  }
-}
+const child = (script: string, spec: object): Child =>
+  spawnChild(script, spec, { token: TOKEN, deadlineMs: 60_000 });
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -114,7 +58,7 @@ t.test('2 node processes × 1 thread train the parameters of 1 process × 2 thre
   const { x, y } = taskData();
   await reference.fit(x, y, { epochs: 3, batchSize: TASK.batchSize, seed: 5, strategy: threads(2) });
   const r = relative(
-    (coordinator as unknown as { model: { params: Float32Array } }).model.params,
+    (coordinator as unknown as { o: { model: { params: Float32Array } } }).o.model.params,
     reference.params,
   );
   t.ok(r <= 1e-6, `relative difference ${r.toExponential(2)} ≤ 1e-6`);
@@ -224,12 +168,12 @@ t.test('wss with an openssl certificate, fp16 gradients, and the status endpoint
   const base = coordinator.url.replace('wss:', 'https:');
   const ca = await readFile(cert);
   t.match(
-    JSON.parse(await fetchTls(`${base}/status`, ca)),
+    JSON.parse(await fetchTls(`${base}/status`, ca, { authorization: `Bearer ${TOKEN}` })),
     { state: 'waiting', step: 0, members: [{ nodeId: 'tls-node-0', threads: 1 }] },
     'GET /status',
   );
   t.match(
-    await fetchTls(`${base}/`, ca),
+    await fetchTls(`${base}/`, ca, { cookie: `recur_token=${TOKEN}` }),
     /<h1>recur coordinator: waiting<\/h1>[\s\S]*tls-node-0/,
     'GET / shows the members',
   );
@@ -250,9 +194,9 @@ t.test('wss with an openssl certificate, fp16 gradients, and the status endpoint
   );
 });
 
-function fetchTls(url: string, ca: Buffer): Promise<string> {
+function fetchTls(url: string, ca: Buffer, headers: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    request(url, { ca: [ca] }, (res) => {
+    request(url, { ca: [ca], headers }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve(body));

@@ -28,6 +28,18 @@ export const ClusterErrorCode = {
   CONNECT_FAILED: 'ERR_CLUSTER_CONNECT_FAILED',
   /** the coordinator refused this node's Join (the message carries its code) */
   REFUSED: 'ERR_CLUSTER_REFUSED',
+  /** the node's run hash (seed, optimizer, batch size, model, …) differs from the coordinator's */
+  RUN_MISMATCH: 'ERR_CLUSTER_RUN_MISMATCH',
+  /** a gradient's count or samples do not match the samples assigned to that node */
+  BAD_COUNT: 'ERR_CLUSTER_BAD_COUNT',
+  /** the sum of the gradients or the updated parameters are not finite: the step is refused */
+  NON_FINITE: 'ERR_CLUSTER_NON_FINITE',
+  /** maxPendingConnections connections are already waiting to join */
+  TOO_MANY_PENDING: 'ERR_CLUSTER_TOO_MANY_PENDING',
+  /** the coordinator cannot listen on its host and port (in use, not allowed) */
+  LISTEN_FAILED: 'ERR_CLUSTER_LISTEN_FAILED',
+  /** the node refused a frame from the coordinator (it cannot go on with stale parameters) */
+  BAD_FRAME: 'ERR_CLUSTER_BAD_FRAME',
 } as const;
 
 export type ClusterErrorCodeValue = (typeof ClusterErrorCode)[keyof typeof ClusterErrorCode];

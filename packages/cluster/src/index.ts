@@ -2,5 +2,6 @@
 export * from './coordinator.js';
 export * from './errors.js';
 export * from './node.js';
+export { CLUSTER_LIMITS } from './options.js';
 export { statusPage } from './status.js';
-export { tokensEqual } from './wire.js';
+export { MIN_TOKEN_LENGTH, NO_RUN_HASH, runHashOf, tokensEqual } from './wire.js';

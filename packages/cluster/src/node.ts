@@ -2,43 +2,20 @@
 // model's layout and its data, then computes every assignment on a @recur/parallel thread group
 // (the machine's gradients are reduced in shared memory first), sends one gradient sum per step
 // and applies the parameters it receives. It keeps no optimizer state. A lost connection is
-// retried with exponential backoff for reconnectTimeoutMs; the run's end frame ends it cleanly.
-import { availableParallelism, hostname } from 'node:os';
-import type { BatchSource, CompileOptions, Model } from '@recur/nn';
-import { resolveOptions, ThreadGroup, type ThreadsOptions } from '@recur/parallel';
-import { decodeFrame, type Frame, maxFrameBytes, PROTOCOL_VERSION, type Precision } from '@recur/protocol';
+// retried with exponential backoff for reconnectTimeoutMs (a handshake or a welcome that does
+// not come within handshakeTimeoutMs counts as a lost connection); the run's end frame ends it
+// cleanly. A frame from the coordinator that the node must refuse (non-finite parameters), or
+// the coordinator's refusal of a non-finite step, ends the node with a coded error: it never
+// goes on with stale parameters.
+import type { CompileOptions } from '@recur/nn';
+import { resolveOptions, ThreadGroup } from '@recur/parallel';
+import { decodeFrame, type Frame, maxFrameBytes, PROTOCOL_VERSION } from '@recur/protocol';
 import { WebSocket } from 'ws';
-import { ClusterError, ClusterErrorCode, fail } from './errors.js';
+import { ClusterError, ClusterErrorCode } from './errors.js';
+import { type NodeOptions, type ResolvedNode, resolveNodeOptions } from './node-options.js';
 import { messageBytes, send, wsPayloadCap } from './wire.js';
 
-export interface NodeOptions {
-  /** ws://host:port or wss://host:port of the coordinator */
-  url: string;
-  /** the cluster's token (from the environment or a file; never a command-line argument) */
-  token: string;
-  /** the same architecture as the coordinator's (its layout hash is checked at join) */
-  model: Model;
-  /** the node's local copy of the data set */
-  source: BatchSource;
-  /** SHA-256 identity of that data set, as the coordinator's */
-  dataHash: string;
-  /** threads on this machine; default the available cores */
-  threads?: number;
-  nodeId?: string;
-  /** gradients on the wire: 'fp32' (default) or 'fp16' (half the bytes, sum / count rounded) */
-  precision?: Precision;
-  /** default 1 000 ms */
-  heartbeatMs?: number;
-  /** give up after this long without a connection; default 60 000 ms */
-  reconnectTimeoutMs?: number;
-  /** first and longest wait between attempts; default 100 and 2 000 ms */
-  backoff?: { initialMs?: number; maxMs?: number };
-  /** options of the thread group (timeouts, accumulate) */
-  threadsOptions?: ThreadsOptions;
-  /** extra CA certificates (PEM) to trust for wss:// (a self-signed coordinator) */
-  ca?: string | Buffer;
-  log?: (line: string) => void;
-}
+export type { NodeOptions } from './node-options.js';
 
 export interface NodeSummary {
   /** assignments computed */
@@ -55,8 +32,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
 }
 
 class ClusterNode {
-  private readonly threads: number;
-  private readonly precision: Precision;
+  private readonly o: ResolvedNode;
   private readonly limit: number;
   private group: ThreadGroup | null = null;
   /** frames are handled one after another, across connections: the group is not re-entrant */
@@ -65,25 +41,14 @@ class ClusterNode {
   private ended = false;
   private fatal: Error | null = null;
 
-  constructor(private readonly o: NodeOptions) {
-    this.threads = o.threads ?? availableParallelism();
-    this.precision = o.precision ?? 'fp32';
-    if (this.precision !== 'fp32' && this.precision !== 'fp16') {
-      fail(
-        ClusterErrorCode.BAD_OPTION,
-        `node: precision must be 'fp32' or 'fp16', got ${String(o.precision)}`,
-      );
-    }
-    if (!/^[0-9a-f]{64}$/.test(o.dataHash))
-      fail(ClusterErrorCode.BAD_OPTION, 'node: dataHash must be 64 lowercase hex digits');
-    resolveOptions(this.threads, o.threadsOptions ?? {});
-    this.limit = maxFrameBytes(o.model.layout.size);
+  constructor(options: NodeOptions) {
+    this.o = resolveNodeOptions(options);
+    this.limit = maxFrameBytes(this.o.model.layout.size);
   }
 
   async run(): Promise<NodeSummary> {
-    const initial = this.o.backoff?.initialMs ?? 100;
-    const longest = this.o.backoff?.maxMs ?? 2_000;
-    const window = this.o.reconnectTimeoutMs ?? 60_000;
+    const { initialMs: initial, maxMs: longest } = this.o.backoff;
+    const window = this.o.reconnectTimeoutMs;
     let delay = initial;
     let giveUpAt = performance.now() + window;
     try {
@@ -117,22 +82,26 @@ class ClusterNode {
       let welcomed = false;
       const ws = new WebSocket(this.o.url, {
         maxPayload: wsPayloadCap(this.limit),
-        ...(this.o.ca ? { ca: this.o.ca } : {}),
+        handshakeTimeout: this.o.handshakeTimeoutMs,
+        ...(this.o.ca === null ? {} : { ca: this.o.ca }),
       });
-      const beat = setInterval(
-        () => send(ws, { kind: 'heartbeat', sentMs: Date.now() }),
-        this.o.heartbeatMs ?? 1_000,
-      );
+      const beat = setInterval(() => send(ws, { kind: 'heartbeat', sentMs: Date.now() }), this.o.heartbeatMs);
+      let noWelcome: NodeJS.Timeout | undefined;
       ws.on('open', () => {
         this.summary.connections += 1;
+        noWelcome = setTimeout(() => {
+          this.o.log(`node: no welcome within ${this.o.handshakeTimeoutMs} ms (handshakeTimeoutMs)`);
+          ws.terminate();
+        }, this.o.handshakeTimeoutMs);
         send(ws, {
           kind: 'join',
           protocolVersion: PROTOCOL_VERSION,
           token: this.o.token,
-          nodeId: this.o.nodeId ?? `${hostname()}-${process.pid}`,
-          threads: this.threads,
+          nodeId: this.o.nodeId,
+          threads: this.o.threads,
           layoutHash: this.o.model.layout.hash(),
           dataHash: this.o.dataHash,
+          runHash: this.o.runHash,
         });
       });
       ws.on('message', (data: Buffer) => {
@@ -143,15 +112,22 @@ class ClusterNode {
             parameterCount: this.o.model.layout.size,
           });
         } catch (error) {
-          this.o.log?.(`node: refused a frame from the coordinator: ${(error as Error).message}`);
+          const e = error as Error & { code?: string };
+          this.fatal ??= new ClusterError(
+            ClusterErrorCode.BAD_FRAME,
+            `node: refused a frame from the coordinator (${e.code ?? 'error'}: ${e.message}); it does not go on with stale parameters`,
+            { cause: error },
+          );
+          ws.close();
           return;
         }
-        if (frame.kind === 'welcome') welcomed = true;
-        if (frame.kind === 'error' && !welcomed) {
-          this.fatal = new ClusterError(
-            ClusterErrorCode.REFUSED,
-            `node: the coordinator refused the join: ${frame.code}: ${frame.message}`,
-          );
+        if (frame.kind === 'welcome') {
+          welcomed = true;
+          clearTimeout(noWelcome);
+        }
+        const fatal = this.fatalError(frame, welcomed);
+        if (fatal !== null) {
+          this.fatal ??= fatal;
           ws.close();
           return;
         }
@@ -164,10 +140,25 @@ class ClusterNode {
       });
       ws.on('close', () => {
         clearInterval(beat);
+        clearTimeout(noWelcome);
         resolve(welcomed);
       });
-      ws.on('error', (error) => this.o.log?.(`node: ${error.message}`)); // 'close' follows
+      ws.on('error', (error) => this.o.log(`node: ${error.message}`)); // 'close' follows
     });
+  }
+
+  /** An error frame that ends this node: a refused join, or a run the coordinator ended. */
+  private fatalError(frame: Frame, welcomed: boolean): ClusterError | null {
+    if (frame.kind !== 'error') return null;
+    if (!welcomed) {
+      return new ClusterError(
+        ClusterErrorCode.REFUSED,
+        `node: the coordinator refused the join: ${frame.code}: ${frame.message}`,
+      );
+    }
+    if (frame.code === ClusterErrorCode.NON_FINITE)
+      return new ClusterError(ClusterErrorCode.NON_FINITE, `node: the coordinator says ${frame.message}`);
+    return null;
   }
 
   private async handle(ws: WebSocket, frame: Frame): Promise<void> {
@@ -183,11 +174,11 @@ class ClusterNode {
             model,
             this.o.source,
             frame.batchSize,
-            this.threads,
-            resolveOptions(this.threads, this.o.threadsOptions ?? {}),
+            this.o.threads,
+            resolveOptions(this.o.threads, this.o.threadsOptions),
           );
         } else model.params.set(frame.parameters);
-        this.o.log?.(`node: welcomed as rank ${frame.rank} at step ${frame.step}`);
+        this.o.log(`node: welcomed as rank ${frame.rank} at step ${frame.step}`);
         return;
       }
       case 'assignment': {
@@ -204,7 +195,7 @@ class ClusterNode {
           count: out.count,
           lossSum: out.sum,
           samples: frame.rangeEnd - frame.rangeStart,
-          precision: this.precision,
+          precision: this.o.precision,
           gradient: out.gradients,
         });
         return;
@@ -218,7 +209,7 @@ class ClusterNode {
         ws.close(1000);
         return;
       case 'error':
-        this.o.log?.(`node: the coordinator says ${frame.code}: ${frame.message}`);
+        this.o.log(`node: the coordinator says ${frame.code}: ${frame.message}`);
         return;
       default:
         return;

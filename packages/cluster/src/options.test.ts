@@ -4,7 +4,8 @@
 import t from 'tap';
 import { startCoordinator } from './coordinator.js';
 import { runNode } from './node.js';
-import { TASK, taskDataHash, taskModel, taskSource } from './testing/task.js';
+import { TASK, taskDataHash, taskModel, taskNode, taskSource } from './testing/task.js';
+import { MIN_TOKEN_LENGTH } from './wire.js';
 
 const good = () => ({
   model: taskModel(),
@@ -19,8 +20,8 @@ t.test('coordinator options are checked by name', async (t) => {
     ['a short token', { token: 'short' }, /token must be a string of at least 8/],
     ['a bad data hash', { data: { size: 10, hash: 'xyz' } }, /data.hash must be 64 lowercase hex/],
     ['no samples', { data: { size: 0, hash: taskDataHash() } }, /data.size must be an integer ≥ 1/],
-    ['minNodes 0', { minNodes: 0 }, /minNodes must be an integer ≥ 1/],
-    ['maxNodes below minNodes', { minNodes: 3, maxNodes: 2 }, /maxNodes must be an integer ≥ 3/],
+    ['minNodes 0', { minNodes: 0 }, /minNodes must be an integer in \[1, 64\]/],
+    ['maxNodes below minNodes', { minNodes: 3, maxNodes: 2 }, /minNodes must be at most maxNodes \(2\)/],
     ['a fractional batch size', { batchSize: 1.5 }, /batchSize/],
     ['a negative port', { port: -1 }, /port/],
     ['an empty checkpoint path', { checkpoint: { path: '' } }, /checkpoint.path/],
@@ -74,4 +75,18 @@ t.test('a node that cannot reach the coordinator gives up with a coded error', a
       message: /no connection to ws:\/\/127.0.0.1:1 for 300 ms/,
     },
   );
+});
+
+t.test('the token: MIN_TOKEN_LENGTH characters pass, one fewer does not', async (t) => {
+  t.equal(MIN_TOKEN_LENGTH, 8);
+  await t.rejects(startCoordinator({ ...good(), token: 'x'.repeat(MIN_TOKEN_LENGTH - 1) }), {
+    code: 'ERR_CLUSTER_BAD_OPTION',
+    message: /token must be a string of at least 8 characters, got 7/,
+  });
+  const c = await startCoordinator({ ...good(), token: 'x'.repeat(MIN_TOKEN_LENGTH) });
+  await c.close();
+  await t.rejects(runNode({ ...taskNode('ws://127.0.0.1:1', 'short7!') }), {
+    code: 'ERR_CLUSTER_BAD_OPTION',
+    message: /node: token must be/,
+  });
 });

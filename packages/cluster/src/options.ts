@@ -1,6 +1,16 @@
-// The coordinator's options: defaults and checks (ERR_CLUSTER_BAD_OPTION names the option).
+// The coordinator's options: defaults and checks (ERR_CLUSTER_BAD_OPTION names the option),
+// and the named limits they default to.
 import type { Model } from '@recur/nn';
 import { ClusterErrorCode, fail } from './errors.js';
+import { checkHash, checkToken, NO_RUN_HASH } from './wire.js';
+
+/** Named limits of the coordinator (README.md, "Options and limits"). */
+export const CLUSTER_LIMITS = {
+  /** default and largest maxNodes: members at once */
+  maxNodes: 64,
+  /** default maxPendingConnections: connections open but not yet joined */
+  maxPendingConnections: 16,
+} as const;
 
 export interface CoordinatorOptions {
   /** the compiled model whose parameters and optimizer the coordinator owns (loadModel to resume) */
@@ -11,14 +21,24 @@ export interface CoordinatorOptions {
   epochs: number;
   /** the shared secret each node presents in its join (give it from the environment or a file) */
   token: string;
+  /**
+   * SHA-256 hex of everything beyond the layout and the data that determines the run (seed,
+   * optimizer, batch size, model, …: see runHashOf); a node must present the same. Default
+   * NO_RUN_HASH, which only nodes without a runHash match.
+   */
+  runHash?: string;
   /** default '127.0.0.1' */
   host?: string;
   /** default 0: any free port (see coordinator.url) */
   port?: number;
   /** nodes needed before training (re)starts; default 1 */
   minNodes?: number;
-  /** most members at once; default 64 */
+  /** most members at once; default and at most CLUSTER_LIMITS.maxNodes (64) */
   maxNodes?: number;
+  /** connections open but not yet joined; past it a new one gets HTTP 503; default 16 */
+  maxPendingConnections?: number;
+  /** serve GET /status and GET / without the token; default false (token in a header or cookie) */
+  publicStatus?: boolean;
   /** written atomically every `everySteps` steps (default 0: only at the end) and at the end */
   checkpoint?: { path: string; everySteps?: number; preprocessing?: unknown };
   /** continue from the model's training position (a model from loadModel of a checkpoint) */
@@ -47,10 +67,13 @@ export interface Resolved {
   batchSize: number;
   epochs: number;
   token: string;
+  runHash: string;
   host: string;
   port: number;
   minNodes: number;
   maxNodes: number;
+  maxPendingConnections: number;
+  publicStatus: boolean;
   checkpoint: { path: string; everySteps: number; preprocessing: unknown } | null;
   resume: boolean;
   heartbeatTimeoutMs: number;
@@ -69,25 +92,33 @@ const bad = (what: string, rule: string, got: unknown): never =>
     `coordinator: ${what} must be ${rule}, got ${JSON.stringify(got) ?? String(got)}`,
   );
 
-function integer(what: string, value: unknown, min: number, fallback: number): number {
+function integer(what: string, value: unknown, min: number, fallback: number, max = Infinity): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
-    bad(what, `an integer ≥ ${min}`, value);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    bad(what, max === Infinity ? `an integer ≥ ${min}` : `an integer in [${min}, ${max}]`, value);
   return value as number;
+}
+
+/** minNodes and maxNodes: both at most CLUSTER_LIMITS.maxNodes, minNodes ≤ maxNodes. */
+function nodeCounts(o: CoordinatorOptions): { minNodes: number; maxNodes: number } {
+  const cap = CLUSTER_LIMITS.maxNodes;
+  const minNodes = integer('minNodes', o.minNodes, 1, 1, cap);
+  const maxNodes = integer('maxNodes', o.maxNodes, 1, cap, cap);
+  if (minNodes > maxNodes) bad('minNodes', `at most maxNodes (${maxNodes})`, minNodes);
+  return { minNodes, maxNodes };
 }
 
 export function resolveCoordinatorOptions(o: CoordinatorOptions): Resolved {
   if (typeof o !== 'object' || o === null) bad('options', 'an object', o);
   if (o.model?.compiled === null || o.model?.compiled === undefined)
     bad('model', 'a compiled model', typeof o.model);
-  if (typeof o.token !== 'string' || o.token.length < 8)
-    bad('token', 'a string of at least 8 characters', '…');
+  checkToken(o.token, 'coordinator');
+  if (o.runHash !== undefined) checkHash(o.runHash, 'coordinator: runHash');
   if (typeof o.data !== 'object' || o.data === null) bad('data', '{ size, hash }', o.data);
   integer('data.size', o.data.size, 1, 0);
   if (typeof o.data.hash !== 'string' || !/^[0-9a-f]{64}$/.test(o.data.hash))
     bad('data.hash', '64 lowercase hex digits', o.data.hash);
-  const minNodes = integer('minNodes', o.minNodes, 1, 1);
-  const maxNodes = integer('maxNodes', o.maxNodes, minNodes, 64);
+  const { minNodes, maxNodes } = nodeCounts(o);
   const c = o.checkpoint;
   if (c !== undefined && (typeof c?.path !== 'string' || c.path === ''))
     bad('checkpoint.path', 'a file path', c?.path);
@@ -99,10 +130,18 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): Resolved {
     batchSize: integer('batchSize', o.batchSize, 1, 0),
     epochs: integer('epochs', o.epochs, 1, 0),
     token: o.token,
+    runHash: o.runHash ?? NO_RUN_HASH,
     host: o.host ?? '127.0.0.1',
     port: integer('port', o.port, 0, 0),
     minNodes,
     maxNodes,
+    maxPendingConnections: integer(
+      'maxPendingConnections',
+      o.maxPendingConnections,
+      1,
+      CLUSTER_LIMITS.maxPendingConnections,
+    ),
+    publicStatus: o.publicStatus === true,
     checkpoint:
       c === undefined
         ? null

@@ -6,52 +6,18 @@
 // mutated frames at a live coordinator, before and after joining, and the run still finishes
 // with the parameters of a clean run.
 
-import { batchOf, buffersFor, type Compiled, type Model, type ModelMemory } from '@recur/nn';
-import { threads } from '@recur/parallel';
-import { decodeFrame, encodeFrame, type Frame, maxFrameBytes, PROTOCOL_VERSION } from '@recur/protocol';
+import type { Model } from '@recur/nn';
+import { encodeFrame, type Frame, maxFrameBytes } from '@recur/protocol';
 import t, { type Test } from 'tap';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { Coordinator } from './coordinator.js';
 import { runNode } from './node.js';
-import { TASK, taskCoordinator, taskData, taskDataHash, taskModel, taskSource } from './testing/task.js';
+import { manualCompute, raw, reference, joinFrame as taskJoin } from './testing/peers.js';
+import { taskCoordinator, taskModel, taskNode } from './testing/task.js';
 
 const TOKEN = 'refusal-test-token';
 const P = taskModel().layout.size;
-const limits = { maxFrameBytes: maxFrameBytes(P) * 2, parameterCount: P };
-
-const joinFrame = (change: Partial<Extract<Frame, { kind: 'join' }>> = {}): Frame => ({
-  kind: 'join',
-  protocolVersion: PROTOCOL_VERSION,
-  token: TOKEN,
-  nodeId: 'manual',
-  threads: 1,
-  layoutHash: taskModel().layout.hash(),
-  dataHash: taskDataHash(),
-  ...change,
-});
-
-/** A raw connection that collects every frame it is sent. */
-function raw(url: string) {
-  const ws = new WebSocket(url);
-  const frames: Frame[] = [];
-  const waiters: (() => void)[] = [];
-  ws.on('message', (data: Buffer) => {
-    frames.push(decodeFrame(new Uint8Array(data), limits));
-    for (const w of waiters.splice(0)) w();
-  });
-  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
-  const open = new Promise<void>((resolve) => ws.on('open', () => resolve()));
-  ws.on('error', () => {});
-  /** the next frame of `kind` not seen before (index ≥ from) */
-  const next = async (kind: Frame['kind'], from = 0): Promise<Frame> => {
-    for (;;) {
-      const found = frames.slice(from).find((f) => f.kind === kind);
-      if (found !== undefined) return found;
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  return { ws, frames, closed, open, next };
-}
+const joinFrame = (change: Parameters<typeof taskJoin>[1] = {}) => taskJoin(TOKEN, change);
 
 async function refusedWith(t: Test, url: string, send: (ws: WebSocket) => void, code: string, what: string) {
   const c = raw(url);
@@ -63,43 +29,7 @@ async function refusedWith(t: Test, url: string, send: (ws: WebSocket) => void, 
 }
 
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-const coordinatorParams = (c: Coordinator) => (c as unknown as { model: Model }).model.params;
-
-async function reference(world: number, epochs: number): Promise<Float32Array> {
-  const model = taskModel();
-  const { x, y } = taskData();
-  await model.fit(x, y, { epochs, batchSize: TASK.batchSize, seed: 5, strategy: threads(world) });
-  return model.params;
-}
-
-/** Computes a part of a global batch on this thread, as a one-thread node does. */
-function manualCompute(model: Model) {
-  const compiled = model.compiled as Compiled;
-  const memory = model.ensureMemory(TASK.batchSize, compiled.optimizer.stateCount()) as ModelMemory;
-  const buffers = buffersFor(model, compiled, TASK.batchSize);
-  const source = taskSource();
-  return (a: Extract<Frame, { kind: 'assignment' }>): Extract<Frame, { kind: 'gradient' }> => {
-    const B = source.fill(buffers, a.epoch, a.batchIndex, TASK.batchSize, a.partOffset, a.partTotal);
-    const ctx = {
-      training: true,
-      seed: model.trainingSeed,
-      epoch: a.epoch,
-      sampleIndex: buffers.sampleIndex,
-    };
-    const r = model.computeGradients(batchOf(buffers, B, TASK.T, false), compiled.loss, ctx);
-    const gradient = memory.gradients.slice();
-    return {
-      kind: 'gradient',
-      step: a.step,
-      attempt: a.attempt,
-      count: r.count,
-      lossSum: r.sum,
-      samples: B,
-      precision: 'fp32',
-      gradient,
-    };
-  };
-}
+const coordinatorParams = (c: Coordinator) => (c as unknown as { o: { model: Model } }).o.model.params;
 
 t.test('refusals before joining, and a misbehaving member, leave the run unharmed', async (t) => {
   const epochs = 2;
@@ -169,15 +99,7 @@ t.test('refusals before joining, and a misbehaving member, leave the run unharme
   t.equal(coordinator.status().members.length, 0, 'nobody was admitted');
 
   // a member that misbehaves in step 2 and 3 but also sends its honest gradients
-  const node = runNode({
-    url,
-    token: TOKEN,
-    model: taskModel(),
-    source: taskSource(),
-    dataHash: taskDataHash(),
-    threads: 1,
-    nodeId: 'honest',
-  });
+  const node = runNode(taskNode(url, TOKEN, { nodeId: 'honest' }));
   const manual = raw(url);
   await manual.open;
   manual.ws.send(encodeFrame(joinFrame()), { binary: true });
@@ -229,15 +151,7 @@ t.test('refusals before joining, and a misbehaving member, leave the run unharme
 t.test('fuzz: random and mutated frames at a live coordinator, before and after joining', async (t) => {
   const epochs = 3;
   const coordinator = await taskCoordinator(TOKEN, epochs, { stepDeadlineMs: 400, joinTimeoutMs: 500 });
-  const node = runNode({
-    url: coordinator.url,
-    token: TOKEN,
-    model: taskModel(),
-    source: taskSource(),
-    dataHash: taskDataHash(),
-    threads: 1,
-    nodeId: 'honest',
-  });
+  const node = runNode(taskNode(coordinator.url, TOKEN, { nodeId: 'honest' }));
   let state = 99;
   const random = () => {
     state = (state * 1103515245 + 12345) >>> 0;

@@ -1,6 +1,41 @@
 // The coordinator's status: its JSON shape (GET /status) and the page (GET /): a small HTML view of the GET /status JSON — members, step, samples/s
-// and the loss as an inline SVG line — that reloads itself every few seconds.
+// and the loss as an inline SVG line — that reloads itself every few seconds. Both need the
+// token (an `Authorization: Bearer` header or a `recur_token` cookie) unless publicStatus.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ClusterErrorCode } from './errors.js';
+import { tokensEqual } from './wire.js';
+
+/** Who may read the status: the token's holders, or anyone when publicStatus. */
+export interface StatusAccess {
+  token: string;
+  publicStatus: boolean;
+}
+
+/** The cookie a browser may carry the token in. */
+export const STATUS_COOKIE = 'recur_token';
+
+/** The token a request presents: `Authorization: Bearer <token>`, else the recur_token cookie. */
+function presentedToken(req: IncomingMessage): string | null {
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+  if (bearer !== null) return bearer[1];
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === STATUS_COOKIE) {
+      try {
+        return decodeURIComponent(rest.join('='));
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+function allowed(req: IncomingMessage, access: StatusAccess): boolean {
+  if (access.publicStatus) return true;
+  const token = presentedToken(req);
+  return token !== null && tokensEqual(token, access.token);
+}
 
 export interface StatusJson {
   state: 'waiting' | 'training' | 'ended';
@@ -47,9 +82,23 @@ ${lossLine(s.loss)}
 </body></html>`;
 }
 
-/** Answers GET /status (JSON) and GET / (the page); anything else is a 404. */
-export function serveStatus(req: IncomingMessage, res: ServerResponse, status: () => StatusJson): void {
-  if (req.method === 'GET' && req.url === '/status') {
+/** Answers GET /status (JSON) and GET / (the page) to the token's holders (401 otherwise); anything else is a 404. */
+export function serveStatus(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: () => StatusJson,
+  access: StatusAccess,
+): void {
+  const known = req.method === 'GET' && (req.url === '/status' || req.url === '/');
+  if (known && !allowed(req, access)) {
+    res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
+    res.end(
+      JSON.stringify({
+        code: ClusterErrorCode.UNAUTHORIZED,
+        message: `the status needs the token: an Authorization: Bearer header or a ${STATUS_COOKIE} cookie`,
+      }),
+    );
+  } else if (req.method === 'GET' && req.url === '/status') {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(status()));
   } else if (req.method === 'GET' && req.url === '/') {

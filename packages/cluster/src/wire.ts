@@ -1,8 +1,51 @@
-// What the coordinator and the node share about the wire: sending a frame, the token check,
-// the hash of a data set's identity, and the WebSocket payload cap.
+// What the coordinator and the node share about the wire: sending a frame, the token and its
+// check, the run hash, and the WebSocket payload cap.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { encodeFrame, type Frame } from '@recur/protocol';
 import type { WebSocket } from 'ws';
+import { ClusterErrorCode, fail } from './errors.js';
+
+/** The shortest token accepted (characters). */
+export const MIN_TOKEN_LENGTH = 8;
+
+/** Throws ERR_CLUSTER_BAD_OPTION unless `token` is a string of at least MIN_TOKEN_LENGTH. */
+export function checkToken(token: unknown, who: string): asserts token is string {
+  if (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH) {
+    fail(
+      ClusterErrorCode.BAD_OPTION,
+      `${who}: token must be a string of at least ${MIN_TOKEN_LENGTH} characters, got ${typeof token === 'string' ? `${token.length}` : 'none'}`,
+    );
+  }
+}
+
+/** Throws ERR_CLUSTER_BAD_OPTION unless `hash` is 64 lowercase hex digits. */
+export function checkHash(hash: unknown, what: string): void {
+  if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash))
+    fail(ClusterErrorCode.BAD_OPTION, `${what} must be 64 lowercase hex digits`);
+}
+
+/** JSON with object keys sorted at every level: the same value gives the same text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * The run hash of a description (any JSON value: the settings that change the result, such as
+ * the seed, the optimizer, the batch size and the model): SHA-256 hex of its canonical JSON, so
+ * key order does not matter.
+ */
+export const runHashOf = (description: unknown): string =>
+  createHash('sha256').update(canonicalJson(description)).digest('hex');
+
+/** The run hash of a coordinator or node given none: both sides without one match. */
+export const NO_RUN_HASH = runHashOf(null);
 
 /** Sends one frame if the socket is open; a closed socket drops it (the peer is gone). */
 export function send(ws: WebSocket, frame: Frame): void {

@@ -30,6 +30,7 @@ const samples: Frame[] = [
     threads: 2,
     layoutHash: hash,
     dataHash: hash,
+    runHash: hash,
   },
   {
     kind: 'welcome',
@@ -121,6 +122,7 @@ t.test('join: version, token, node id, threads and hashes are checked', (t) => {
   bad({ threads: PROTOCOL_LIMITS.maxThreads + 1 }, 'ERR_PROTOCOL_BAD_FIELD', /threads/);
   bad({ layoutHash: 'abc' }, 'ERR_PROTOCOL_BAD_FIELD', /layoutHash must be 64/);
   bad({ dataHash: hash.toUpperCase() }, 'ERR_PROTOCOL_BAD_FIELD', /dataHash/);
+  bad({ runHash: '' }, 'ERR_PROTOCOL_BAD_FIELD', /runHash must be 64/);
   t.end();
 });
 

@@ -37,6 +37,8 @@ export interface Join {
   threads: number;
   layoutHash: string;
   dataHash: string;
+  /** SHA-256 hex of the run's description beyond layout and data (seed, optimizer, batch size, …) */
+  runHash: string;
 }
 export interface Welcome {
   rank: number;
@@ -200,7 +202,7 @@ function join(m: Record<string, unknown>): Frame {
       `join.threads must be in [1, ${PROTOCOL_LIMITS.maxThreads}], got ${j.threads}`,
     );
   }
-  for (const key of ['layoutHash', 'dataHash'] as const) {
+  for (const key of ['layoutHash', 'dataHash', 'runHash'] as const) {
     if (!HASH.test(j[key]))
       fail(ProtocolErrorCode.BAD_FIELD, `join.${key} must be 64 lowercase hex digits (SHA-256)`);
   }

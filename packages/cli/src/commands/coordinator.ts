@@ -1,8 +1,9 @@
 // recur coordinator <config>: serve a cluster run (@recur/cluster): wait for workers, hand out
 // the steps, apply the optimizer, checkpoint; at the end score the model on the test split.
-// Ctrl-C writes the checkpoint and stops; --resume continues from it.
+// Ctrl-C or SIGTERM stops after the current step with a checkpoint; --resume continues from it.
 import type { Command } from 'commander';
 import { applyOverrides, loadConfig, type Overrides } from '../config/load.js';
+import { CliErrorCode, fail } from '../errors.js';
 import { coordinatorRun } from '../run/cluster.js';
 import { type CliCommand, integerFlag } from './command.js';
 
@@ -14,6 +15,23 @@ interface CoordinatorFlags extends Overrides {
   tlsCert?: string;
   tlsKey?: string;
   resume?: boolean;
+  publicStatus?: boolean;
+}
+
+/** --tls-cert and --tls-key come together (half of them would serve plain ws://). */
+function tlsFlags(flags: CoordinatorFlags): { tls?: { cert: string; key: string } } {
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
+    fail(
+      CliErrorCode.BAD_FLAG,
+      `--${flags.tlsCert === undefined ? 'tls-key' : 'tls-cert'} needs --${flags.tlsCert === undefined ? 'tls-cert' : 'tls-key'} too`,
+      {
+        hint: 'give both to serve wss://, or neither for ws://',
+      },
+    );
+  }
+  return flags.tlsCert !== undefined && flags.tlsKey !== undefined
+    ? { tls: { cert: flags.tlsCert, key: flags.tlsKey } }
+    : {};
 }
 
 export const coordinator: CliCommand = {
@@ -47,9 +65,10 @@ export const coordinator: CliCommand = {
       .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM), with --tls-key')
       .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
       .option('--resume', "continue from the run folder's last.ckpt")
+      .option('--public-status', 'serve GET /status and GET / without the token (default: token needed)')
       .addHelpText(
         'after',
-        '\nExample (two terminals, or two machines with --listen 0.0.0.0:7070):\n  RECUR_TOKEN=s3cret recur coordinator configs/seattle-temperature-cluster.json\n  RECUR_TOKEN=s3cret recur worker configs/seattle-temperature-cluster.json --connect ws://127.0.0.1:7070\n\nThe token never goes on the command line. GET http://<listen>/status shows the run.\nExit codes: 0 done, 1 failed, 2 bad flag or config, 130 stopped by Ctrl-C.',
+        '\nExample (two terminals, or two machines with --listen 0.0.0.0:7070):\n  RECUR_TOKEN=change-me-0123456789 recur coordinator configs/seattle-temperature-cluster.json\n  RECUR_TOKEN=change-me-0123456789 recur worker configs/seattle-temperature-cluster.json --connect ws://127.0.0.1:7070\n\nThe token never goes on the command line (at least 8 characters). GET http://<listen>/status shows the run\nto holders of the token (Authorization: Bearer <token>, or a recur_token cookie) unless --public-status.\nExit codes: 0 done, 1 failed, 2 bad flag or config, 130 stopped by Ctrl-C or SIGTERM.',
       )
       .action(async (path: string, flags: CoordinatorFlags) => {
         const overrides: Overrides = {};
@@ -57,27 +76,29 @@ export const coordinator: CliCommand = {
           if (flags[key] !== undefined) (overrides as Record<string, unknown>)[key] = flags[key];
         }
         const config = applyOverrides(loadConfig(path), overrides, path);
+        const tls = tlsFlags(flags);
         const controller = new AbortController();
         const onSigint = () => {
           context.write('writing the checkpoint and stopping…');
           controller.abort();
         };
         process.once('SIGINT', onSigint);
+        process.once('SIGTERM', onSigint);
         try {
           await coordinatorRun(config, {
             ...(flags.listen === undefined ? {} : { listen: flags.listen }),
             ...(flags.minNodes === undefined ? {} : { minNodes: flags.minNodes }),
             ...(flags.checkpointEvery === undefined ? {} : { checkpointEvery: flags.checkpointEvery }),
             ...(flags.tokenFile === undefined ? {} : { tokenFile: flags.tokenFile }),
-            ...(flags.tlsCert !== undefined && flags.tlsKey !== undefined
-              ? { tls: { cert: flags.tlsCert, key: flags.tlsKey } }
-              : {}),
+            ...tls,
             resume: flags.resume === true,
+            publicStatus: flags.publicStatus === true,
             signal: controller.signal,
             write: context.write,
           });
         } finally {
           process.removeListener('SIGINT', onSigint);
+          process.removeListener('SIGTERM', onSigint);
         }
       });
   },

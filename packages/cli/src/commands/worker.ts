@@ -39,7 +39,7 @@ export const worker: CliCommand = {
       .option('--ca <file>', 'a CA certificate (PEM) to trust for a wss:// coordinator')
       .addHelpText(
         'after',
-        '\nExample:\n  RECUR_TOKEN=s3cret recur worker configs/seattle-temperature-cluster.json --connect ws://10.0.0.5:7070 --threads 4\n\nExit codes: 0 the run ended, 1 failed (e.g. ERR_CLUSTER_REFUSED, ERR_CLUSTER_CONNECT_FAILED), 2 bad flag or config.',
+        '\nExample:\n  RECUR_TOKEN=change-me-0123456789 recur worker configs/seattle-temperature-cluster.json --connect ws://10.0.0.5:7070 --threads 4\n\nExit codes: 0 the run ended, 1 failed (e.g. ERR_CLUSTER_REFUSED, ERR_CLUSTER_CONNECT_FAILED), 2 bad flag or config.',
       )
       .action(async (path: string, flags: WorkerFlags) => {
         const overrides: Overrides = flags.limit === undefined ? {} : { limit: flags.limit };

@@ -110,13 +110,13 @@ const training = z
 
 /** Read by `recur coordinator` / `recur worker` (the cluster issue); `recur train` trains locally. */
 const cluster = z
-  .looseObject({
+  .strictObject({
     /** host:port the coordinator listens on */
     listen: z.string().min(1).optional(),
     /** ws:// or wss:// address workers connect to */
     coordinator: z.string().min(1).optional(),
-    /** nodes to wait for before step 1 */
-    minNodes: positiveInt.optional(),
+    /** nodes to wait for before step 1; at most 64, the cap on members */
+    minNodes: positiveInt.max(64).optional(),
     /** threads per node */
     threadsPerNode: positiveInt.optional(),
   })

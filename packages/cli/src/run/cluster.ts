@@ -2,10 +2,19 @@
 // coordinator prepares the data only to know its size and identity (data hash), owns the model,
 // optimizer and checkpoints (last.ckpt in the run folder) and scores the result on the test
 // split at the end; each worker prepares the same data locally and trains on its threads.
-// The token comes from RECUR_TOKEN or a file, never from the command line.
+// The token comes from RECUR_TOKEN or a file, never from the command line. Both sides present
+// the run hash of the config (runDescription), so a worker with another seed is refused.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { runNode, startCoordinator } from '@recur/cluster';
+import {
+  ClusterError,
+  type Coordinator,
+  type CoordinatorOptions,
+  MIN_TOKEN_LENGTH,
+  runHashOf,
+  runNode,
+  startCoordinator,
+} from '@recur/cluster';
 import { ArraySource, loadModel, type Model } from '@recur/nn';
 import type { Config } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
@@ -27,7 +36,9 @@ export interface CoordinatorRunOptions extends ClusterRunOptions {
   checkpointEvery?: number;
   resume?: boolean;
   tls?: { cert: string; key: string };
-  /** stops the run: a checkpoint is written first */
+  /** serve GET /status and GET / without the token */
+  publicStatus?: boolean;
+  /** stops the run at a step boundary: a checkpoint is written first */
   signal?: AbortSignal;
 }
 
@@ -48,7 +59,46 @@ export function readToken(tokenFile: string | undefined): string {
       hint: 'the same token on the coordinator and every worker; never put it on the command line',
     });
   }
+  return checkedToken(token);
+}
+
+/** The token if it is long enough for @recur/cluster (MIN_TOKEN_LENGTH), else a usage error. */
+export function checkedToken(token: string): string {
+  if (token.length < MIN_TOKEN_LENGTH) {
+    fail(
+      CliErrorCode.BAD_FLAG,
+      `the cluster token has ${token.length} characters; at least ${MIN_TOKEN_LENGTH} are needed`,
+      { hint: 'e.g. RECUR_TOKEN=$(openssl rand -hex 16), the same on the coordinator and every worker' },
+    );
+  }
   return token;
+}
+
+/**
+ * What beyond the layout and the training data determines a cluster run: the task, the model
+ * section (dropout, units, …), the training settings (seed, optimizer, learning rate,
+ * clipping) and the data settings, without what the coordinator alone decides (epochs and batch
+ * size, sent to every worker), the threads, and file paths (each machine has its own).
+ */
+export function runDescription(config: Config): unknown {
+  const { epochs: _epochs, batchSize: _batchSize, threads: _threads, ...training } = config.training;
+  const { path: _path, ...source } = config.data.source as { path?: string };
+  return { task: config.task, model: config.model, training, data: { ...config.data, source } };
+}
+
+/** A library error of the coordinator's options or its port: a usage error (exit 2). */
+async function startOrUsageError(options: CoordinatorOptions): Promise<Coordinator> {
+  try {
+    return await startCoordinator(options);
+  } catch (error) {
+    const code = (error as ClusterError).code;
+    if (
+      error instanceof ClusterError &&
+      ['ERR_CLUSTER_BAD_OPTION', 'ERR_CLUSTER_LISTEN_FAILED'].includes(code)
+    )
+      fail(CliErrorCode.BAD_FLAG, `${code}: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 /** SHA-256 over the training split's bytes: the coordinator and the workers must agree on it. */
@@ -79,13 +129,15 @@ export async function coordinatorRun(config: Config, options: CoordinatorRunOpti
   if (options.resume !== true) model.trainingSeed = t.seed;
   const steps = Math.ceil(task.train.size / t.batchSize);
   const { host, port } = hostPort(options.listen ?? config.cluster?.listen ?? '127.0.0.1:7070');
-  const coordinator = await startCoordinator({
+  const coordinator = await startOrUsageError({
     model,
     resume: options.resume === true,
     data: { size: task.train.size, hash: splitHash(task.train) },
+    runHash: runHashOf(runDescription(config)),
     batchSize: t.batchSize,
     epochs: t.epochs,
     token,
+    publicStatus: options.publicStatus === true,
     host,
     port,
     minNodes: options.minNodes ?? config.cluster?.minNodes ?? 1,
@@ -104,24 +156,14 @@ export async function coordinatorRun(config: Config, options: CoordinatorRunOpti
     },
   });
   write(`${config.name}: ${task.describe}; waiting for workers on ${coordinator.url} (status: GET /status)`);
-  const stop = async () => {
-    await model.save(paths.last, { preprocessing: task.preprocessing });
-    await coordinator.close();
-  };
-  options.signal?.addEventListener('abort', () => void stop(), { once: true });
-  try {
-    await coordinator.done;
-  } catch (error) {
-    if (options.signal?.aborted) {
-      fail(
-        CliErrorCode.INTERRUPTED,
-        `stopped at step ${model.compiled?.step}; checkpoint written to ${paths.last}`,
-        {
-          hint: 'start it again with `recur coordinator <config> --resume`',
-        },
-      );
-    }
-    throw error;
+  if (options.signal?.aborted) void coordinator.stop();
+  options.signal?.addEventListener('abort', () => void coordinator.stop(), { once: true });
+  const summary = await coordinator.done;
+  if (summary.stopped) {
+    // summary.steps is the step the coordinator's checkpoint holds
+    fail(CliErrorCode.INTERRUPTED, `stopped at step ${summary.steps}; checkpoint written to ${paths.last}`, {
+      hint: 'start it again with `recur coordinator <config> --resume`',
+    });
   }
   const evaluation = await task.evaluate(model);
   write(formatScore(evaluation.score));
@@ -144,6 +186,7 @@ export async function workerRun(config: Config, options: WorkerRunOptions = {}) 
     model: task.buildModel(),
     source,
     dataHash: splitHash(task.train),
+    runHash: runHashOf(runDescription(config)),
     threads: options.threads ?? config.cluster?.threadsPerNode ?? t.threads,
     precision: options.precision ?? 'fp32',
     ...(options.ca === undefined ? {} : { ca: readFileSync(options.ca) }),

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { ArraySource, dense, gru, type Model, sequential } from '@recur/nn';
 import { type Coordinator, type CoordinatorOptions, startCoordinator } from '../coordinator.js';
+import type { NodeOptions } from '../node-options.js';
 
 export const TASK = { N: 96, T: 6, F: 2, batchSize: 12 } as const;
 
@@ -60,4 +61,17 @@ export function taskCoordinator(
     token,
     ...extra,
   });
+}
+
+/** runNode's options for a one-thread node of the task at `url` with `token`, and any others. */
+export function taskNode(url: string, token: string, extra: Partial<NodeOptions> = {}): NodeOptions {
+  return {
+    url,
+    token,
+    model: taskModel(),
+    source: taskSource(),
+    dataHash: taskDataHash(),
+    threads: 1,
+    ...extra,
+  };
 }

@@ -1,0 +1,229 @@
+// The training loop, one role of the coordinator (issue 16's split): for each optimizer step it
+// assigns the global batch to the members (parts.ts), collects one gradient per member (checked
+// by gradients.ts), sums them in rank order, applies the optimizer (refusing a non-finite step),
+// sends the new parameters and writes the checkpoints. A member that leaves or misses the step
+// deadline makes the step be assigned again (a new attempt). It talks to members through
+// Membership and Peers only, so tests drive it without sockets.
+import type { Compiled, Model, ModelMemory } from '@recur/nn';
+import type { Assignment, Gradient } from '@recur/protocol';
+import { ClusterError, ClusterErrorCode } from './errors.js';
+import { gradientRefusal, maxTermsPerSample, UpdateGuard } from './gradients.js';
+import type { Member, Membership } from './membership.js';
+import type { Resolved } from './options.js';
+import { assignParts } from './parts.js';
+import type { StatusJson } from './status.js';
+
+/** One attempt at one optimizer step. */
+interface Round {
+  step: number;
+  attempt: number;
+  parts: Map<Member, Assignment>;
+  received: Map<Member, Gradient>;
+  finish: (outcome: 'done' | 'retry') => void;
+}
+
+export interface RunSummary {
+  steps: number;
+  epochs: number;
+  loss: number;
+  /** true when stop() ended the run early (the checkpoint holds `steps`) */
+  stopped: boolean;
+}
+
+export interface LossRecord {
+  step: number;
+  loss: number;
+  at: number;
+  samples: number;
+}
+
+const LOSS_HISTORY = 1000;
+
+export class TrainingLoop {
+  state: StatusJson['state'] = 'waiting';
+  readonly lossHistory: LossRecord[] = [];
+  lastCheckpoint: { path: string; step: number } | null = null;
+  private readonly compiled: Compiled;
+  private readonly guard: UpdateGuard;
+  private readonly termsPerSample: number;
+  private round: Round | null = null;
+  private stopping = false;
+  private closed = false;
+
+  constructor(
+    private readonly o: Resolved,
+    private readonly members: Membership,
+  ) {
+    this.compiled = o.model.compiled as Compiled;
+    this.guard = new UpdateGuard(
+      o.model.ensureMemory(1, this.compiled.optimizer.stateCount()) as ModelMemory,
+    );
+    this.termsPerSample = maxTermsPerSample(o.model);
+  }
+
+  private get model(): Model {
+    return this.o.model;
+  }
+
+  /** Trains to the last epoch (or a stop); rejects with a coded error when the run fails. */
+  async run(): Promise<RunSummary> {
+    const { batchSize, epochs, data } = this.o;
+    const batches = data.batchesPerEpoch ?? Math.ceil(data.size / batchSize);
+    if (!this.o.resume) this.model.trainingPosition = { epoch: 0, position: 0 };
+    let attempt = 0;
+    let loss = 0;
+    while (this.model.trainingPosition.epoch < epochs) {
+      if (this.members.size < this.o.minNodes) this.state = 'waiting';
+      await this.members.waitForMinimum(() => this.stopping || this.closed);
+      this.state = 'training';
+      if (this.stopping) return this.stopped(loss);
+      const { epoch, position } = this.model.trainingPosition;
+      const round = await this.runRound(epoch, position, attempt);
+      if (this.stopping) return this.stopped(loss);
+      if (round === null) {
+        attempt += 1;
+        continue;
+      }
+      attempt = 0;
+      loss = this.update(round);
+      this.model.trainingPosition =
+        position + 1 < batches ? { epoch, position: position + 1 } : { epoch: epoch + 1, position: 0 };
+      this.members.broadcast({
+        kind: 'parameters',
+        step: this.compiled.step,
+        parameters: this.model.params,
+        loss,
+      });
+      const every = this.o.checkpoint?.everySteps ?? 0;
+      if (every > 0 && this.compiled.step % every === 0) await this.saveCheckpoint();
+    }
+    this.state = 'ended';
+    await this.saveCheckpoint();
+    this.members.broadcast({ kind: 'end', step: this.compiled.step, reason: 'the run is complete' });
+    this.o.log(`run ended at step ${this.compiled.step}`);
+    return { steps: this.compiled.step, epochs, loss, stopped: false };
+  }
+
+  /** Ends at the next step boundary (the step in flight is dropped). */
+  stop(): void {
+    this.stopping = true;
+    this.round?.finish('retry');
+    this.members.wakeUp();
+  }
+
+  /** The transport is gone: the run rejects at its next wait. */
+  close(): void {
+    this.closed = true;
+    this.round?.finish('retry');
+    this.members.wakeUp();
+  }
+
+  /** A gradient from a member: refused with a coded error frame, or counted for the round. */
+  gradient(member: Member, g: Gradient): void {
+    const refusal = gradientRefusal(this.round, member, g, this.termsPerSample);
+    if (refusal !== null) {
+      member.peer.send({ kind: 'error', code: refusal[0], message: refusal[1] });
+      return;
+    }
+    const r = this.round as Round;
+    r.received.set(member, g);
+    if (r.received.size === r.parts.size) r.finish('done');
+  }
+
+  /** A member is gone: if the current step waits for it, the step is assigned again. */
+  memberGone(member: Member): void {
+    const r = this.round;
+    if (r?.parts.has(member) && !r.received.has(member)) r.finish('retry');
+  }
+
+  private async stopped(loss: number): Promise<RunSummary> {
+    await this.saveCheckpoint();
+    this.o.log(`stopped at step ${this.compiled.step}`);
+    return { steps: this.compiled.step, epochs: this.o.epochs, loss, stopped: true };
+  }
+
+  /** Assigns one step to the current members and waits for every gradient; null: try again. */
+  private async runRound(epoch: number, batchIndex: number, attempt: number): Promise<Round | null> {
+    if (this.closed)
+      throw new ClusterError(ClusterErrorCode.NO_NODES, 'coordinator: closed before the run ended');
+    const members = this.members.sorted();
+    const step = this.compiled.step + 1;
+    const { batchSize, data } = this.o;
+    const assignments = assignParts(members, {
+      step,
+      attempt,
+      epoch,
+      batchIndex,
+      batchSize,
+      dataSize: data.size,
+    });
+    const parts = new Map<Member, Assignment>(members.map((m, i) => [m, assignments[i]]));
+    const outcome = await new Promise<'done' | 'retry'>((finish) => {
+      const timer = setTimeout(() => this.missedDeadline(), this.o.stepDeadlineMs);
+      this.round = {
+        step,
+        attempt,
+        parts,
+        received: new Map(),
+        finish: (o) => {
+          clearTimeout(timer);
+          finish(o);
+        },
+      };
+      for (const [m, a] of parts) m.peer.send({ kind: 'assignment', ...a });
+    });
+    const round = this.round as Round;
+    this.round = null;
+    return outcome === 'done' ? round : null;
+  }
+
+  /**
+   * Sums the members' gradients in rank order, divides by the count, clips, updates; a sum or
+   * an update that is not finite is refused (ERR_CLUSTER_NON_FINITE): the run fails, the
+   * parameters stay those of the step before and no checkpoint is written.
+   */
+  private update(round: Round): number {
+    const ordered = [...round.received.entries()].sort(([a], [b]) => a.rank - b.rank).map(([, g]) => g);
+    const count = ordered.reduce((a, g) => a + g.count, 0);
+    const lossSum = ordered.reduce((a, g) => a + g.lossSum, 0);
+    const why = this.guard.apply(
+      this.compiled,
+      ordered.map((g) => g.gradient),
+      count,
+    );
+    if (why !== null || !Number.isFinite(lossSum)) {
+      const checkpoint =
+        this.lastCheckpoint === null ? '' : ` (last checkpoint: step ${this.lastCheckpoint.step})`;
+      throw new ClusterError(
+        ClusterErrorCode.NON_FINITE,
+        `coordinator: step ${round.step} refused: ${why ?? 'the loss sum is not finite'}; the parameters stay those of step ${this.compiled.step}${checkpoint}`,
+      );
+    }
+    for (const m of round.received.keys()) m.steps += 1;
+    const loss = count > 0 ? lossSum / count : 0;
+    const samples = ordered.reduce((a, g) => a + g.samples, 0);
+    this.lossHistory.push({ step: this.compiled.step, loss, at: performance.now(), samples });
+    if (this.lossHistory.length > LOSS_HISTORY) this.lossHistory.shift();
+    this.o.onStep?.({ step: this.compiled.step, loss, members: round.received.size });
+    return loss;
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    const c = this.o.checkpoint;
+    if (c === null) return;
+    await this.model.save(c.path, { preprocessing: c.preprocessing });
+    this.lastCheckpoint = { path: c.path, step: this.compiled.step };
+  }
+
+  private missedDeadline(): void {
+    const r = this.round;
+    if (r === null) return;
+    for (const m of r.parts.keys()) {
+      if (!r.received.has(m))
+        this.members.evict(
+          m,
+          `no gradient for step ${r.step} within ${this.o.stepDeadlineMs} ms (stepDeadlineMs)`,
+        );
+    }
+  }
+}

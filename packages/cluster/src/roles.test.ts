@@ -1,0 +1,138 @@
+// The coordinator's roles without sockets (issue 16's split): the assignment of parts as a pure
+// function; a whole run through CoordinatorCore with fake peers (in-process members answering
+// assignments) equal bit for bit to threads; eviction of a silent member; a member that leaves
+// mid-step makes the step be assigned again (a new attempt) to the others.
+import { rankShare } from '@recur/nn';
+import type { Frame } from '@recur/protocol';
+import t from 'tap';
+import { CoordinatorCore } from './connections.js';
+import { type CoordinatorOptions, resolveCoordinatorOptions } from './options.js';
+import { assignedSamples, assignParts } from './parts.js';
+import type { Peer } from './peer.js';
+import { joinFrame, manualCompute, reference } from './testing/peers.js';
+import { TASK, taskDataHash, taskModel } from './testing/task.js';
+
+const TOKEN = 'roles-test-token';
+const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+t.test('assignParts: every sample of the batch once, in proportion to threads', async (t) => {
+  const at = { step: 3, attempt: 1, epoch: 2, batchIndex: 4, batchSize: 12, dataSize: 100 };
+  const parts = assignParts([{ threads: 1 }, { threads: 3 }, { threads: 2 }], at);
+  t.same(
+    parts.map((p) => [p.partOffset, p.partTotal]),
+    [
+      [0, 6],
+      [1, 6],
+      [4, 6],
+    ],
+  );
+  t.equal(parts[0].rangeStart, 48, 'the batch starts at batchIndex × batchSize');
+  for (let i = 1; i < parts.length; i++) t.equal(parts[i].rangeStart, parts[i - 1].rangeEnd, 'contiguous');
+  t.equal(parts.at(-1)?.rangeEnd, 60, 'and covers the batch');
+  t.same(parts.map(assignedSamples), [2, 6, 4], 'threads × 2 samples each');
+  t.ok(parts.every((p) => p.step === 3 && p.attempt === 1 && p.epoch === 2 && p.batchIndex === 4));
+  const last = assignParts([{ threads: 2 }, { threads: 2 }], { ...at, batchIndex: 8 });
+  t.same(last.map(assignedSamples), [2, 2], 'the short last batch (4 samples) is split too');
+  for (const [k, p] of last.entries()) {
+    const [start] = rankShare(4, 2 * k, 4);
+    t.equal(p.rangeStart, 96 + start, 'as rankShare splits it for threads');
+  }
+  const tiny = assignParts([{ threads: 3 }, { threads: 3 }], { ...at, batchIndex: 0, dataSize: 2 });
+  t.same(tiny.map(assignedSamples), [1, 1], 'more parts than samples: some parts are empty');
+  t.same(assignParts([{ threads: 1 }, { threads: 3 }, { threads: 2 }], at), parts, 'a pure function');
+});
+
+function core(extra: Partial<CoordinatorOptions> = {}) {
+  const options = resolveCoordinatorOptions({
+    model: taskModel(),
+    data: { size: TASK.N, hash: taskDataHash() },
+    batchSize: TASK.batchSize,
+    epochs: 1,
+    token: TOKEN,
+    ...extra,
+  });
+  return { core: new CoordinatorCore(options), model: options.model };
+}
+
+/** An in-process member: frames are delivered on a microtask, no socket, no encoding. */
+function fakeMember(c: CoordinatorCore, nodeId: string, onAssignment?: (f: Frame) => 'answer' | 'leave') {
+  const received: Frame[] = [];
+  let open = true;
+  const model = taskModel();
+  const compute = manualCompute(model);
+  const peer: Peer = {
+    send: (frame) => {
+      if (!open) return;
+      received.push(frame);
+      queueMicrotask(() => handle(frame));
+    },
+    close: () => shut(),
+    terminate: () => shut(),
+  };
+  const connection = c.connect(peer);
+  function shut() {
+    if (!open) return;
+    open = false;
+    queueMicrotask(() => connection.closed());
+  }
+  function handle(frame: Frame) {
+    if (!open) return;
+    if (frame.kind === 'welcome' || frame.kind === 'parameters') model.params.set(frame.parameters);
+    if (frame.kind !== 'assignment') return;
+    if ((onAssignment?.(frame) ?? 'answer') === 'leave') shut();
+    else connection.receive(compute(frame));
+  }
+  connection.receive(joinFrame(TOKEN, { nodeId }));
+  return { received, peer };
+}
+
+t.test('a run through the roles with fake peers equals threads(2) bit for bit', async (t) => {
+  const { core: c, model } = core({ epochs: 2, minNodes: 2 });
+  const run = c.loop.run();
+  const members = [fakeMember(c, 'fake-0'), fakeMember(c, 'fake-1')];
+  const summary = await run;
+  t.same(summary, { steps: 16, epochs: 2, loss: summary.loss, stopped: false });
+  t.ok(bytes(model.params).equals(bytes(await reference(2, 2))), 'the parameters of threads(2)');
+  t.equal(members[0].received.at(-1)?.kind, 'end', 'each member is told the run ended');
+  t.same(
+    c.status().members.map((m) => [m.nodeId, m.rank, m.steps]),
+    [
+      ['fake-0', 0, 16],
+      ['fake-1', 1, 16],
+    ],
+  );
+});
+
+t.test('membership: a silent member is evicted with its code', async (t) => {
+  const { core: c } = core({ heartbeatTimeoutMs: 50 });
+  const member = fakeMember(c, 'silent');
+  await new Promise((r) => setImmediate(r));
+  t.equal(c.membership.size, 1);
+  c.membership.evictSilent(performance.now() + 10);
+  t.equal(c.membership.size, 1, 'not before heartbeatTimeoutMs');
+  c.membership.evictSilent(performance.now() + 100);
+  t.equal(c.membership.size, 0, 'evicted after it');
+  t.match(member.received.at(-1), {
+    kind: 'error',
+    code: 'ERR_CLUSTER_EVICTED',
+    message: /heartbeatTimeoutMs/,
+  });
+});
+
+t.test('a member that leaves mid-step: the step is assigned again to the others', async (t) => {
+  const { core: c } = core({ minNodes: 1 });
+  const leaver = fakeMember(c, 'leaver', () => 'leave');
+  const stayer = fakeMember(c, 'stayer');
+  const summary = await c.loop.run();
+  t.equal(summary.steps, 8, 'the run finished');
+  const firstSteps = stayer.received.filter((f) => f.kind === 'assignment' && f.step === 1);
+  t.match(
+    firstSteps,
+    [
+      { attempt: 0, partTotal: 2 },
+      { attempt: 1, partTotal: 1 },
+    ],
+    'step 1 again, alone',
+  );
+  t.equal(leaver.received.filter((f) => f.kind === 'assignment').length, 1, 'the leaver saw one');
+});
