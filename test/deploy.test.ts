@@ -2,9 +2,12 @@
 // manifest parses and validates against the Kubernetes API schemas (kubernetes-models), the
 // kustomization lists exactly the manifests, the ConfigMap's config passes recur's own config
 // schema, the commands in the pods use only flags that `recur` has, the Service, the container
-// port, the config's listen address and the workers' coordinator URL agree, and the container
-// build uses the workspace's pinned pnpm and the CLI's bin.
-import { readdirSync, readFileSync } from 'node:fs';
+// port, the config's listen address and the workers' coordinator URL agree, the probe command
+// passes against a real coordinator with the token and fails without it, and the container build
+// uses the workspace's pinned pnpm and the CLI's bin.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram, parseConfig } from '@recur/cli';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -149,3 +152,56 @@ t.test('the container build uses the pinned pnpm and the CLI bin', (t) => {
   t.match(containerfile, `ENTRYPOINT ["node", "${bin}"]`);
   t.end();
 });
+
+/** Starts `recur coordinator` on the ConfigMap's config on a free loopback port; resolves its port. */
+function startCoordinator(folder: string, token: string) {
+  const configMap = find('ConfigMap', 'recur-config');
+  const config = join(folder, 'config.json');
+  writeFileSync(config, configMap.data?.['config.json'] ?? '');
+  const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
+  const args = [bin, 'coordinator', config, '--listen', '127.0.0.1:0', '--output', join(folder, 'run')];
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, RECUR_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const port = new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no coordinator within 60 s: ${out}`)), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /waiting for workers on wss?:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`coordinator exited ${code}: ${out}`)));
+  });
+  return { child, port };
+}
+
+t.test(
+  "the probe command passes on a real coordinator with the Secret's token, fails without it",
+  async (t) => {
+    const folder = mkdtempSync(join(tmpdir(), 'recur-deploy-'));
+    const token = 'probe-token-0123456789';
+    const { child, port } = startCoordinator(folder, token);
+    t.teardown(() => {
+      child.kill('SIGKILL');
+      rmSync(folder, { recursive: true, force: true });
+    });
+    const actual = await port;
+    const container = find('StatefulSet', 'recur-coordinator').spec.template.spec.containers[0];
+    const [node, flag, code] = container.readinessProbe.exec.command as string[];
+    t.equal(node, 'node');
+    const probe = code.replace(`127.0.0.1:${container.ports[0].containerPort}`, `127.0.0.1:${actual}`);
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, [flag, probe], { env: { ...process.env, ...env }, timeout: 30_000 }).status;
+    t.equal(run({ RECUR_TOKEN: token }), 0, 'ready with the token');
+    t.equal(run({ RECUR_TOKEN: 'another-token-0123456789' }), 1, 'not ready with another token');
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    t.equal(await exited, 130, 'SIGTERM (how Kubernetes stops a pod) stops the coordinator as Ctrl-C does');
+  },
+);
