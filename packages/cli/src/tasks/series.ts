@@ -4,6 +4,7 @@
 // Baseline: persistence — the target's last value in the window, for every step ahead.
 import {
   chronologicalSplit,
+  columnRecord,
   fitScaler,
   numericColumns,
   parseDateText,
@@ -79,7 +80,7 @@ export function seriesColumns(table: Table, config: SeriesConfig): Record<string
     keep = rows;
   }
   const all = numericColumns(table).columns;
-  const columns: Record<string, Float64Array> = {};
+  const columns = columnRecord<Float64Array>();
   for (const [name, values] of Object.entries(all)) {
     columns[name] = keep === null ? values : Float64Array.from(keep, (r) => values[r]);
   }
@@ -122,7 +123,7 @@ export function seriesColumns(table: Table, config: SeriesConfig): Record<string
       );
     }
   });
-  const picked: Record<string, Float64Array> = {};
+  const picked = columnRecord<Float64Array>();
   for (const name of [...used, ...(columns.date === undefined ? [] : ['date'])]) picked[name] = columns[name];
   return picked;
 }
