@@ -112,3 +112,21 @@ t.test('a config file that is not JSON, or missing, is a coded error', async (t)
   t.throws(() => loadConfig(path), { code: 'ERR_CLI_BAD_CONFIG', message: /not valid JSON/ });
   t.throws(() => loadConfig(`${path}.missing`), { code: 'ERR_CLI_NOT_FOUND' });
 });
+
+t.test(
+  'a name of "." or ".." is refused: the run folder would be runs/ or the working directory (issue 16, defect 10)',
+  async (t) => {
+    for (const name of ['.', '..']) {
+      const error = failure({ ...base(), name });
+      t.equal(error.code, 'ERR_CLI_BAD_CONFIG');
+      t.equal(error.exitCode, 2);
+      t.match(error.message, /^my\.json: name: .*'\.' and '\.\.' .*runs\//, `name '${name}'`);
+    }
+    t.equal(
+      parseConfig({ ...base(), name: '...' }, 'my.json').name,
+      '...',
+      "'...' is a folder name like any other",
+    );
+    t.equal(parseConfig({ ...base(), name: '.hidden' }, 'my.json').name, '.hidden');
+  },
+);

@@ -127,7 +127,11 @@ const common = {
   name: z
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore')
-    .min(1),
+    .min(1)
+    .refine((name) => name !== '.' && name !== '..', {
+      message:
+        "'.' and '..' are not run names: the run folder runs/<name> would be runs/ itself or the folder above it",
+    }),
   description: z.string().optional(),
   /** run folder; default runs/<name> */
   output: z.string().min(1).optional(),

@@ -6,7 +6,7 @@
 //   results.json   the test metric beside the baseline
 //   report.html    the report: loss curves, task charts, sample generations
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
@@ -34,8 +34,14 @@ export function runPaths(folder: string): RunPaths {
   };
 }
 
+/** The run folder: `output`, else runs/<name>, which must be a folder directly inside runs/. */
 export function runFolderOf(config: Config): string {
-  return config.output ?? join('runs', config.name);
+  if (config.output !== undefined) return config.output;
+  const runs = resolve('runs');
+  if (dirname(resolve(runs, config.name)) !== runs) {
+    fail(CliErrorCode.BAD_CONFIG, `name '${config.name}' does not name a folder inside runs/`);
+  }
+  return join('runs', config.name);
 }
 
 export function createRunFolder(config: Config, keepMetrics: boolean): RunPaths {
