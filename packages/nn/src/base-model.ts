@@ -41,6 +41,7 @@ import {
   predictArrays,
 } from './training/fit.js';
 import { type LossName, type LossSum, lossSum, takesLabels } from './training/loss.js';
+import type { EpochProgress } from './training/progress.js';
 import { knownKeys, positiveInteger } from './validate.js';
 
 const isArrayData = (x: unknown): x is ArrayData =>
@@ -108,6 +109,8 @@ export abstract class Model {
   compileSpec: CompileOptions | null = null;
   /** the next batch fit runs: advanced after every step, restored from checkpoints */
   trainingPosition = { epoch: 0, position: 0 };
+  /** the epoch in progress (batch size, running loss): kept by fit, saved in checkpoints */
+  epochProgress: EpochProgress | null = null;
   /** optimizer state loaded from a checkpoint, copied into memory when it is created */
   pendingOptimizerState: Float32Array[] | null = null;
   /** the recurrent layers' final states over the last predict (finalStates) */
@@ -408,6 +411,9 @@ export function checkpointOf(model: Model, preprocessing: unknown): CheckpointCo
           },
     rng: { seed: model.trainingSeed, epoch: position.epoch, position: position.position },
     preprocessing,
-    extra: { compile: model.compileSpec },
+    extra: {
+      compile: model.compileSpec,
+      ...(model.epochProgress === null ? {} : { epoch: { ...model.epochProgress } }),
+    },
   };
 }

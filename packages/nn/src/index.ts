@@ -26,5 +26,6 @@ export * from './training/fit.js';
 export * from './training/loss.js';
 export * from './training/metrics.js';
 export * from './training/optimizers.js';
+export type { EpochProgress } from './training/progress.js';
 export * from './training/schedules.js';
 export * from './training/update.js';
