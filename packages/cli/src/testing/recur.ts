@@ -15,10 +15,24 @@ export interface Ran {
   stderr: string;
 }
 
-/** Spawns `recur args`; `onStdout` sees the output so far and may act on the child (send SIGINT). */
-export function recur(args: string[], onStdout?: (text: string, child: ChildProcess) => void): Promise<Ran> {
+/**
+ * Spawns `recur args`; `onStdout` sees the output so far and may act on the child (send SIGINT).
+ * With `timeoutMs` the child is killed (SIGKILL) when it runs longer: the result then has that signal.
+ */
+export function recur(
+  args: string[],
+  onStdout?: (text: string, child: ChildProcess) => void,
+  options: { timeoutMs?: number; cwd?: string } = {},
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: options.cwd ?? root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -29,7 +43,10 @@ export function recur(args: string[], onStdout?: (text: string, child: ChildProc
       stderr += chunk.toString();
     });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }
 
