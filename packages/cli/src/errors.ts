@@ -9,6 +9,11 @@ export const CliErrorCode = {
   BAD_RUN: 'ERR_CLI_BAD_RUN',
   UNSUPPORTED: 'ERR_CLI_UNSUPPORTED',
   INTERRUPTED: 'ERR_CLI_INTERRUPTED',
+  RUN_LOCKED: 'ERR_CLI_RUN_LOCKED',
+  BAD_PATH: 'ERR_CLI_BAD_PATH',
+  BAD_ADDRESS: 'ERR_CLI_BAD_ADDRESS',
+  BAD_TLS: 'ERR_CLI_BAD_TLS',
+  LIMIT_EXCEEDED: 'ERR_CLI_LIMIT_EXCEEDED',
 } as const;
 export type CliErrorCodeValue = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 
@@ -22,7 +27,22 @@ const HINTS: Record<CliErrorCodeValue, string> = {
   ERR_CLI_BAD_RUN: 'train again with `recur train <config>`, or point at another run folder',
   ERR_CLI_UNSUPPORTED: 'see the task table in packages/cli/README.md',
   ERR_CLI_INTERRUPTED: 'resume with `recur train <config> --resume`',
+  ERR_CLI_RUN_LOCKED: 'wait for that run or stop it, or give another --output',
+  ERR_CLI_BAD_PATH: 'check the path: a file where a file is expected, a folder where a folder is',
+  ERR_CLI_BAD_ADDRESS:
+    'an address is host:port with a port from 1 to 65535; a URL is ws://host:port or wss://host:port',
+  ERR_CLI_BAD_TLS: 'give PEM files: the certificate (-----BEGIN CERTIFICATE-----) and its private key',
+  ERR_CLI_LIMIT_EXCEEDED:
+    'the limits are in packages/cli/README.md (Limits); make the model or the batch smaller',
 };
+
+/** Codes that are the caller's to fix (exit code 2), besides the flag and config codes. */
+const USAGE_CODES: readonly CliErrorCodeValue[] = [
+  CliErrorCode.BAD_PATH,
+  CliErrorCode.BAD_ADDRESS,
+  CliErrorCode.BAD_TLS,
+  CliErrorCode.LIMIT_EXCEEDED,
+];
 
 export class CliError extends Error {
   readonly code: CliErrorCodeValue;
@@ -35,7 +55,7 @@ export class CliError extends Error {
     this.code = code;
     this.hint = options.hint ?? HINTS[code];
     this.exitCode =
-      code === CliErrorCode.BAD_FLAG || code === CliErrorCode.BAD_CONFIG
+      code === CliErrorCode.BAD_FLAG || code === CliErrorCode.BAD_CONFIG || USAGE_CODES.includes(code)
         ? ExitCode.USAGE
         : code === CliErrorCode.INTERRUPTED
           ? ExitCode.INTERRUPTED

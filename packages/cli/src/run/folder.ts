@@ -5,11 +5,13 @@
 //   last.ckpt      the latest checkpoint (every epoch, and when stopped by Ctrl-C)
 //   results.json   the test metric beside the baseline
 //   report.html    the report: loss curves, task charts, sample generations
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+//   train.lock     while `recur train` runs: who trains into the folder (run/lock.ts)
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
+import { makeFolder, pathProblem } from './user-files.js';
 
 export interface RunPaths {
   folder: string;
@@ -46,9 +48,13 @@ export function runFolderOf(config: Config): string {
 
 export function createRunFolder(config: Config, keepMetrics: boolean): RunPaths {
   const paths = runPaths(runFolderOf(config));
-  mkdirSync(paths.folder, { recursive: true });
-  writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
-  if (!keepMetrics) writeFileSync(paths.metrics, '');
+  makeFolder('--output', paths.folder);
+  try {
+    writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
+    if (!keepMetrics) writeFileSync(paths.metrics, '');
+  } catch (error) {
+    pathProblem('--output', paths.folder, error);
+  }
   return paths;
 }
 

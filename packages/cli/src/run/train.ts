@@ -17,7 +17,9 @@ import {
   runFolderOf,
   runPaths,
 } from './folder.js';
+import { lockRunFolder } from './lock.js';
 import { type Progress, progressFor } from './progress.js';
+import { makeFolder } from './user-files.js';
 
 export interface TrainOptions {
   /** continue from the run folder's last.ckpt */
@@ -80,9 +82,25 @@ function checkResumable(paths: RunPaths): void {
 
 export async function trainRun(config: Config, options: TrainOptions = {}): Promise<TrainResult> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const planned = runPaths(runFolderOf(config));
+  if (options.resume === true) checkResumable(planned);
+  makeFolder('--output', planned.folder);
+  const release = lockRunFolder(planned.folder, write);
+  try {
+    return await trainLocked(config, options, write);
+  } finally {
+    release();
+  }
+}
+
+/** trainRun while it holds the run folder's lock. */
+async function trainLocked(
+  config: Config,
+  options: TrainOptions,
+  write: (line: string) => void,
+): Promise<TrainResult> {
   const started = performance.now();
   const resume = options.resume === true;
-  if (resume) checkResumable(runPaths(runFolderOf(config)));
   const task = await prepareTask(config);
   write(`${config.name}: ${task.describe}`);
   const model = await startModel(task, runPaths(runFolderOf(config)), resume, write);
