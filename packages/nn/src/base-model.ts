@@ -128,6 +128,7 @@ export abstract class Model {
       layer.paramRows().map((r) => ({ ...r, name: `${parts.prefixes[i]}${r.name}` })),
     );
     this.layout = new Layout(rows.map(({ name, shape }) => ({ name, shape })));
+    checkParamCount(this.layout.size);
     this.params = new Float32Array(this.layout.size);
     rows.forEach((row, index) => {
       initialize(this.layout.view(this.params, row.name), row.shape, row.init, this.seed, index);
@@ -371,6 +372,20 @@ export abstract class Model {
       rule,
       `Total params: ${this.layout.size}`,
     ].join('\n');
+  }
+}
+
+/** Limit: the most parameters a model may have (2^27 floats, 512 MiB), checked before any is allocated. */
+export const MODEL_MAX_PARAMS = 2 ** 27;
+
+/** ERR_NN_LIMIT_EXCEEDED when a model of `size` parameters is over MODEL_MAX_PARAMS. */
+export function checkParamCount(size: number): void {
+  if (size > MODEL_MAX_PARAMS) {
+    fail(
+      NnErrorCode.LIMIT_EXCEEDED,
+      `the model would have ${size.toLocaleString('en')} parameters, over MODEL_MAX_PARAMS ` +
+        `(${MODEL_MAX_PARAMS.toLocaleString('en')}); use fewer units, layers or a smaller vocabulary`,
+    );
   }
 }
 

@@ -15,6 +15,7 @@ export * from './layers/embedding.js';
 export * from './layers/recurrent.js';
 export * from './layout.js';
 export type { CreateMemoryOptions, MemoryCore, ModelMemory, RankRegion } from './memory.js';
+export { checkMemoryBytes, MEMORY_MAX_BYTES } from './memory.js';
 export * from './model.js';
 export * from './persistence.js';
 export * from './seq2seq.js';
