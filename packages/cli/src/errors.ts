@@ -76,6 +76,11 @@ const LIBRARY_HINTS: [string, string][] = [
   ['ERR_NN_NON_FINITE', 'lower training.learningRate or set training.clipNorm'],
   ['ERR_NN_BAD_CHECKPOINT', 'the checkpoint is damaged or from a newer recur: train again'],
   [
+    'ERR_NN_LIMIT_EXCEEDED',
+    'make model.units, model.layers or training.batchSize smaller (limits: packages/cli/README.md)',
+  ],
+  ['ERR_NN_NOT_A_FILE', 'give the path of a .ckpt file that `recur train` wrote'],
+  [
     'ERR_DATA_BAD_CSV',
     "fix the file, or set data.source.missing to 'previous' or 'drop-row' for missing values",
   ],
@@ -83,6 +88,9 @@ const LIBRARY_HINTS: [string, string][] = [
   ['ERR_NN_', 'check the model and training sections of the config'],
   ['ERR_PARALLEL_', 'try again with --threads 1 to rule out the thread pool'],
 ];
+
+/** Library codes that are the caller's to fix (exit code 2): a model or batch over a named limit. */
+const LIBRARY_USAGE_CODES: readonly string[] = ['ERR_NN_LIMIT_EXCEEDED'];
 
 /** The one line printed for an error, and the exit code. */
 export function describeError(error: unknown): { line: string; exitCode: number } {
@@ -95,5 +103,6 @@ export function describeError(error: unknown): { line: string; exitCode: number 
   const hint =
     LIBRARY_HINTS.find(([prefix]) => code.startsWith(prefix))?.[1] ??
     (code === 'ENOENT' ? 'check the path' : 'run again with --verbose for the stack trace');
-  return { line: `recur: ${code}: ${message.split('\n')[0]} (hint: ${hint})`, exitCode: ExitCode.FAILURE };
+  const exitCode = LIBRARY_USAGE_CODES.includes(code) ? ExitCode.USAGE : ExitCode.FAILURE;
+  return { line: `recur: ${code}: ${message.split('\n')[0]} (hint: ${hint})`, exitCode };
 }
