@@ -1,6 +1,7 @@
 // The CLI's errors: one class, stable `ERR_CLI_*` codes (listed in README.md), an exit code and a
 // hint per code. Errors from the libraries (RecurError, DataError, ParallelError) keep their own
 // codes and are printed the same way: one line, code, message, hint; a stack only with --verbose.
+import { inConfigTerms } from './library-messages.js';
 
 export const CliErrorCode = {
   BAD_FLAG: 'ERR_CLI_BAD_FLAG',
@@ -99,7 +100,8 @@ export function describeError(error: unknown): { line: string; exitCode: number 
   }
   const e = error as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : 'ERR_CLI_INTERNAL';
-  const message = typeof e?.message === 'string' ? e.message : String(error);
+  const raw = typeof e?.message === 'string' ? e.message : String(error);
+  const message = code.startsWith('ERR_DATA_') ? inConfigTerms(raw) : raw;
   const hint =
     LIBRARY_HINTS.find(([prefix]) => code.startsWith(prefix))?.[1] ??
     (code === 'ENOENT' ? 'check the path' : 'run again with --verbose for the stack trace');

@@ -80,13 +80,18 @@ export function openRun(folder: string): { paths: RunPaths; config: Config } {
   return { paths, config };
 }
 
-/** The checkpoint of a run: 'best' (default) or 'last'. */
+/**
+ * The checkpoint of a run: 'best' (default) or 'last'. A run without best.ckpt but with
+ * last.ckpt (a cluster run keeps last.ckpt only) gives last.ckpt for 'best'.
+ */
 export function checkpointOf(paths: RunPaths, which: string): string {
   if (which !== 'best' && which !== 'last') {
     fail(CliErrorCode.BAD_FLAG, `--checkpoint must be best or last, got ${which}`);
   }
-  const path = which === 'best' ? paths.best : paths.last;
-  if (!existsSync(path))
-    fail(CliErrorCode.BAD_RUN, `${path} does not exist: the run has not finished an epoch`);
-  return path;
+  if (which === 'best' && existsSync(paths.best)) return paths.best;
+  if (existsSync(paths.last)) return paths.last;
+  return fail(
+    CliErrorCode.BAD_RUN,
+    `${paths.folder} holds no checkpoint (${which === 'best' ? 'best.ckpt or ' : ''}last.ckpt): its run has not finished an epoch`,
+  );
 }

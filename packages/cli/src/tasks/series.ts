@@ -17,7 +17,7 @@ import {
 import { loadSeattleWeather, loadSensorNetwork, loadSp500, loadWeather } from '@recur/examples';
 import { encoderDecoder, type Model, sequential } from '@recur/nn';
 import type { SeriesConfig } from '../config/schema.js';
-import { CliErrorCode, fail } from '../errors.js';
+import { CliErrorCode, type CliErrorCodeValue, fail } from '../errors.js';
 import { barChart, lineChart } from '../report/charts.js';
 import {
   clipOf,
@@ -49,10 +49,20 @@ export function withDates(table: Table): Table {
   };
 }
 
+/** Fails with `code` when `table` has no rows: `what` names the file, e.g. 'data.source.path x.csv'. */
+export function requireRows(table: Table, what: string, code: CliErrorCodeValue): Table {
+  if (table.rows === 0) {
+    fail(code, `${what} has a header row but no data rows (after data.source.missing)`);
+  }
+  return table;
+}
+
 async function loadTable(config: SeriesConfig): Promise<Table> {
   const source = config.data.source;
-  if (source.kind === 'csv')
-    return withDates(await readCsv(source.path, { missing: source.missing, delimiter: source.delimiter }));
+  if (source.kind === 'csv') {
+    const table = await readCsv(source.path, { missing: source.missing, delimiter: source.delimiter });
+    return withDates(requireRows(table, `data.source.path ${source.path}`, CliErrorCode.BAD_CONFIG));
+  }
   const loaders = {
     'seattle-weather': loadSeattleWeather,
     weather: loadWeather,
