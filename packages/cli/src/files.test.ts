@@ -173,3 +173,21 @@ t.test(
     );
   },
 );
+
+t.test(
+  'a config that is a device, a folder or over CONFIG_MAX_BYTES is refused before reading (defect 24)',
+  async (t) => {
+    if (process.platform !== 'win32') {
+      await usage(t, ['train', '/dev/zero'], 'ERR_CLI_BAD_PATH', /config \/dev\/zero is not a regular file/);
+    }
+    await usage(t, ['train', folder], 'ERR_CLI_BAD_PATH', /config .* is a folder; give a JSON file/);
+    const big = join(folder, 'big.json');
+    writeFileSync(big, ' '.repeat(1024 * 1024 + 1));
+    await usage(
+      t,
+      ['summary', big],
+      'ERR_CLI_LIMIT_EXCEEDED',
+      /config .*big\.json is 1048577 bytes, over CONFIG_MAX_BYTES \(1048576\)/,
+    );
+  },
+);
