@@ -1,7 +1,7 @@
 // Files that are not what a command expects (issue 16): devices, junk and huge files given as a
 // checkpoint end at once with a code; paths and addresses that Node refuses come out as
 // documented ERR_CLI_* codes with exit code 2 and a message naming the thing.
-import { mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { config, recur, tempFolder } from './testing/recur.js';

@@ -39,7 +39,7 @@ t.test(
       },
     );
     t.ok(second, 'the second train ran while the first trained');
-    t.equal(second?.code, 1, second?.stderr);
+    t.equal(second?.code, 1, second?.stderr ?? '');
     t.match(
       second?.stderr,
       /^recur: ERR_CLI_RUN_LOCKED: .*run is in use by another recur train: process \d+ on .* has trained into it since /,

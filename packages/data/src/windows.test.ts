@@ -185,7 +185,8 @@ t.test(
       values: [values(1), values(2), values(3), Array.from({ length: 10 }, () => 'x')],
     });
     t.same(Object.keys(columns), ['constructor', '__proto__', 'valueOf']);
-    t.equal(columns.__proto__?.[1], 2, '__proto__ is a column, not the prototype');
+    const proto = '__proto__';
+    t.equal(columns[proto]?.[1], 2, '__proto__ is a column, not the prototype');
     const scaler = scalerFromJSON(
       JSON.parse(JSON.stringify(fitScaler('zscore', columns, { start: 0, end: 8 }).toJSON())),
     );

@@ -237,7 +237,10 @@ t.test(
     t.same(table.columns, ['constructor', '__proto__', 'valueOf', 'hasOwnProperty']);
     t.same(table.types, ['number', 'number', 'number', 'string']);
     t.same([...(table.values[1] as Float64Array)], [2, 5]);
-    const typed = await text(csv, { columns: { valueOf: 'string' }, select: ['valueOf', '__proto__'] });
+    const typed = await text(csv, {
+      columns: { valueOf: 'string' as const },
+      select: ['valueOf', '__proto__'],
+    });
     t.same(typed.types, ['string', 'number']);
     t.same(typed.values[0], ['3', '6']);
     await t.rejects(text('a,b\n1,2\n', { select: ['constructor'] }), {
