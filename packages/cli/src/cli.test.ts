@@ -130,7 +130,7 @@ t.test(
         '--output',
         run,
       ];
-      const ran = await recur(args, undefined, { RECUR_KERNELS: forced });
+      const ran = await recur(args, undefined, { env: { RECUR_KERNELS: forced } });
       t.equal(ran.code, 0, ran.stderr);
       t.ok(ran.stdout.split('\n').includes(`kernels: ${described}`), `${forced}: the header`);
       const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8')

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { applyOverrides, loadConfig, parseConfig } from './config/load.js';
+import { MAX_BATCH_SIZE, MAX_UNITS } from './config/schema.js';
 import { CliError } from './errors.js';
 
 const configs = join(import.meta.dirname, '..', '..', '..', 'configs');
@@ -112,3 +113,48 @@ t.test('a config file that is not JSON, or missing, is a coded error', async (t)
   t.throws(() => loadConfig(path), { code: 'ERR_CLI_BAD_CONFIG', message: /not valid JSON/ });
   t.throws(() => loadConfig(`${path}.missing`), { code: 'ERR_CLI_NOT_FOUND' });
 });
+
+t.test(
+  'a name of "." or ".." is refused: the run folder would be runs/ or the working directory (issue 16, defect 10)',
+  async (t) => {
+    for (const name of ['.', '..']) {
+      const error = failure({ ...base(), name });
+      t.equal(error.code, 'ERR_CLI_BAD_CONFIG');
+      t.equal(error.exitCode, 2);
+      t.match(error.message, /^my\.json: name: .*'\.' and '\.\.' .*runs\//, `name '${name}'`);
+    }
+    t.equal(
+      parseConfig({ ...base(), name: '...' }, 'my.json').name,
+      '...',
+      "'...' is a folder name like any other",
+    );
+    t.equal(parseConfig({ ...base(), name: '.hidden' }, 'my.json').name, '.hidden');
+  },
+);
+
+t.test(
+  'MAX_BATCH_SIZE and MAX_UNITS: the limit passes, one more is refused (issue 16, defect 24)',
+  async (t) => {
+    const at = parseConfig(
+      { ...base(), model: { units: MAX_UNITS }, training: { batchSize: MAX_BATCH_SIZE } },
+      'my.json',
+    );
+    t.equal(at.training.batchSize, 65_536);
+    t.equal((at.model as { units: number }).units, 4096);
+    t.match(
+      failure({ ...base(), training: { batchSize: MAX_BATCH_SIZE + 1 } }).message,
+      /training\.batchSize: .*65536, got 65537/,
+    );
+    t.match(
+      failure({ ...base(), model: { units: MAX_UNITS + 1 } }).message,
+      /model\.units: .*4096, got 4097/,
+    );
+    const text = JSON.parse(readFileSync(join(configs, 'imdb-sentiment.json'), 'utf8'));
+    t.match(
+      failure({ ...text, model: { ...text.model, embedding: MAX_UNITS + 1 } }).message,
+      /model\.embedding: .*4096, got 4097/,
+    );
+    const error = failure({ ...base(), training: { batchSize: MAX_BATCH_SIZE + 1 } });
+    t.equal(error.exitCode, 2);
+  },
+);

@@ -104,3 +104,32 @@ t.test('JSON lines of labelled texts, word/TAG sentences and a text corpus', asy
   t.equal(bad2.code, 2);
   t.match(bad2.stderr, /ERR_CLI_BAD_CONFIG: .*broken\.txt:1: 'dog' is not word\/tag/);
 });
+
+t.test(
+  'CSV columns named constructor, __proto__ and valueOf train like any other (issue 16, defect 13)',
+  async (t) => {
+    const rows = ['constructor,__proto__,valueOf'];
+    for (let h = 0; h < 200; h++) {
+      rows.push(`${Math.sin(h / 5).toFixed(3)},${Math.cos(h / 7).toFixed(3)},${(h % 17).toFixed(1)}`);
+    }
+    const csv = write('proto.csv', `${rows.join('\n')}\n`);
+    const ran = await train('proto', {
+      task: 'forecast',
+      data: {
+        source: { kind: 'csv', path: csv },
+        inputs: ['constructor', '__proto__'],
+        target: 'valueOf',
+        window: 8,
+      },
+      model: { units: 4 },
+    });
+    t.equal(ran.code, 0, ran.stderr);
+    t.match(ran.stdout, /windows of 8 rows × 2 columns → valueOf 1 row ahead/);
+    const missing = await train('proto-missing', {
+      task: 'forecast',
+      data: { source: { kind: 'csv', path: csv }, inputs: ['toString'], target: 'valueOf', window: 8 },
+    });
+    t.equal(missing.code, 2, missing.stderr);
+    t.match(missing.stderr, /ERR_CLI_BAD_CONFIG: data\.inputs\[0\]: no numeric column 'toString'/);
+  },
+);

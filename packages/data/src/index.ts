@@ -48,6 +48,7 @@ export {
 } from './sources/parquet.js';
 export {
   type ColumnType,
+  columnRecord,
   MISSING_POLICIES,
   type MissingPolicy,
   parseDateText,

@@ -10,6 +10,7 @@
 // Porting note: as scikit-learn's StandardScaler (ddof 0) and MinMaxScaler (feature_range (0, 1)),
 // including their rule for a constant column: scale 1 (the column is only shifted).
 import { DataErrorCode, fail } from './errors.js';
+import { columnRecord } from './sources/table.js';
 import type { RowRange } from './windows.js';
 
 export type ScalerKind = 'zscore' | 'minmax';
@@ -85,7 +86,7 @@ export class Scaler {
     columns: Record<string, Float64Array>,
     map: (name: string, values: Float64Array) => Float64Array,
   ): Record<string, Float64Array> {
-    const out: Record<string, Float64Array> = {};
+    const out = columnRecord<Float64Array>();
     for (const [name, values] of Object.entries(columns))
       out[name] = this.shift.has(name) ? map(name, values) : values;
     return out;
@@ -111,7 +112,7 @@ export class Scaler {
 
   /** The saved form: plain JSON, exact (doubles round-trip through JSON text). */
   toJSON(): ScalerJSON {
-    const columns: Record<string, ColumnScale> = {};
+    const columns = columnRecord<ColumnScale>();
     for (const [name, s] of Object.entries(this.stats)) columns[name] = { ...s };
     return { format: 'recur-scaler', version: 1, kind: this.kind, columns };
   }
@@ -152,7 +153,7 @@ export function fitScaler(
   if (typeof columns !== 'object' || columns === null || Object.keys(columns).length === 0) {
     bad('fitScaler', 'columns must be a non-empty Record<string, Float64Array>');
   }
-  const stats: Record<string, ColumnScale> = {};
+  const stats = columnRecord<ColumnScale>();
   for (const [name, values] of Object.entries(columns)) {
     if (!(values instanceof Float64Array)) bad('fitScaler', `column '${name}' must be a Float64Array`);
     const { start, end } = trainRange ?? { start: NaN, end: NaN };
@@ -211,7 +212,7 @@ export function scalerFromJSON(json: unknown): Scaler {
   if (v.kind !== 'zscore' && v.kind !== 'minmax')
     badJson(`kind must be 'zscore' or 'minmax', got ${String(v.kind)}`);
   if (typeof v.columns !== 'object' || v.columns === null) badJson('columns must be an object');
-  const stats: Record<string, ColumnScale> = {};
+  const stats = columnRecord<ColumnScale>();
   for (const [name, s] of Object.entries(v.columns as object))
     stats[name] = checkColumnScale(v.kind as ScalerKind, name, s);
   return new Scaler(v.kind as ScalerKind, stats);

@@ -3,6 +3,7 @@
 import t from 'tap';
 import { batchSource } from './batching.js';
 import { allocateBatchBuffers } from './dataset.js';
+import { fitScaler, scalerFromJSON } from './scaler.js';
 import { chronologicalSplit, numericColumns, type WindowDataset, windowDataset } from './windows.js';
 
 const ROWS = 10;
@@ -174,3 +175,36 @@ t.test('numericColumns keeps the numeric and date columns of a source table', as
   t.same(Object.keys(columns.columns), ['a']);
   t.equal(columns.columns.a, a, 'not copied');
 });
+
+t.test(
+  'columns named constructor, __proto__ and valueOf window and scale (issue 16, defect 13)',
+  async (t) => {
+    const values = (k: number) => Float64Array.from({ length: 10 }, (_, i) => i * k);
+    const { columns } = numericColumns({
+      columns: ['constructor', '__proto__', 'valueOf', 'name'],
+      values: [values(1), values(2), values(3), Array.from({ length: 10 }, () => 'x')],
+    });
+    t.same(Object.keys(columns), ['constructor', '__proto__', 'valueOf']);
+    const proto = '__proto__';
+    t.equal(columns[proto]?.[1], 2, '__proto__ is a column, not the prototype');
+    const scaler = scalerFromJSON(
+      JSON.parse(JSON.stringify(fitScaler('zscore', columns, { start: 0, end: 8 }).toJSON())),
+    );
+    t.same(scaler.names, ['constructor', '__proto__', 'valueOf']);
+    const scaled = scaler.transform(columns);
+    t.same(Object.keys(scaled), ['constructor', '__proto__', 'valueOf']);
+    const dataset = windowDataset(
+      { columns: scaled },
+      { inputs: ['constructor', '__proto__'], targets: ['valueOf'], window: 3, mode: 'many-to-one' },
+    );
+    t.ok(dataset.size > 0);
+    t.throws(
+      () =>
+        windowDataset(
+          { columns: { a: values(1) } },
+          { inputs: ['toString'], targets: ['a'], window: 3, mode: 'many-to-one' },
+        ),
+      { code: 'ERR_DATA_BAD_OPTION', message: /no numeric column 'toString'/ },
+    );
+  },
+);

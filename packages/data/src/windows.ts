@@ -16,6 +16,7 @@
 // Porting note: as Keras' timeseries_dataset_from_array with targets offset by the horizon.
 import type { BatchBuffers, SequenceDataset } from './dataset.js';
 import { DataErrorCode, fail } from './errors.js';
+import { columnRecord } from './sources/table.js';
 
 const bad = (where: string, message: string): never => fail(DataErrorCode.BAD_OPTION, `${where}: ${message}`);
 
@@ -109,14 +110,14 @@ function columnsOf(table: ColumnTable, names: unknown, field: string): Float64Ar
   if (!Array.isArray(names) || names.length === 0)
     bad('windowDataset', `${field} must be a non-empty array of column names`);
   return (names as string[]).map((name) => {
-    const column = table.columns[name];
+    const column = Object.hasOwn(table.columns, name) ? table.columns[name] : undefined;
     if (!(column instanceof Float64Array)) {
       bad(
         'windowDataset',
         `${field}: no numeric column '${name}' (columns: ${Object.keys(table.columns).join(', ')})`,
       );
     }
-    return column;
+    return column as Float64Array;
   });
 }
 
@@ -257,7 +258,7 @@ export function numericColumns(table: {
   columns: string[];
   values: (Float64Array | string[])[];
 }): ColumnTable {
-  const columns: Record<string, Float64Array> = {};
+  const columns = columnRecord<Float64Array>();
   table.columns.forEach((name, k) => {
     const values = table.values[k];
     if (values instanceof Float64Array) columns[name] = values;

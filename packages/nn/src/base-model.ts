@@ -41,6 +41,7 @@ import {
   predictArrays,
 } from './training/fit.js';
 import { type LossName, type LossSum, lossSum, takesLabels } from './training/loss.js';
+import type { EpochProgress } from './training/progress.js';
 import { knownKeys, positiveInteger } from './validate.js';
 
 const isArrayData = (x: unknown): x is ArrayData =>
@@ -108,6 +109,8 @@ export abstract class Model {
   compileSpec: CompileOptions | null = null;
   /** the next batch fit runs: advanced after every step, restored from checkpoints */
   trainingPosition = { epoch: 0, position: 0 };
+  /** the epoch in progress (batch size, running loss): kept by fit, saved in checkpoints */
+  epochProgress: EpochProgress | null = null;
   /** optimizer state loaded from a checkpoint, copied into memory when it is created */
   pendingOptimizerState: Float32Array[] | null = null;
   /** the recurrent layers' final states over the last predict (finalStates) */
@@ -125,6 +128,7 @@ export abstract class Model {
       layer.paramRows().map((r) => ({ ...r, name: `${parts.prefixes[i]}${r.name}` })),
     );
     this.layout = new Layout(rows.map(({ name, shape }) => ({ name, shape })));
+    checkParamCount(this.layout.size);
     this.params = new Float32Array(this.layout.size);
     rows.forEach((row, index) => {
       initialize(this.layout.view(this.params, row.name), row.shape, row.init, this.seed, index);
@@ -371,6 +375,20 @@ export abstract class Model {
   }
 }
 
+/** Limit: the most parameters a model may have (2^27 floats, 512 MiB), checked before any is allocated. */
+export const MODEL_MAX_PARAMS = 2 ** 27;
+
+/** ERR_NN_LIMIT_EXCEEDED when a model of `size` parameters is over MODEL_MAX_PARAMS. */
+export function checkParamCount(size: number): void {
+  if (size > MODEL_MAX_PARAMS) {
+    fail(
+      NnErrorCode.LIMIT_EXCEEDED,
+      `the model would have ${size.toLocaleString('en')} parameters, over MODEL_MAX_PARAMS ` +
+        `(${MODEL_MAX_PARAMS.toLocaleString('en')}); use fewer units, layers or a smaller vocabulary`,
+    );
+  }
+}
+
 /** out (T, B) = x (B, T) for ints. */
 export function transposeInts(out: Int32Array, x: Int32Array, B: number, T: number): void {
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[t * B + b] = x[b * T + t];
@@ -408,6 +426,9 @@ export function checkpointOf(model: Model, preprocessing: unknown): CheckpointCo
           },
     rng: { seed: model.trainingSeed, epoch: position.epoch, position: position.position },
     preprocessing,
-    extra: { compile: model.compileSpec },
+    extra: {
+      compile: model.compileSpec,
+      ...(model.epochProgress === null ? {} : { epoch: { ...model.epochProgress } }),
+    },
   };
 }

@@ -16,24 +16,30 @@
 // Reading checks, in order: magic, version, flags, header length against the limit, that the
 // file is as long as the header says, the checksum, and only then the header's fields, so a
 // damaged file is reported as truncated or corrupted rather than as a confusing field error.
+//
+// Note [header first]: loadCheckpoint reads the 24-byte preamble, then the header, and checks the
+// file's size against the one the header declares before it reads the rest, so a junk file, a
+// file with bytes appended or a device costs no more memory than its header (issue 16).
 import { createHash } from 'node:crypto';
 import { fail, NnErrorCode } from './errors.js';
 import {
   alignedCopy,
   checkPath,
   maxHeaderBytes,
+  openRegularFile,
   paddedJson,
   putLittleEndian,
-  readFileChecked,
   writeFileAtomic,
 } from './io.js';
-import type { Layout, LayoutRow } from './layout.js';
+import type { LayoutRow } from './layout.js';
 
 export const CHECKPOINT_MAGIC = 'RECURCKP';
 /** The format version this code writes and the only one it reads. */
 export const CHECKPOINT_FORMAT_VERSION = 1;
 /** Limit: the longest JSON header written or read, in bytes (keep bulk data out of `extra`). */
 export const CHECKPOINT_MAX_HEADER_BYTES = 64 * 1024 * 1024;
+/** Limit: the largest checkpoint file read, in bytes (what one Node buffer read holds, 2 GiB − 1). */
+export const CHECKPOINT_MAX_FILE_BYTES = 2 ** 31 - 1;
 
 const PREAMBLE_BYTES = 24;
 const CHECKSUM_BYTES = 32;
@@ -203,6 +209,7 @@ export function decodeCheckpoint(
   const complain: Complain = (what) => fail(NnErrorCode.BAD_CHECKPOINT, `${source}: ${what}`);
   const headerLength = readPreamble(
     bytes,
+    bytes.length,
     source,
     maxHeaderBytes(options, CHECKPOINT_MAX_HEADER_BYTES),
     complain,
@@ -217,25 +224,57 @@ export function decodeCheckpoint(
   return contentOf(header, buffers);
 }
 
-/** Reads and verifies the checkpoint at `path`. */
-export async function loadCheckpoint(path: string, options?: CheckpointOptions): Promise<CheckpointContent> {
-  const bytes = await readFileChecked('checkpoint', path);
-  return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, options);
+/**
+ * Reads and verifies the checkpoint at `path`. The preamble and the header are read first: a
+ * file that is not a checkpoint, or whose size is not the one its header declares, is refused
+ * before the rest is read (Note [header first]); only a regular file is opened.
+ */
+export async function loadCheckpoint(
+  path: string,
+  options: CheckpointOptions = {},
+): Promise<CheckpointContent> {
+  const complain: Complain = (what) => fail(NnErrorCode.BAD_CHECKPOINT, `${path}: ${what}`);
+  const maxHeader = maxHeaderBytes(options, CHECKPOINT_MAX_HEADER_BYTES);
+  const file = await openRegularFile('checkpoint', path);
+  try {
+    const preamble = await file.read(0, Math.min(PREAMBLE_BYTES, file.size));
+    const headerLength = readPreamble(preamble, file.size, path, maxHeader, complain);
+    const header = parseHeader(await file.read(PREAMBLE_BYTES, headerLength), complain);
+    const end = checkLength(file.size, PREAMBLE_BYTES + headerLength, header.tensorBytes, complain);
+    if (end > CHECKPOINT_MAX_FILE_BYTES) {
+      fail(
+        NnErrorCode.LIMIT_EXCEEDED,
+        `${path}: ${end} bytes, over CHECKPOINT_MAX_FILE_BYTES (${CHECKPOINT_MAX_FILE_BYTES}); the file is corrupted or not one recur writes`,
+      );
+    }
+    return decodeCheckpoint(await file.read(0, end), path, options);
+  } finally {
+    await file.close();
+  }
 }
 
-/** Checks magic, version and flags, and returns the header length. */
-function readPreamble(bytes: Uint8Array, source: string, maxHeader: number, complain: Complain): number {
+/**
+ * Checks magic, version and flags against `bytes` (at least the first PREAMBLE_BYTES of a file of
+ * `fileBytes`, or the whole of a shorter one), and returns the header length.
+ */
+function readPreamble(
+  bytes: Uint8Array,
+  fileBytes: number,
+  source: string,
+  maxHeader: number,
+  complain: Complain,
+): number {
   const magic = new TextEncoder().encode(CHECKPOINT_MAGIC);
   const head = bytes.subarray(0, magic.length);
-  if (bytes.length === 0) complain('the file is empty (0 bytes), not a checkpoint; use an intact copy');
+  if (fileBytes === 0) complain('the file is empty (0 bytes), not a checkpoint; use an intact copy');
   if (!head.every((byte, i) => byte === magic[i])) {
     complain(
       `not a recur checkpoint (it starts with [${hex(head)}], not "${CHECKPOINT_MAGIC}"); pass a file saveCheckpoint wrote`,
     );
   }
-  if (bytes.length < PREAMBLE_BYTES) {
+  if (fileBytes < PREAMBLE_BYTES) {
     complain(
-      `truncated: ${bytes.length} bytes, shorter than the ${PREAMBLE_BYTES}-byte preamble; use an intact copy`,
+      `truncated: ${fileBytes} bytes, shorter than the ${PREAMBLE_BYTES}-byte preamble; use an intact copy`,
     );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, PREAMBLE_BYTES);
@@ -249,9 +288,9 @@ function readPreamble(bytes: Uint8Array, source: string, maxHeader: number, comp
     );
   }
   const needed = PREAMBLE_BYTES + Number(length) + CHECKSUM_BYTES;
-  if (bytes.length < needed) {
+  if (fileBytes < needed) {
     complain(
-      `truncated: ${bytes.length} bytes, but the preamble, a ${length}-byte header and the checksum ` +
+      `truncated: ${fileBytes} bytes, but the preamble, a ${length}-byte header and the checksum ` +
         `alone need ${needed}; use an intact copy`,
     );
   }
@@ -415,40 +454,4 @@ function hex(bytes: Uint8Array, separator = ' '): string {
   return [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(separator);
 }
 
-// ---- layout check ----
-
-/**
- * Throws ERR_NN_LAYOUT_MISMATCH unless the checkpoint's layout rows are the model's (names and
- * shapes, in order), naming the first row (counted from 0) that differs, or the row counts.
- */
-export function checkLayout(content: Pick<CheckpointContent, 'layout'>, layout: Layout): void {
-  const saved = content.layout;
-  const model = layout.rows;
-  const hint = "build the model from the checkpoint's config, or load a checkpoint of this model";
-  for (let i = 0; i < Math.min(saved.length, model.length); i++) {
-    const [a, b] = [saved[i]!, model[i]!];
-    if (a.name === b.name && sameShape(a.shape, b.shape)) continue;
-    const rows =
-      a.name === b.name
-        ? `row ${i} '${a.name}': checkpoint has ${shapeText(a.shape)}, model has ${shapeText(b.shape)}`
-        : `row ${i}: checkpoint has '${a.name}' ${shapeText(a.shape)}, model has '${b.name}' ${shapeText(b.shape)}`;
-    mismatch(`${rows}; ${hint}`);
-  }
-  if (saved.length !== model.length) {
-    mismatch(
-      `checkpoint has ${saved.length} layout rows, model has ${model.length} (the first ${Math.min(saved.length, model.length)} agree); ${hint}`,
-    );
-  }
-}
-
-function mismatch(what: string): never {
-  return fail(NnErrorCode.LAYOUT_MISMATCH, `checkpoint does not fit the model: ${what}`);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-function shapeText(shape: readonly number[]): string {
-  return `(${shape.join(', ')})`;
-}
+export { checkLayout } from './checkpoint-layout.js';

@@ -22,6 +22,8 @@ export const NnErrorCode = {
   NON_FINITE: 'ERR_NN_NON_FINITE',
   /** a file to read, or the folder to write one into, does not exist */
   NOT_FOUND: 'ERR_NN_NOT_FOUND',
+  /** a path to read is not a regular file (a device such as /dev/zero, a FIFO, a socket) */
+  NOT_A_FILE: 'ERR_NN_NOT_A_FILE',
 } as const;
 
 export type NnErrorCodeValue = (typeof NnErrorCode)[keyof typeof NnErrorCode];

@@ -209,3 +209,30 @@ t.test('validationData with arrays: val_ logs equal evaluate on them', async (t)
   t.equal(history.history.val_loss.length, 2);
   t.equal(history.history.val_loss[1], (await model.evaluate(held.x, held.y, { batchSize: 4 })).loss);
 });
+
+t.test(
+  'on the calling thread, an abort from a timer stops fit after the current step, not at the end of the epoch (issue 16, defect 17)',
+  async (t) => {
+    const n = 4000;
+    const { x, y } = sumTask(n);
+    const model = makeModel();
+    const controller = new AbortController();
+    let steps = 0;
+    // the timer fires only if fit gives the event loop a turn during the epoch
+    const timer = setTimeout(() => controller.abort(), 1);
+    const history = await model.fit(x, y, {
+      batchSize: 1,
+      epochs: 1,
+      signal: controller.signal,
+      callbacks: {
+        onBatchEnd: () => {
+          steps++;
+        },
+      },
+    });
+    clearTimeout(timer);
+    t.ok(history.aborted, 'fit stopped through its signal');
+    t.ok(steps < n, `it stopped within the epoch (after ${steps} of ${n} steps)`);
+    t.same(model.trainingPosition, { epoch: 0, position: steps });
+  },
+);

@@ -7,7 +7,8 @@
 // fsynced so the rename itself survives a crash. A reader sees the old file or the new one, never
 // a half-written one; on any failure the temporary file is removed and the error passed on.
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { type FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fail, NnErrorCode } from './errors.js';
 import { describe } from './validate.js';
@@ -40,15 +41,87 @@ export async function readFileChecked(what: string, path: string): Promise<Buffe
   try {
     return await readFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      fail(NnErrorCode.NOT_FOUND, `${what}: no file at ${path}; check the path`, error);
-    }
-    if (code === 'EISDIR') {
-      fail(NnErrorCode.NOT_FOUND, `${what}: ${path} is a folder, not a file; give the file's path`, error);
-    }
+    return missing(what, path, error);
+  }
+}
+
+/** A regular file opened for reading: its size when opened, and reads of byte ranges. */
+export interface OpenedFile {
+  size: number;
+  /** `length` bytes from `position` (fewer only if the file shrank since it was opened) */
+  read(position: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the regular file at `path` for reading in parts, so that a format reads its header before
+ * it believes a length. Missing files and folders are ERR_NN_NOT_FOUND; anything else that is not
+ * a regular file (/dev/zero, a FIFO, a socket) is ERR_NN_NOT_A_FILE, refused before it is opened
+ * (opening a FIFO would wait for a writer) and checked again on the open handle.
+ */
+export async function openRegularFile(what: string, path: string): Promise<OpenedFile> {
+  checkPath(what, path);
+  let handle: FileHandle;
+  try {
+    refuseIrregular(what, path, await stat(path));
+    handle = await open(path, 'r');
+  } catch (error) {
+    return missing(what, path, error);
+  }
+  try {
+    const info = await handle.stat();
+    refuseIrregular(what, path, info);
+    return openedFile(handle, info.size);
+  } catch (error) {
+    await handle.close();
     throw error;
   }
+}
+
+function openedFile(handle: FileHandle, size: number): OpenedFile {
+  return {
+    size,
+    async read(position, length) {
+      const bytes = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(bytes, done, length - done, position + done);
+        if (bytesRead === 0) break; // the file shrank while it was read: the caller's checks see it short
+        done += bytesRead;
+      }
+      return bytes.subarray(0, done);
+    },
+    close: () => handle.close(),
+  };
+}
+
+function refuseIrregular(what: string, path: string, info: Stats): void {
+  if (info.isFile()) return;
+  if (info.isDirectory()) {
+    fail(NnErrorCode.NOT_FOUND, `${what}: ${path} is a folder, not a file; give the file's path`);
+  }
+  const kind = info.isCharacterDevice()
+    ? 'a character device'
+    : info.isBlockDevice()
+      ? 'a block device'
+      : info.isFIFO()
+        ? 'a FIFO'
+        : info.isSocket()
+          ? 'a socket'
+          : 'not a file';
+  fail(NnErrorCode.NOT_A_FILE, `${what}: ${path} is not a regular file (${kind}); give a file's path`);
+}
+
+/** ENOENT, ENOTDIR and EISDIR as ERR_NN_NOT_FOUND; a coded error passes on as it is. */
+function missing(what: string, path: string, error: unknown): never {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    fail(NnErrorCode.NOT_FOUND, `${what}: no file at ${path}; check the path`, error);
+  }
+  if (code === 'EISDIR') {
+    fail(NnErrorCode.NOT_FOUND, `${what}: ${path} is a folder, not a file; give the file's path`, error);
+  }
+  throw error;
 }
 
 /** Writes `bytes` to `path` atomically (Note [atomic write]); a missing folder is ERR_NN_NOT_FOUND. */

@@ -17,6 +17,7 @@ import {
   type FloatAllocator,
   SizeCounter,
 } from './arena.js';
+import { fail, NnErrorCode } from './errors.js';
 import type { Layer, ParamViews, ShapeSpec } from './layer.js';
 import type { Layout } from './layout.js';
 
@@ -145,6 +146,23 @@ export interface RankRegion {
   bytes: number;
 }
 
+/**
+ * Limit: the largest arena (parameters, gradients, optimizer state and the workspace for the
+ * largest batch), 3 GiB, within what a WebAssembly memory holds; checked before allocating.
+ */
+export const MEMORY_MAX_BYTES = 3 * 2 ** 30;
+
+/** ERR_NN_LIMIT_EXCEEDED when an arena of `bytes` for batches of `maxBatch` is over MEMORY_MAX_BYTES. */
+export function checkMemoryBytes(bytes: number, maxBatch: number): void {
+  if (bytes > MEMORY_MAX_BYTES) {
+    fail(
+      NnErrorCode.LIMIT_EXCEEDED,
+      `training memory for batches of ${maxBatch} would be ${bytes.toLocaleString('en')} bytes, over ` +
+        `MEMORY_MAX_BYTES (${MEMORY_MAX_BYTES.toLocaleString('en')}); use a smaller batch or model`,
+    );
+  }
+}
+
 /** The bytes a sequence of allocations takes from an aligned start. */
 function measure(run: (counter: SizeCounter) => void): number {
   const counter = new SizeCounter();
@@ -172,6 +190,7 @@ export function createMemory(plan: MemoryPlan, options: CreateMemoryOptions = {}
     bytes: rankBytes,
   }));
   const bytes = coreBytes + ownBytes + rankRegions.length * rankBytes;
+  checkMemoryBytes(bytes, plan.maxBatch);
   const base = options.backing?.baseOffset ?? 0;
   const kernels = options.kernels ?? kernelBackend().name;
   let arena: Arena;

@@ -115,3 +115,57 @@ t.test('loading something that is not a checkpoint fails with a coded error', as
   await writeFile(path, 'hello, this is not a checkpoint at all');
   await t.rejects(loadModel(path), { code: 'ERR_NN_BAD_CHECKPOINT', message: /not a recur checkpoint/ });
 });
+
+/** A run of 3 epochs stopped by its signal after `stopAfter` steps, with its checkpoint. */
+async function stoppedRun(dir: string, stopAfter: number): Promise<string> {
+  const { x, y } = data();
+  const path = join(dir, `stopped-${stopAfter}.ckpt`);
+  const controller = new AbortController();
+  let steps = 0;
+  await makeModel().fit(x, y, {
+    epochs: 3,
+    batchSize: 8,
+    signal: controller.signal,
+    checkpoint: { path },
+    callbacks: {
+      onBatchEnd: () => {
+        if (++steps === stopAfter) controller.abort();
+      },
+    },
+  });
+  return path;
+}
+
+t.test(
+  "after a mid-epoch resume the epoch's logged loss is the whole epoch's (issue 16, defect 16)",
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'recur-ckpt-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    const { x, y } = data();
+    const straight = await makeModel().fit(x, y, { epochs: 3, batchSize: 8 });
+    const { model } = await loadModel(await stoppedRun(dir, 7));
+    const resumed = await model.fit(x, y, { epochs: 3, batchSize: 8, resume: true });
+    t.same(resumed.epochs, [1, 2]);
+    t.equal(resumed.history.loss[0], straight.history.loss[1], 'epoch 1: the same loss as without the stop');
+    t.equal(resumed.history.loss[1], straight.history.loss[2], 'epoch 2 as well');
+  },
+);
+
+t.test(
+  'resuming mid-epoch with another batch size is refused, naming both (issue 16, defect 15)',
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'recur-ckpt-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    const { x, y } = data();
+    const { model } = await loadModel(await stoppedRun(dir, 7));
+    await t.rejects(model.fit(x, y, { epochs: 3, batchSize: 4, resume: true }), {
+      code: 'ERR_NN_BAD_OPTION',
+      message: /with batchSize 8; this fit has batchSize 4/,
+    });
+    t.same(model.trainingPosition, { epoch: 1, position: 2 }, 'nothing was trained');
+    const atBoundary = await loadModel(await stoppedRun(dir, 5));
+    t.same(atBoundary.model.trainingPosition, { epoch: 1, position: 0 }, 'stopped at an epoch boundary');
+    const history = await atBoundary.model.fit(x, y, { epochs: 2, batchSize: 4, resume: true });
+    t.same(history.epochs, [1], 'at an epoch boundary another batch size skips nothing and is allowed');
+  },
+);

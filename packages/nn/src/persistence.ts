@@ -16,6 +16,7 @@ import { Sequential } from './model.js';
 import { EncoderDecoder, type EncoderDecoderOptions } from './seq2seq.js';
 import type { CompileOptions } from './training/compile.js';
 import { optimizerFromJSON } from './training/optimizers.js';
+import { epochProgressFromJSON } from './training/progress.js';
 
 export interface LoadedModel {
   model: Model;
@@ -36,7 +37,9 @@ export async function loadModel(path: string): Promise<LoadedModel> {
 function restoreTraining(model: Model, content: CheckpointContent, source: string): void {
   model.trainingSeed = content.rng.seed;
   model.trainingPosition = { epoch: content.rng.epoch, position: content.rng.position };
-  const spec = (content.extra as { compile?: CompileOptions | null } | undefined)?.compile ?? null;
+  const extra = content.extra as { compile?: CompileOptions | null; epoch?: unknown } | undefined;
+  model.epochProgress = epochProgressFromJSON(extra?.epoch, source);
+  const spec = extra?.compile ?? null;
   if (spec === null || content.optimizer === null) return;
   const optimizer = optimizerFromJSON(content.optimizer.kind, content.optimizer.hyper);
   model.compile({

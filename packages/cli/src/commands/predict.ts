@@ -4,6 +4,7 @@ import { loadModel } from '@recur/nn';
 import type { Command } from 'commander';
 import { checkpointOf, openRun } from '../run/folder.js';
 import { predictFile } from '../run/predict.js';
+import { pathProblem } from '../run/user-files.js';
 import type { CliCommand } from './command.js';
 
 export const predict: CliCommand = {
@@ -26,7 +27,11 @@ export const predict: CliCommand = {
         const text = out.map((line) => JSON.stringify(line)).join('\n');
         if (flags.output === undefined) context.write(text);
         else {
-          writeFileSync(flags.output, `${text}\n`);
+          try {
+            writeFileSync(flags.output, `${text}\n`);
+          } catch (error) {
+            pathProblem('--output', flags.output, error);
+          }
           context.write(`${out.length} predictions written to ${flags.output}`);
         }
       });

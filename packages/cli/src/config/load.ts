@@ -1,8 +1,8 @@
 // Reading a config: JSON from a file, checked against the schema, with every problem reported as
 // `<file>: <json.path>: <what is wrong>`; then flags applied on top (and checked again).
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { z } from 'zod';
-import { CliErrorCode, fail } from '../errors.js';
+import { CliError, CliErrorCode, fail } from '../errors.js';
 import { type Config, configSchema, TASKS } from './schema.js';
 
 /** `data.split.train`, `model.layers[0]`: the JSON path of an issue. */
@@ -44,12 +44,35 @@ export function parseConfig(value: unknown, source = 'config'): Config {
   return result.data;
 }
 
+/** Limit: the largest config file read (1 MiB; configs are a few hundred bytes). */
+export const CONFIG_MAX_BYTES = 1024 * 1024;
+
+/** A device, FIFO or folder given as a config is ERR_CLI_BAD_PATH, a huge file ERR_CLI_LIMIT_EXCEEDED, before reading. */
+function checkConfigFile(path: string): void {
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (info === undefined || info.isFile()) {
+    if (info !== undefined && info.size > CONFIG_MAX_BYTES) {
+      fail(
+        CliErrorCode.LIMIT_EXCEEDED,
+        `config ${path} is ${info.size} bytes, over CONFIG_MAX_BYTES (${CONFIG_MAX_BYTES})`,
+      );
+    }
+    return;
+  }
+  fail(
+    CliErrorCode.BAD_PATH,
+    `config ${path} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}; give a JSON file`,
+  );
+}
+
 /** Reads and validates a config file. */
 export function loadConfig(path: string): Config {
   let text: string;
   try {
+    checkConfigFile(path);
     text = readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof CliError) throw error;
     return fail(CliErrorCode.NOT_FOUND, `cannot read config ${path}: ${(error as Error).message}`);
   }
   let value: unknown;

@@ -6,6 +6,11 @@
 import { z } from 'zod';
 
 const positiveInt = z.int().min(1);
+
+/** Limit: samples per step (training.batchSize, --batch-size). */
+export const MAX_BATCH_SIZE = 65_536;
+/** Limit: units of a recurrent layer and embedding width (model.units, model.embedding). */
+export const MAX_UNITS = 4096;
 const fraction = z.number().min(0).max(1);
 
 /** The real data sets that @recur/examples loads, by the name a config gives. */
@@ -72,7 +77,7 @@ const seriesData = {
 
 const recurrentModel = {
   cell: z.enum(['lstm', 'gru', 'simpleRNN']).default('lstm'),
-  units: positiveInt.default(32),
+  units: positiveInt.max(MAX_UNITS).default(32),
   /** stacked recurrent layers */
   layers: positiveInt.max(8).default(1),
   bidirectional: z.boolean().default(false),
@@ -83,13 +88,13 @@ const recurrentModel = {
 const textModel = {
   ...recurrentModel,
   /** embedding width */
-  embedding: positiveInt.default(32),
+  embedding: positiveInt.max(MAX_UNITS).default(32),
 };
 
 const training = z
   .strictObject({
     epochs: positiveInt.default(10),
-    batchSize: positiveInt.default(32),
+    batchSize: positiveInt.max(MAX_BATCH_SIZE).default(32),
     optimizer: z.enum(['adam', 'adamw', 'sgd', 'rmsprop']).default('adam'),
     learningRate: z.number().gt(0).default(0.001),
     /** global gradient-norm clipping; 0 turns it off */
@@ -127,7 +132,11 @@ const common = {
   name: z
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore')
-    .min(1),
+    .min(1)
+    .refine((name) => name !== '.' && name !== '..', {
+      message:
+        "'.' and '..' are not run names: the run folder runs/<name> would be runs/ itself or the folder above it",
+    }),
   description: z.string().optional(),
   /** run folder; default runs/<name> */
   output: z.string().min(1).optional(),

@@ -14,6 +14,15 @@ type Row = Record<string, string | number>;
 
 const WIDTH = 640;
 
+/**
+ * An axis title as vega renders it. Vega (6.2) looks an axis title up as a key of a plain object
+ * and fails with "Operator not defined" on a name such as `valueOf` or `constructor` (a column
+ * may be named so): such a title gets a trailing space, which the SVG does not show.
+ */
+function axisTitle(text: string): string {
+  return text in Object.prototype ? `${text} ` : text;
+}
+
 /** Lines of `y` against `x`, one per value of `series`. */
 export function lineChart(
   id: string,
@@ -43,10 +52,15 @@ export function lineChart(
         x: {
           field: axes.x,
           type: axes.temporal ? 'temporal' : 'quantitative',
-          title: axes.xTitle ?? axes.x,
+          title: axisTitle(axes.xTitle ?? axes.x),
           ...(axes.integer === true ? { axis: { format: 'd', tickMinStep: 1 } } : {}),
         },
-        y: { field: axes.y, type: 'quantitative', title: axes.yTitle ?? axes.y, scale: { zero: false } },
+        y: {
+          field: axes.y,
+          type: 'quantitative',
+          title: axisTitle(axes.yTitle ?? axes.y),
+          scale: { zero: false },
+        },
         color: { field: axes.series, type: 'nominal', title: null },
       },
     },

@@ -23,23 +23,47 @@ export interface ReportInput {
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** "12.3% better than persistence" or "4.0% worse than …". */
+/** A value of a score in its unit: "12.34%" or four significant digits. */
+function formatValue(score: Score, v: number): string {
+  return score.unit === '%' ? `${v.toFixed(2)}%` : v.toPrecision(4);
+}
+
+/**
+ * "12.3% better than persistence", "4.0% worse than …", or for a percentage metric "2.10 points
+ * better than …". A baseline of exactly 0 has no relative difference (a constant target makes
+ * persistence exact): it reads "persistence is exact (0.000), the model is off by 0.4786".
+ */
 export function comparison(score: Score): { text: string; better: boolean; ratio: number } {
   const { value, baseline, lowerIsBetter } = score;
-  const ratio =
-    baseline.value === 0
-      ? 0
-      : (lowerIsBetter ? baseline.value - value : value - baseline.value) / Math.abs(baseline.value);
+  const gain = lowerIsBetter ? baseline.value - value : value - baseline.value;
+  if (score.unit === '%') {
+    const better = gain > 0;
+    const text = `${Math.abs(gain).toFixed(2)} points ${better ? 'better' : 'worse'} than ${baseline.name}`;
+    return { text, better, ratio: baseline.value === 0 ? 0 : gain / Math.abs(baseline.value) };
+  }
+  if (baseline.value === 0) return comparedWithZero(score);
+  const ratio = gain / Math.abs(baseline.value);
   const better = ratio > 0;
-  const amount =
-    score.unit === '%'
-      ? `${Math.abs(value - baseline.value).toFixed(2)} points`
-      : `${(100 * Math.abs(ratio)).toFixed(1)}%`;
-  return { text: `${amount} ${better ? 'better' : 'worse'} than ${baseline.name}`, better, ratio };
+  return {
+    text: `${(100 * Math.abs(ratio)).toFixed(1)}% ${better ? 'better' : 'worse'} than ${baseline.name}`,
+    better,
+    ratio,
+  };
+}
+
+function comparedWithZero(score: Score): { text: string; better: boolean; ratio: number } {
+  const { value, baseline, lowerIsBetter } = score;
+  if (value === 0) return { text: 'both exact', better: true, ratio: 0 };
+  if (lowerIsBetter) {
+    const text = `${baseline.name} is exact (${formatValue(score, 0)}), the model is off by ${formatValue(score, value)}`;
+    return { text, better: false, ratio: Number.NEGATIVE_INFINITY };
+  }
+  const better = value > 0;
+  return { text: `${baseline.name} scores 0`, better, ratio: better ? Number.POSITIVE_INFINITY : 0 };
 }
 
 export function formatScore(score: Score): string {
-  const f = (v: number) => (score.unit === '%' ? `${v.toFixed(2)}%` : v.toPrecision(4));
+  const f = (v: number) => formatValue(score, v);
   const others = (score.others ?? []).map((o) => `; ${o.name} ${f(o.value)}`).join('');
   return `test ${score.metric} ${f(score.value)} vs ${score.baseline.name} ${f(score.baseline.value)}: ${comparison(score).text}${others}`;
 }

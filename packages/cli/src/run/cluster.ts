@@ -5,7 +5,6 @@
 // The token comes from RECUR_TOKEN or a file, never from the command line. Both sides present
 // the run hash of the config (runDescription), so a worker with another seed is refused.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   ClusterError,
   type Coordinator,
@@ -20,7 +19,9 @@ import type { Config } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
 import { formatScore } from '../report/html.js';
 import { prepareTask, type Split } from '../tasks/index.js';
+import { checkPort, checkWsUrl, readTlsPair } from './endpoints.js';
 import { createRunFolder } from './folder.js';
+import { readUserFile } from './user-files.js';
 
 export interface ClusterRunOptions {
   /** a file holding the token; default: the RECUR_TOKEN environment variable */
@@ -53,7 +54,10 @@ export interface WorkerRunOptions extends ClusterRunOptions {
 
 /** The cluster's shared secret, from a file or RECUR_TOKEN. */
 export function readToken(tokenFile: string | undefined): string {
-  const token = tokenFile === undefined ? process.env.RECUR_TOKEN : readFileSync(tokenFile, 'utf8').trim();
+  const token =
+    tokenFile === undefined
+      ? process.env.RECUR_TOKEN
+      : readUserFile('--token-file', tokenFile).toString('utf8').trim();
   if (token === undefined || token === '') {
     fail(CliErrorCode.BAD_FLAG, 'no cluster token: set RECUR_TOKEN or give --token-file <file>', {
       hint: 'the same token on the coordinator and every worker; never put it on the command line',
@@ -115,7 +119,7 @@ export function splitHash(split: Split): string {
 function hostPort(listen: string): { host: string; port: number } {
   const match = /^(.*):(\d+)$/.exec(listen);
   if (match === null) fail(CliErrorCode.BAD_FLAG, `--listen must be host:port, got '${listen}'`);
-  return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+  return { host: match[1].replace(/^\[|\]$/g, ''), port: checkPort(`--listen ${listen}`, Number(match[2])) };
 }
 
 export async function coordinatorRun(config: Config, options: CoordinatorRunOptions = {}) {
@@ -146,9 +150,7 @@ export async function coordinatorRun(config: Config, options: CoordinatorRunOpti
       everySteps: options.checkpointEvery ?? steps,
       preprocessing: task.preprocessing,
     },
-    ...(options.tls === undefined
-      ? {}
-      : { tls: { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) } }),
+    ...(options.tls === undefined ? {} : { tls: readTlsPair(options.tls.cert, options.tls.key) }),
     log: write,
     onStep: ({ step, loss, members }) => {
       if (step % steps === 0)
@@ -177,6 +179,7 @@ export async function workerRun(config: Config, options: WorkerRunOptions = {}) 
   const url = options.connect ?? config.cluster?.coordinator;
   if (url === undefined)
     fail(CliErrorCode.BAD_FLAG, 'give --connect ws://host:port (or cluster.coordinator in the config)');
+  checkWsUrl(options.connect === undefined ? 'cluster.coordinator' : '--connect', url);
   const task = await prepareTask(config);
   const t = config.training;
   const source = new ArraySource(task.train.x, task.train.y, { shuffle: true, seed: t.seed });
@@ -189,7 +192,7 @@ export async function workerRun(config: Config, options: WorkerRunOptions = {}) 
     runHash: runHashOf(runDescription(config)),
     threads: options.threads ?? config.cluster?.threadsPerNode ?? t.threads,
     precision: options.precision ?? 'fp32',
-    ...(options.ca === undefined ? {} : { ca: readFileSync(options.ca) }),
+    ...(options.ca === undefined ? {} : { ca: readUserFile('--ca', options.ca) }),
     log: write,
   });
   write(

@@ -6,12 +6,14 @@
 //   last.ckpt      the latest checkpoint (every epoch, and when stopped by Ctrl-C)
 //   results.json   the test metric beside the baseline, and the kernels
 //   report.html    the report: loss curves, task charts, sample generations
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+//   train.lock     while `recur train` runs: who trains into the folder (run/lock.ts)
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
 import type { KernelsUsed } from './kernels.js';
+import { makeFolder, pathProblem } from './user-files.js';
 
 export interface RunPaths {
   folder: string;
@@ -36,15 +38,25 @@ export function runPaths(folder: string): RunPaths {
   };
 }
 
+/** The run folder: `output`, else runs/<name>, which must be a folder directly inside runs/. */
 export function runFolderOf(config: Config): string {
-  return config.output ?? join('runs', config.name);
+  if (config.output !== undefined) return config.output;
+  const runs = resolve('runs');
+  if (dirname(resolve(runs, config.name)) !== runs) {
+    fail(CliErrorCode.BAD_CONFIG, `name '${config.name}' does not name a folder inside runs/`);
+  }
+  return join('runs', config.name);
 }
 
 export function createRunFolder(config: Config, keepMetrics: boolean): RunPaths {
   const paths = runPaths(runFolderOf(config));
-  mkdirSync(paths.folder, { recursive: true });
-  writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
-  if (!keepMetrics) writeFileSync(paths.metrics, '');
+  makeFolder('--output', paths.folder);
+  try {
+    writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
+    if (!keepMetrics) writeFileSync(paths.metrics, '');
+  } catch (error) {
+    pathProblem('--output', paths.folder, error);
+  }
   return paths;
 }
 
@@ -92,13 +104,18 @@ export function openRun(folder: string): { paths: RunPaths; config: Config } {
   return { paths, config };
 }
 
-/** The checkpoint of a run: 'best' (default) or 'last'. */
+/**
+ * The checkpoint of a run: 'best' (default) or 'last'. A run without best.ckpt but with
+ * last.ckpt (a cluster run keeps last.ckpt only) gives last.ckpt for 'best'.
+ */
 export function checkpointOf(paths: RunPaths, which: string): string {
   if (which !== 'best' && which !== 'last') {
     fail(CliErrorCode.BAD_FLAG, `--checkpoint must be best or last, got ${which}`);
   }
-  const path = which === 'best' ? paths.best : paths.last;
-  if (!existsSync(path))
-    fail(CliErrorCode.BAD_RUN, `${path} does not exist: the run has not finished an epoch`);
-  return path;
+  if (which === 'best' && existsSync(paths.best)) return paths.best;
+  if (existsSync(paths.last)) return paths.last;
+  return fail(
+    CliErrorCode.BAD_RUN,
+    `${paths.folder} holds no checkpoint (${which === 'best' ? 'best.ckpt or ' : ''}last.ckpt): its run has not finished an epoch`,
+  );
 }

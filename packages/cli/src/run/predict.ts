@@ -17,7 +17,7 @@ import type { Config } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
 import { argmax } from '../tasks/classes.js';
 import { materialize } from '../tasks/common.js';
-import { type SeriesPreprocessing, seriesColumns, withDates } from '../tasks/series.js';
+import { requireRows, type SeriesPreprocessing, seriesColumns, withDates } from '../tasks/series.js';
 
 type Line = Record<string, unknown>;
 
@@ -32,9 +32,11 @@ async function predictSeries(
   input: string,
 ): Promise<Line[]> {
   if (config.task !== 'forecast' && config.task !== 'seq2seq') return [];
-  const table = withDates(
-    await readCsv(input, config.data.source.kind === 'csv' ? { missing: config.data.source.missing } : {}),
+  const read = await readCsv(
+    input,
+    config.data.source.kind === 'csv' ? { missing: config.data.source.missing } : {},
   );
+  const table = withDates(requireRows(read, `--input ${input}`, CliErrorCode.BAD_FLAG));
   const columns = seriesColumns(table, config);
   const scaler = scalerFromJSON(pre.scaler);
   const used = [...new Set([...pre.inputs, pre.target])];

@@ -6,12 +6,22 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { type Logs, loadModel, type Model } from '@recur/nn';
 import { type ThreadsStrategy, threads } from '@recur/parallel';
 import type { Config } from '../config/schema.js';
-import { CliError, CliErrorCode } from '../errors.js';
+import { CliError, CliErrorCode, fail } from '../errors.js';
 import { formatScore, writeReport } from '../report/html.js';
 import { type Evaluation, type PreparedTask, prepareTask, type Score } from '../tasks/index.js';
-import { appendMetrics, createRunFolder, type RunPaths, readKernels, readMetrics } from './folder.js';
+import {
+  appendMetrics,
+  createRunFolder,
+  type RunPaths,
+  readKernels,
+  readMetrics,
+  runFolderOf,
+  runPaths,
+} from './folder.js';
 import { describeKernels, kernelsUsed } from './kernels.js';
+import { lockRunFolder } from './lock.js';
 import { type Progress, progressFor } from './progress.js';
+import { makeFolder } from './user-files.js';
 
 export interface TrainOptions {
   /** continue from the run folder's last.ckpt */
@@ -32,8 +42,9 @@ export interface TrainResult {
 }
 
 async function startModel(task: PreparedTask, paths: RunPaths, resume: boolean, write: (l: string) => void) {
-  if (resume && existsSync(paths.last)) {
+  if (resume) {
     const { model } = await loadModel(paths.last);
+    checkResumeBatchSize(model, paths, task.config.training.batchSize);
     write(
       `resuming from ${paths.last} at epoch ${model.trainingPosition.epoch + 1}, step ${model.trainingPosition.position}`,
     );
@@ -45,14 +56,57 @@ async function startModel(task: PreparedTask, paths: RunPaths, resume: boolean, 
   return model;
 }
 
+/**
+ * --resume continues a run stopped mid-epoch only with the batch size its position counts in:
+ * another one would skip or repeat samples of that epoch (from an epoch's start any is fine).
+ */
+function checkResumeBatchSize(model: Model, paths: RunPaths, batchSize: number): void {
+  const saved = model.epochProgress;
+  const { epoch, position } = model.trainingPosition;
+  if (position === 0 || saved === null || saved.batchSize === batchSize) return;
+  fail(
+    CliErrorCode.BAD_FLAG,
+    `--resume: ${paths.last} stopped after step ${position} of epoch ${epoch + 1} with batch size ${saved.batchSize}; ` +
+      `this run asks for batch size ${batchSize}, which would skip or repeat samples of that epoch`,
+    {
+      hint: `resume with --batch-size ${saved.batchSize} (or leave training.batchSize at ${saved.batchSize})`,
+    },
+  );
+}
+
+/** --resume needs the run's last.ckpt: without it nothing is trained and nothing is written. */
+function checkResumable(paths: RunPaths): void {
+  if (existsSync(paths.last)) return;
+  fail(CliErrorCode.BAD_RUN, `--resume: there is no checkpoint to resume from at ${paths.last}`, {
+    hint: 'train without --resume to start the run afresh (or give --output the folder of the stopped run)',
+  });
+}
+
 export async function trainRun(config: Config, options: TrainOptions = {}): Promise<TrainResult> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const planned = runPaths(runFolderOf(config));
+  if (options.resume === true) checkResumable(planned);
+  makeFolder('--output', planned.folder);
+  const release = lockRunFolder(planned.folder, write);
+  try {
+    return await trainLocked(config, options, write);
+  } finally {
+    release();
+  }
+}
+
+/** trainRun while it holds the run folder's lock. */
+async function trainLocked(
+  config: Config,
+  options: TrainOptions,
+  write: (line: string) => void,
+): Promise<TrainResult> {
   const started = performance.now();
+  const resume = options.resume === true;
   const task = await prepareTask(config);
   write(`${config.name}: ${task.describe}`);
-  const resume = options.resume === true;
+  const model = await startModel(task, runPaths(runFolderOf(config)), resume, write);
   const paths = createRunFolder(config, resume);
-  const model = await startModel(task, paths, resume, write);
   const t = config.training;
   const strategy: ThreadsStrategy | undefined = t.threads > 1 ? threads(t.threads) : undefined;
   write(

@@ -4,6 +4,7 @@
 // Baseline: persistence — the target's last value in the window, for every step ahead.
 import {
   chronologicalSplit,
+  columnRecord,
   fitScaler,
   numericColumns,
   parseDateText,
@@ -16,7 +17,7 @@ import {
 import { loadSeattleWeather, loadSensorNetwork, loadSp500, loadWeather } from '@recur/examples';
 import { encoderDecoder, type Model, sequential } from '@recur/nn';
 import type { SeriesConfig } from '../config/schema.js';
-import { CliErrorCode, fail } from '../errors.js';
+import { CliErrorCode, type CliErrorCodeValue, fail } from '../errors.js';
 import { barChart, lineChart } from '../report/charts.js';
 import {
   clipOf,
@@ -48,10 +49,20 @@ export function withDates(table: Table): Table {
   };
 }
 
+/** Fails with `code` when `table` has no rows: `what` names the file, e.g. 'data.source.path x.csv'. */
+export function requireRows(table: Table, what: string, code: CliErrorCodeValue): Table {
+  if (table.rows === 0) {
+    fail(code, `${what} has a header row but no data rows (after data.source.missing)`);
+  }
+  return table;
+}
+
 async function loadTable(config: SeriesConfig): Promise<Table> {
   const source = config.data.source;
-  if (source.kind === 'csv')
-    return withDates(await readCsv(source.path, { missing: source.missing, delimiter: source.delimiter }));
+  if (source.kind === 'csv') {
+    const table = await readCsv(source.path, { missing: source.missing, delimiter: source.delimiter });
+    return withDates(requireRows(table, `data.source.path ${source.path}`, CliErrorCode.BAD_CONFIG));
+  }
   const loaders = {
     'seattle-weather': loadSeattleWeather,
     weather: loadWeather,
@@ -79,7 +90,7 @@ export function seriesColumns(table: Table, config: SeriesConfig): Record<string
     keep = rows;
   }
   const all = numericColumns(table).columns;
-  const columns: Record<string, Float64Array> = {};
+  const columns = columnRecord<Float64Array>();
   for (const [name, values] of Object.entries(all)) {
     columns[name] = keep === null ? values : Float64Array.from(keep, (r) => values[r]);
   }
@@ -122,7 +133,7 @@ export function seriesColumns(table: Table, config: SeriesConfig): Record<string
       );
     }
   });
-  const picked: Record<string, Float64Array> = {};
+  const picked = columnRecord<Float64Array>();
   for (const name of [...used, ...(columns.date === undefined ? [] : ['date'])]) picked[name] = columns[name];
   return picked;
 }

@@ -18,18 +18,23 @@ export interface Ran {
 /**
  * Spawns `recur args`; `onStdout` sees the output so far and may act on the child (send SIGINT);
  * `env` adds to (or overrides) this process's environment.
+ * With `timeoutMs` the child is killed (SIGKILL) when it runs longer: the result then has that signal.
  */
 export function recur(
   args: string[],
   onStdout?: (text: string, child: ChildProcess) => void,
-  env: Record<string, string> = {},
+  options: { timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {},
 ): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
+      cwd: options.cwd ?? root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...options.env },
     });
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -40,7 +45,10 @@ export function recur(
       stderr += chunk.toString();
     });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }
 

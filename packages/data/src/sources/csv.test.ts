@@ -228,3 +228,24 @@ t.test('CSV_MAX_COLUMNS: a header of the limit reads, one column more does not',
     message: /mem\.csv:1: more than 10000 fields in a record \(CSV_MAX_COLUMNS/,
   });
 });
+
+t.test(
+  'columns named constructor, __proto__ and valueOf read like any other (issue 16, defect 13)',
+  async (t) => {
+    const csv = 'constructor,__proto__,valueOf,hasOwnProperty\n1,2,3,x\n4,5,6,y\n';
+    const table = await text(csv);
+    t.same(table.columns, ['constructor', '__proto__', 'valueOf', 'hasOwnProperty']);
+    t.same(table.types, ['number', 'number', 'number', 'string']);
+    t.same([...(table.values[1] as Float64Array)], [2, 5]);
+    const typed = await text(csv, {
+      columns: { valueOf: 'string' as const },
+      select: ['valueOf', '__proto__'],
+    });
+    t.same(typed.types, ['string', 'number']);
+    t.same(typed.values[0], ['3', '6']);
+    await t.rejects(text('a,b\n1,2\n', { select: ['constructor'] }), {
+      code: 'ERR_DATA_BAD_CSV',
+      message: /no column 'constructor' in the header/,
+    });
+  },
+);

@@ -184,7 +184,7 @@ function layoutOf(header: string[], o: Resolved, line: number): Layout {
     header,
     names,
     fields: names.map((n) => seen.get(n) as number),
-    types: names.map((n) => o.columns[n] ?? null),
+    types: names.map((n) => (Object.hasOwn(o.columns, n) ? (o.columns[n] as ColumnType) : null)),
   };
 }
 

@@ -26,6 +26,14 @@ export type MissingPolicy = 'error' | 'nan' | 'drop-row' | 'previous';
 export const MISSING_POLICIES: readonly MissingPolicy[] = ['error', 'nan', 'drop-row', 'previous'];
 export const COLUMN_TYPES: readonly ColumnType[] = ['number', 'date', 'string'];
 
+/**
+ * An empty record keyed by column names, without a prototype: a column may be named
+ * `constructor`, `__proto__` or `valueOf`, and then it must read and write as any other.
+ */
+export function columnRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** Checks `options.missing`; undefined means 'error'. */
 export function checkMissingPolicy(missing: unknown): MissingPolicy {
   if (missing === undefined) return 'error';

@@ -21,6 +21,7 @@ import {
 import { checkSource, checkStepResult, resolveFit } from './fit-options.js';
 import { takesLabels } from './loss.js';
 import { createMetric } from './metrics.js';
+import { type EpochProgress, resumedLoss } from './progress.js';
 import { applyUpdate } from './update.js';
 
 /** Numbers reported after a batch or an epoch: loss, metrics, and their val_ forms. */
@@ -164,6 +165,17 @@ export function localStrategy(): TrainingStrategy {
   };
 }
 
+/**
+ * Note [a turn of the event loop]: a step of the local strategy is synchronous, so without a
+ * turn of the event loop a whole epoch would run before a timer or a signal handler (Ctrl-C)
+ * could abort it. fit gives the event loop a turn (setImmediate) when FIT_TURN_MS have passed
+ * since the last one: an abort then stops fit after the current step, at a cost of one turn
+ * (microseconds) per FIT_TURN_MS of training.
+ */
+export const FIT_TURN_MS = 10;
+
+const eventLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Trains `model` on arrays (x, y) or on a BatchSource. */
 export async function fit(
   model: Model,
@@ -192,11 +204,19 @@ export async function fit(
     }
   };
   const batches = train.batchesPerEpoch?.(o.batchSize) ?? Math.ceil(train.size / o.batchSize);
+  const carried = resumedLoss(model, start, o.batchSize);
+  const progress: EpochProgress = { batchSize: o.batchSize, lossSum: carried.sum, lossCount: carried.count };
+  model.epochProgress = progress;
+  let lastTurn = performance.now();
   try {
     for (let epoch = start.epoch; epoch < o.epochs && !history.aborted; epoch++) {
-      let sum = 0;
-      let count = 0;
+      let sum = epoch === start.epoch ? carried.sum : 0;
+      let count = epoch === start.epoch ? carried.count : 0;
       for (let b = epoch === start.epoch ? start.position : 0; b < batches; b++) {
+        if (performance.now() - lastTurn >= FIT_TURN_MS) {
+          await eventLoopTurn(); // Note [a turn of the event loop]
+          lastTurn = performance.now();
+        }
         if (options.signal?.aborted) {
           history.aborted = true;
           break;
@@ -206,6 +226,8 @@ export async function fit(
           b + 1 < batches ? { epoch, position: b + 1 } : { epoch: epoch + 1, position: 0 };
         sum += result.sum;
         count += result.count;
+        progress.lossSum = b + 1 < batches ? sum : 0;
+        progress.lossCount = b + 1 < batches ? count : 0;
         await options.callbacks?.onBatchEnd?.(b, { loss: result.count > 0 ? result.sum / result.count : 0 });
       }
       if (history.aborted) {

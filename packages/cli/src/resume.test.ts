@@ -1,0 +1,88 @@
+// Stopping and resuming `recur train` (issue 16): Ctrl-C on one thread stops after the current
+// step, not at the end of the epoch; --resume refuses a run without last.ckpt and a mid-epoch
+// checkpoint with another batch size, each with a coded error and nothing written.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { config, recur, tempFolder } from './testing/recur.js';
+
+const LIMIT = 1000; // windows per split: an epoch of batch size 1 is LIMIT steps
+
+t.test(
+  'Ctrl-C on one thread stops within the epoch; --resume with another batch size is refused (defects 17, 15)',
+  async (t) => {
+    const run = join(tempFolder('resume'), 'run');
+    const args = ['train', config('seattle-temperature'), '--limit', String(LIMIT), '--output', run];
+    let sent = false;
+    const stopped = await recur([...args, '--batch-size', '1', '--epochs', '1000'], (stdout, child) => {
+      if (!sent && /^epoch\s+1\/1000 /m.test(stdout)) {
+        sent = true;
+        // well inside epoch 2 (about a second long here): before the fix it ran to its end
+        setTimeout(() => child.kill('SIGINT'), 300);
+      }
+    });
+    t.equal(stopped.code, 130, stopped.stderr);
+    const match = /stopped after step (\d+) of epoch (\d+);/.exec(stopped.stderr);
+    t.ok(match, stopped.stderr);
+    const [step, epoch] = [Number(match?.[1]), Number(match?.[2])];
+    t.equal(epoch, 2, 'stopped in the epoch the signal came in, not at the end of it');
+    t.ok(step > 0 && step < LIMIT, `after step ${step} of ${LIMIT}`);
+
+    const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8');
+    const used = readFileSync(join(run, 'config.json'), 'utf8');
+    const other = await recur(['train', join(run, 'config.json'), '--resume', '--batch-size', '2']);
+    t.equal(other.code, 2, other.stderr);
+    t.match(
+      other.stderr,
+      new RegExp(
+        `^recur: ERR_CLI_BAD_FLAG: --resume: .*last\\.ckpt stopped after step ${step} of epoch 2 with batch size 1; this run asks for batch size 2.*hint: resume with --batch-size 1`,
+      ),
+    );
+    t.equal(readFileSync(join(run, 'metrics.jsonl'), 'utf8'), metrics, 'metrics.jsonl untouched');
+    t.equal(readFileSync(join(run, 'config.json'), 'utf8'), used, 'config.json untouched');
+    const same = await recur(['train', join(run, 'config.json'), '--resume', '--epochs', '2']);
+    t.equal(same.code, 0, same.stderr);
+    t.match(same.stdout, new RegExp(`resuming from .*last\\.ckpt at epoch 2, step ${step}`));
+  },
+);
+
+t.test(
+  '--resume without last.ckpt is ERR_CLI_BAD_RUN naming the path, and writes nothing (defect 14)',
+  async (t) => {
+    const folder = tempFolder('no-ckpt');
+    const fresh = join(folder, 'never-trained');
+    const ran = await recur([
+      'train',
+      config('seattle-temperature'),
+      '--smoke',
+      '--output',
+      fresh,
+      '--resume',
+    ]);
+    t.equal(ran.code, 1, ran.stderr);
+    t.match(
+      ran.stderr,
+      /^recur: ERR_CLI_BAD_RUN: --resume: there is no checkpoint to resume from at .*never-trained\/last\.ckpt \(hint: train without --resume/,
+    );
+    const run = join(folder, 'run');
+    const first = await recur(['train', config('seattle-temperature'), '--smoke', '--output', run]);
+    t.equal(first.code, 0, first.stderr);
+    rmSync(join(run, 'last.ckpt'));
+    writeFileSync(join(run, 'metrics.jsonl'), '{"epoch":0,"loss":1}\n');
+    const again = await recur([
+      'train',
+      config('seattle-temperature'),
+      '--smoke',
+      '--output',
+      run,
+      '--resume',
+    ]);
+    t.equal(again.code, 1);
+    t.match(again.stderr, /ERR_CLI_BAD_RUN: .*run\/last\.ckpt/);
+    t.equal(
+      readFileSync(join(run, 'metrics.jsonl'), 'utf8'),
+      '{"epoch":0,"loss":1}\n',
+      'old metrics kept as they were',
+    );
+  },
+);
