@@ -23,6 +23,7 @@ import { instantiate, type KernelExports, kernelMemoryLayout } from './module.js
 
 export class WasmKernels implements KernelBackend {
   readonly name = 'wasm' as const;
+  readonly isa = 'simd128';
   /** the memory's buffer, taken once (the memory never grows) */
   readonly buffer: ArrayBufferLike;
   /** the lowest byte offset a view may start at (the module's heap base) */

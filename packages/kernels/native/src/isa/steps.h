@@ -1,0 +1,79 @@
+// The pieces every recurrent layer shares (the C++ twin of src/recurrent-steps.ts and the helpers
+// of src/sequence.ts): padding tests, state copies, the input projection of all steps before the
+// time loop and its gradient after it. Note [time-major sequences] in src/sequence.ts.
+#pragma once
+#include "isa.h"
+
+namespace recur {
+namespace RECUR_ISA {
+
+static inline bool isReal(const SeqDims& d, int t, int b) { return d.lengths == nullptr || t < d.lengths[b]; }
+
+static inline int timeAt(int s, const SeqDims& d) { return d.reverse ? d.T - 1 - s : s; }
+
+/** out (n) = state, or zeros when null. */
+static inline void copyState(float* out, const float* state, long n) {
+  if (state == nullptr) std::memset(out, 0, n * sizeof(float));
+  else std::memcpy(out, state, n * sizeof(float));
+}
+
+/** out (n) += add (n); out may be null (gradient not wanted). */
+static inline void accumulateInto(float* __restrict out, const float* __restrict add, long n) {
+  if (out == nullptr) return;
+  for (long i = 0; i < n; i++) out[i] += add[i];
+}
+
+/** dh = dhT + (with dyMode 'last') the last output's gradient; either may be null. */
+static inline void initialStateGradient(float* dh, const float* dhT, const float* lastDy, long n) {
+  for (long i = 0; i < n; i++) dh[i] = (dhT == nullptr ? 0.f : dhT[i]) + (lastDy == nullptr ? 0.f : lastDy[i]);
+}
+
+/** dh (B, H) = dhNext (or += with add) on the rows of samples for which t is real. */
+static inline void realRows(float* dh, const float* dhNext, int t, const SeqDims& d, bool add) {
+  const int H = d.H;
+  for (int b = 0; b < d.B; b++) {
+    if (!isReal(d, t, b)) continue;
+    float* __restrict out = dh + (long)b * H;
+    const float* __restrict in = dhNext + (long)b * H;
+    if (add)
+      for (int j = 0; j < H; j++) out[j] += in[j];
+    else
+      std::memcpy(out, in, H * sizeof(float));
+  }
+}
+
+/** op(B) = W_hhᵀ (H, n), the forward step's product h·W_hhᵀ, packed once per call. */
+static inline float* packRecurrentT(const float* wHh, int H, int n, ScratchSlot slot, long offset) {
+  float* packed = scratch(slot, offset + packedSize(H, n));
+  if (packed == nullptr) std::abort();
+  packB(packed + offset, Strided{wHh, 1, H}, H, n);
+  return packed + offset;
+}
+
+/** op(B) = W_hh rows (K, H) with row stride ldw, the backward step's product dGates·W_hh. */
+static inline float* packRecurrent(const float* wHh, int K, int H, ScratchSlot slot, long offset) {
+  float* packed = scratch(slot, offset + packedSize(K, H));
+  if (packed == nullptr) std::abort();
+  packB(packed + offset, Strided{wHh, H, 1}, K, H);
+  return packed + offset;
+}
+
+/** gates (T·B, G) = x·W_ihᵀ + b_ih + b_hh, b_hh on the first hhEnd columns only. */
+static inline void inputProjection(const RecurrentCall& c, float* pre, int G, int hhEnd) {
+  const SeqDims& d = c.dims;
+  const long rows = (long)d.T * d.B;
+  gemm(pre, G, Strided{c.x, d.I, 1}, Strided{c.w.wIh, 1, d.I}, (int)rows, G, d.I, 1.f, 0.f);
+  addBiasRows(pre, c.w.bIh, c.w.bHh, rows, G, hhEnd);
+}
+
+/** dW_ih += dPreᵀ·x, db_ih += Σ dPre, dx += dPre·W_ih (dPre (T·B, G), zero at padded steps). */
+static inline void inputProjectionBackward(const RecurrentCall& c, const float* dPre, int G) {
+  const SeqDims& d = c.dims;
+  const int rows = d.T * d.B;
+  gemm(c.g.dWIh, d.I, Strided{dPre, 1, G}, Strided{c.x, d.I, 1}, G, d.I, rows, 1.f, 1.f);
+  addColumnSums(c.g.dBIh, dPre, rows, G);
+  if (c.dx != nullptr) gemm(c.dx, d.I, Strided{dPre, G, 1}, Strided{c.w.wIh, d.I, 1}, rows, d.I, G, 1.f, 1.f);
+}
+
+}  // namespace RECUR_ISA
+}  // namespace recur
