@@ -300,6 +300,14 @@ Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** fmaPeak(iterations): runs the ISA's register-only FMA loop; returns the flops it did. */
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const long iterations = a.count("iterations");
+  if (a.failed()) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), kernels->fmaPeak(iterations));
+}
+
 /** selectIsa(name): this thread's table for a named ISA ('' = widest); returns the ISA in use. */
 Napi::Value SelectIsa(const Napi::CallbackInfo& info) {
   const std::string want = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
@@ -324,7 +332,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}, {"gruForward", GruForward},
       {"gruBackward", GruBackward}, {"rnnForward", RnnForward},     {"rnnBackward", RnnBackward},
       {"sgdUpdate", SgdUpdate}, {"adamUpdate", AdamUpdate},     {"rmspropUpdate", RmspropUpdate},
-      {"selectIsa", SelectIsa},
+      {"selectIsa", SelectIsa}, {"fmaPeak", FmaPeak},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   return exports;

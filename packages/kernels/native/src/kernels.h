@@ -95,6 +95,8 @@ struct KernelTable {
   void (*gruBackward)(const RecurrentCall& c);
   void (*rnnForward)(const RecurrentCall& c);
   void (*rnnBackward)(const RecurrentCall& c);
+  /** For benchmarks: `iterations` rounds of independent vector FMAs in registers; returns the flops. */
+  double (*fmaPeak)(long iterations);
 };
 
 namespace avx512 { const KernelTable* table(); }

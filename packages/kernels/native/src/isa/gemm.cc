@@ -171,6 +171,24 @@ void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float a
   }
 }
 
+double fmaPeak(long iterations) {
+  constexpr int CHAINS = VL == 16 ? 24 : 12;  // independent accumulators: enough to fill both FMA pipes
+  vf acc[CHAINS];
+  const vf scale = vf{} + 0.999999f;
+  const vf shift = vf{} + 1e-7f;
+#pragma GCC unroll 32
+  for (int i = 0; i < CHAINS; i++) acc[i] = vf{} + (float)i;
+  for (long k = 0; k < iterations; k++) {
+#pragma GCC unroll 32
+    for (int i = 0; i < CHAINS; i++) acc[i] = acc[i] * scale + shift;
+  }
+  float sum = 0;
+  for (int i = 0; i < CHAINS; i++) sum += acc[i][0];
+  volatile float sink = sum;  // the result is used: the loop stays
+  (void)sink;
+  return 2.0 * VL * CHAINS * (double)iterations;
+}
+
 void addBiasRows(float* __restrict pre, const float* __restrict bIh, const float* __restrict bHh, long rows,
                  int G, int hhEnd) {
   for (long r = 0; r < rows; r++) {

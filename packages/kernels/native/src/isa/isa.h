@@ -56,6 +56,7 @@ void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float a
 void addBiasRows(float* pre, const float* bIh, const float* bHh, long rows, int G, int hhEnd);
 void addColumnSums(float* db, const float* d, long rows, int G);
 
+double fmaPeak(long iterations);
 void lstmForward(const RecurrentCall& c);
 void lstmBackward(const RecurrentCall& c);
 void gruForward(const RecurrentCall& c);

@@ -7,7 +7,7 @@ namespace RECUR_ISA {
 namespace {
 const KernelTable kTable = {
     RECUR_ISA_NAME, gemm,         addBiasRows, addColumnSums, lstmForward, lstmBackward,
-    gruForward,     gruBackward,  rnnForward,  rnnBackward,
+    gruForward,     gruBackward,  rnnForward,  rnnBackward,   fmaPeak,
 };
 }  // namespace
 
