@@ -1,15 +1,18 @@
-// Kernel benchmark, one thread, both kernel backends side by side: @recur/kernels' gemm on the
+// Kernel benchmark, one thread, every kernel backend side by side: @recur/kernels' gemm on the
 // lstm-std shapes, and lstm-std training steps (BENCHMARKS.md in the team's shared folder
 // describes the workloads and the peers' figures); with --threads, lstm-std trained by @recur/nn's
 // fit on threads(1) and threads(2) for each backend (scripts/bench-threads.mjs in child processes,
-// RECUR_KERNELS=ts and =wasm).
+// RECUR_KERNELS=ts, =wasm and =native).
 //
 //   pnpm exec turbo run build   # the script imports the built dist of @recur/kernels
 //   node scripts/bench-kernels.mjs [--reps 5] [--json] [--threads]
 //
 // Backends: 'ts' is the tuned TypeScript gemm and the reference kernels on plain arrays; 'wasm'
 // is the WebAssembly SIMD backend, its operands in a kernel memory (createKernelMemory), timed
-// after the same warm-up (V8 first runs new WebAssembly in its baseline tier).
+// after the same warm-up (V8 first runs new WebAssembly in its baseline tier); 'native' is the
+// Node-API addon on plain arrays, at the ISA it picked (RECUR_NATIVE_ISA narrows it), with its
+// core's FMA peak measured in the same run (the addon's register-only FMA loop, median of --reps)
+// so each native figure also reads as a share of what this core can do right now.
 //
 // Section 1, matrix products. GFLOP/s = 2·M·N·K / seconds, for the tuned `gemm` and for a
 // naive triple loop defined below (i, j, k order, one multiply-add per element, no blocking),
@@ -95,11 +98,24 @@ function wasmAllocate(length) {
 }
 const plainAllocate = (length) => new Float32Array(length);
 
+/** The native backend where its addon loads (else null, with the reason printed). */
+const nativeFound = kernels.nativeKernels();
+const native = nativeFound.kernels;
+
 /** The backends measured: [name, kernels, allocate]. */
 const BACKENDS = [
   ['ts', kernels.referenceKernels, plainAllocate],
   ...(wasm === null ? [] : [['wasm', wasm.kernels, wasmAllocate]]),
+  ...(native === null ? [] : [['native', native, plainAllocate]]),
 ];
+
+/** GFLOP/s of the addon's register-only FMA loop at its ISA: the core's peak, measured now. */
+function fmaPeak() {
+  if (native === null) return null;
+  const { addon } = kernels.nativeAddon();
+  const flops = addon.fmaPeak(1e6);
+  return flops / timeCall(() => addon.fmaPeak(1e6)) / 1e9;
+}
 
 function randomOperand(length, index, allocate = plainAllocate) {
   const out = allocate(length);
@@ -157,6 +173,10 @@ function benchProducts() {
     const flop = 2 * M * N * K;
     const tuned = flop / timeCall(() => kernels.gemm(c, a, b, M, N, K, transA, transB)) / 1e9;
     const naive = flop / timeCall(() => naiveGemm(c, a, b, M, N, K, transA, transB)) / 1e9;
+    // the peak right before the native timing: on a shared machine the load changes within a run
+    const peakGflops = fmaPeak();
+    const nativeGflops =
+      native === null ? null : flop / timeCall(() => native.gemm(c, a, b, M, N, K, transA, transB)) / 1e9;
     let wasmGflops = null;
     if (wasm !== null) {
       const [wa, wb, wc] = [wasmAllocate(M * K), wasmAllocate(K * N), wasmAllocate(M * N)];
@@ -173,6 +193,8 @@ function benchProducts() {
       transB,
       tunedGflops: tuned,
       wasmGflops,
+      nativeGflops,
+      peakGflops,
       naiveGflops: naive,
       ratio: tuned / naive,
     };
@@ -297,26 +319,43 @@ const threadRuns = values.threads ? benchThreads() : [];
 if (values.json) {
   console.log(
     JSON.stringify(
-      { node: process.version, reps, products, torch: torch.note, lstmStd, threads: threadRuns },
+      {
+        node: process.version,
+        reps,
+        native: native === null ? { unavailable: nativeFound.reason } : { isa: native.isa },
+        products,
+        torch: torch.note,
+        lstmStd,
+        threads: threadRuns,
+      },
       null,
       2,
     ),
   );
 } else {
   const width = Math.max(...products.map((p) => p.label.length));
+  const cell = (v) => (v === null ? '    -' : v.toFixed(1).padStart(5));
+  const times = (v) => (Number.isFinite(v) ? `${v.toFixed(2).padStart(5)}×` : '     -');
   console.log(`gemm, one thread, GFLOP/s (median of ${reps}), node ${process.version}`);
-  console.log(`${'product'.padEnd(width)}  ts     wasm   naive  wasm÷ts  torch  wasm÷torch`);
+  console.log(
+    native === null
+      ? `native: unavailable (${nativeFound.reason})`
+      : `native ISA ${native.isa}; %peak: of this core's FMA peak measured just before (peak column)`,
+  );
+  console.log(
+    `${'product'.padEnd(width)}     ts   wasm native  naive   peak  %peak  nat÷wasm  torch  nat÷torch  wasm÷torch`,
+  );
   for (const p of products) {
-    const cells = [p.tunedGflops, p.wasmGflops ?? Number.NaN, p.naiveGflops].map((v) =>
-      v.toFixed(2).padStart(5),
-    );
-    const ratio =
-      p.wasmGflops === null ? '   -' : `${(p.wasmGflops / p.tunedGflops).toFixed(1).padStart(4)}×`;
-    const t =
+    const nat = p.nativeGflops ?? Number.NaN;
+    const wsm = p.wasmGflops ?? Number.NaN;
+    const share = native === null ? '    -' : `${((100 * nat) / p.peakGflops).toFixed(0).padStart(4)}%`;
+    const torchCells =
       p.torchGflops === null
-        ? '     -           -'
-        : `${p.torchGflops.toFixed(1).padStart(6)}  ${((p.wasmGflops ?? Number.NaN) / p.torchGflops).toFixed(2).padStart(9)}×`;
-    console.log(`${p.label.padEnd(width)}  ${cells.join('  ')}  ${ratio}  ${t}`);
+        ? '    -          -           -'
+        : `${cell(p.torchGflops)}  ${times(nat / p.torchGflops).padStart(9)}  ${times(wsm / p.torchGflops).padStart(10)}`;
+    console.log(
+      `${p.label.padEnd(width)}  ${[p.tunedGflops, p.wasmGflops, p.nativeGflops, p.naiveGflops, p.peakGflops].map(cell).join('  ')}  ${share}  ${times(nat / wsm).padStart(8)}  ${torchCells}`,
+    );
   }
   console.log(torch.note);
   console.log('');
@@ -326,7 +365,7 @@ if (values.json) {
       continue;
     }
     console.log(
-      `lstm-std, one thread, ${r.backend.padEnd(4)}: ${r.samplesPerSecond.toFixed(1)} samples/s ` +
+      `lstm-std, one thread, ${r.backend.padEnd(6)}: ${r.samplesPerSecond.toFixed(1)} samples/s ` +
         `(median step ${r.medianStepMs.toFixed(1)} ms over ${r.steps} steps, ` +
         `${r.gflops.toFixed(2)} GFLOP/s of matrix work)`,
     );

@@ -32,6 +32,8 @@ export interface NativeAddon {
   sgdUpdate: NativeCall;
   adamUpdate: NativeCall;
   rmspropUpdate: NativeCall;
+  /** benchmarks: `iterations` rounds of register-only vector FMAs at this ISA; returns the flops */
+  fmaPeak(iterations: number): number;
 }
 
 export type NativeLoad = { addon: NativeAddon; isa: string } | { addon: null; reason: string };

@@ -20,6 +20,7 @@ void resetHidden(const RecurrentCall& c, int t) {
     const float* __restrict p = c.hProj + (long)b * 3 * H;
     const float* __restrict hPrev = c.hPrev + row;
     float* __restrict hn = c.hn + row;
+    #pragma GCC ivdep
     for (int j = 0; j < H; j++) hn[j] = sigmoidApprox(gi[j] + p[j]) * hPrev[j];
   }
 }
@@ -40,6 +41,7 @@ void cellForward(const RecurrentCall& c, int t, bool resetAfter) {
     float* __restrict hn = c.hn + row;
     float* __restrict hs = c.hT + (long)b * H;
     float* __restrict y = c.y + row;
+    #pragma GCC ivdep
     for (int j = 0; j < H; j++) {
       const float r = sigmoidApprox(gi[j] + p[j]);
       const float z = sigmoidApprox(gi[H + j] + p[H + j]);
@@ -77,6 +79,7 @@ void cellBackward(const RecurrentCall& c, const float* dy, int t, bool resetAfte
     const float* __restrict hn = c.hn + row;
     const float* __restrict dyRow = dy == nullptr ? nullptr : dy + row;
     float* __restrict dh = c.dh + (long)b * H;
+    #pragma GCC ivdep
     for (int j = 0; j < H; j++) {
       const float r = gi[j], z = gi[H + j], n = gi[2 * H + j];
       const float dhTotal = dh[j] + (dyRow == nullptr ? 0.f : dyRow[j]);
@@ -109,6 +112,7 @@ void resetBackward(const RecurrentCall& c, int t) {
     float* __restrict dX = c.dGates + row * 3;
     float* __restrict dH = c.dGatesH + row * 3;
     float* __restrict dh = c.dh + (long)b * H;
+    #pragma GCC ivdep
     for (int j = 0; j < H; j++) {
       const float r = gi[j];
       const float dr = dRh[j] * hPrev[j] * r * (1 - r);

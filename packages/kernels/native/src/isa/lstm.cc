@@ -25,6 +25,7 @@ void cellForward(const RecurrentCall& c, int t) {
     float* __restrict hs = c.hT + (long)b * H;
     float* __restrict y = c.y + row;
     float* __restrict tc = c.tanhC + row;
+    #pragma GCC ivdep
     for (int j = 0; j < H; j++) {
       const float i = sigmoidApprox(gi[j]);
       const float f = sigmoidApprox(gi[H + j]);
@@ -62,6 +63,7 @@ void cellBackward(const RecurrentCall& c, const float* dy, int t) {
     const float* __restrict dyRow = dy == nullptr ? nullptr : dy + row;
     float* __restrict dh = c.dh + (long)b * H;
     float* __restrict dc = c.dc + (long)b * H;
+    #pragma GCC ivdep
     for (int j = 0; j < H; j++) {
       const float i = gi[j], f = gi[H + j], g = gi[2 * H + j], o = gi[3 * H + j];
       const float dhTotal = dh[j] + (dyRow == nullptr ? 0.f : dyRow[j]);

@@ -20,6 +20,7 @@ void cellForward(const RecurrentCall& c, int t, bool relu) {
     float* __restrict g = c.gates + row;
     float* __restrict hs = c.hT + (long)b * H;
     float* __restrict y = c.y + row;
+    #pragma GCC ivdep
     for (int j = 0; j < H; j++) {
       const float pre = g[j];
       const float h = relu ? (pre > 0 ? pre : 0.f) : tanhApprox(pre);
@@ -43,6 +44,7 @@ void cellBackward(const RecurrentCall& c, const float* dy, int t, bool relu) {
     const float* __restrict g = c.gates + row;
     const float* __restrict dyRow = dy == nullptr ? nullptr : dy + row;
     const float* __restrict dh = c.dh + (long)b * H;
+    #pragma GCC ivdep
     for (int j = 0; j < H; j++) {
       const float h = g[j];
       const float dhTotal = dh[j] + (dyRow == nullptr ? 0.f : dyRow[j]);
