@@ -58,8 +58,9 @@ inline void micro(int kc, const float* a, long lda, const float* b, float* c, lo
     return;
   }
   for (int r = 0; r < MR_; r++) {
-    float row[NR];
-    std::memcpy(row, acc[r], sizeof(row));
+    float row[NR];  // stored lane by lane, so acc never has its address taken (it stays in registers)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) *(vfu*)(row + v * VL) = acc[r][v];
     for (int j = 0; j < nr; j++) {
       float* out = c + r * ldc + j;
       *out = overwrite ? alpha * row[j] : alpha * row[j] + beta * *out;
@@ -115,14 +116,12 @@ void packB(float* dst, Strided b, int K, int n) {
           const float* src = b.data + (long)(k0 + k) * b.rs + j0;
           for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? src[j] : 0.f;
         }
-      } else {  // columns of op(B) contiguous (Bᵀ): read down each column
-        for (int j = 0; j < NR; j++) {
-          if (j >= nr) {
-            for (int k = 0; k < kc; k++) panel[k * NR + j] = 0.f;
-            continue;
-          }
-          const float* src = b.data + (long)(j0 + j) * b.cs + (long)k0 * b.rs;
-          for (int k = 0; k < kc; k++) panel[k * NR + j] = src[k * b.rs];
+      } else {  // columns of op(B) contiguous (Bᵀ): NR column streams, each read in order
+        const float* columns[NR];
+        for (int j = 0; j < NR; j++) columns[j] = b.data + (long)(j0 + (j < nr ? j : 0)) * b.cs + (long)k0 * b.rs;
+        for (int k = 0; k < kc; k++) {
+#pragma GCC unroll 32
+          for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? columns[j][k * b.rs] : 0.f;
         }
       }
     }
@@ -140,13 +139,13 @@ void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n
     const float blockBeta = first ? beta : 1.f;
     const bool overwrite = first && beta == 0;
     const float* block = packed + (long)k0 * panels * NR;
-    for (int i0 = 0; i0 < M; i0 += MR) {
-      const int mr = M - i0 < MR ? M - i0 : MR;
-      const float* strip = ta ? a.data + (long)k0 * lda + i0 : a.data + (long)i0 * lda + k0;
-      const MicroKernel kernel = ta ? MicroTable<true, RECUR_ROWS>::kernels[mr - 1]
-                                    : MicroTable<false, RECUR_ROWS>::kernels[mr - 1];
-      for (int p = 0; p < panels; p++) {
-        const int nr = n - p * NR < NR ? n - p * NR : NR;
+    for (int p = 0; p < panels; p++) {  // one B panel (kc × NR) stays in L1 while every strip meets it
+      const int nr = n - p * NR < NR ? n - p * NR : NR;
+      for (int i0 = 0; i0 < M; i0 += MR) {
+        const int mr = M - i0 < MR ? M - i0 : MR;
+        const float* strip = ta ? a.data + (long)k0 * lda + i0 : a.data + (long)i0 * lda + k0;
+        const MicroKernel kernel = ta ? MicroTable<true, RECUR_ROWS>::kernels[mr - 1]
+                                      : MicroTable<false, RECUR_ROWS>::kernels[mr - 1];
         kernel(kc, strip, lda, block + (long)p * kc * NR, c + (long)i0 * ldc + p * NR, ldc, nr, alpha,
                blockBeta, overwrite);
       }
