@@ -42,7 +42,8 @@ function nodeGyp(args) {
 function build() {
   const dir = nodeDir();
   if (dir === null) return "no Node headers found (set npm's nodedir)";
-  const fresh = process.env.RECUR_NATIVE_REBUILD === '1' || !existsSync(join(here, 'build', 'Makefile'));
+  if (process.env.RECUR_NATIVE_REBUILD === '1') rmSync(join(here, 'build'), { recursive: true, force: true });
+  const fresh = !existsSync(join(here, 'build', 'Makefile'));
   if (fresh) {
     const failed = nodeGyp(['configure', `--nodedir=${dir}`]);
     if (failed !== null) return failed;
