@@ -57,7 +57,8 @@ inline void micro(int kc, const float* a, long lda, const float* b, float* c, lo
       }
     return;
   }
-  for (int r = 0; r < MR_; r++) {
+#pragma GCC unroll 16
+  for (int r = 0; r < MR_; r++) {  // unrolled, like every loop over acc: its indices stay constants
     float row[NR];  // stored lane by lane, so acc never has its address taken (it stays in registers)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) *(vfu*)(row + v * VL) = acc[r][v];
@@ -111,7 +112,13 @@ void packB(float* dst, Strided b, int K, int n) {
       float* panel = block + (long)p * kc * NR;
       const int j0 = p * NR;
       const int nr = n - j0 < NR ? n - j0 : NR;
-      if (b.cs == 1) {  // rows of op(B) contiguous: copy NR-wide row pieces
+      if (b.cs == 1 && nr == NR) {  // rows of op(B) contiguous: whole vectors
+        for (int k = 0; k < kc; k++) {
+          const float* src = b.data + (long)(k0 + k) * b.rs + j0;
+#pragma GCC unroll 4
+          for (int v = 0; v < NV; v++) *(vf*)(panel + k * NR + v * VL) = *(const vfu*)(src + v * VL);
+        }
+      } else if (b.cs == 1) {  // the ragged last panel
         for (int k = 0; k < kc; k++) {
           const float* src = b.data + (long)(k0 + k) * b.rs + j0;
           for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? src[j] : 0.f;
