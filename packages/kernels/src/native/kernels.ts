@@ -5,6 +5,7 @@
 // reference does, so the update is bit for bit the reference's.
 import type { KernelBackend } from '../backend.js';
 import type { GemmFunction } from '../ops.js';
+import type { AdamOptions } from '../optim.js';
 import type { NativeAddon } from './addon.js';
 
 /** The native KernelBackend over a loaded addon running `isa`. */
@@ -24,6 +25,34 @@ export function nativeBackend(x: NativeAddon, isa: string): KernelBackend {
       c,
       a,
       b,
+    );
+  /** Adam (l2: coupled weight decay) and AdamW (shrink: decoupled), as the reference's adamLoop. */
+  const adam = (
+    params: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    grads: Float32Array,
+    start: number,
+    end: number,
+    step: number,
+    o: AdamOptions,
+    l2: number,
+    shrink: number,
+  ) =>
+    x.adamUpdate(
+      start,
+      end,
+      o.lr / (1 - o.beta1 ** step),
+      Math.sqrt(1 - o.beta2 ** step),
+      o.beta1,
+      o.beta2,
+      o.eps,
+      l2,
+      shrink,
+      params,
+      m,
+      v,
+      grads,
     );
   return {
     name: 'native',
@@ -207,37 +236,9 @@ export function nativeBackend(x: NativeAddon, isa: string): KernelBackend {
         grads,
       ),
     adamUpdate: (params, m, v, grads, start, end, step, o) =>
-      x.adamUpdate(
-        start,
-        end,
-        o.lr / (1 - o.beta1 ** step),
-        Math.sqrt(1 - o.beta2 ** step),
-        o.beta1,
-        o.beta2,
-        o.eps,
-        o.weightDecay,
-        1,
-        params,
-        m,
-        v,
-        grads,
-      ),
+      adam(params, m, v, grads, start, end, step, o, o.weightDecay, 1),
     adamwUpdate: (params, m, v, grads, start, end, step, o) =>
-      x.adamUpdate(
-        start,
-        end,
-        o.lr / (1 - o.beta1 ** step),
-        Math.sqrt(1 - o.beta2 ** step),
-        o.beta1,
-        o.beta2,
-        o.eps,
-        0,
-        1 - o.lr * o.weightDecay,
-        params,
-        m,
-        v,
-        grads,
-      ),
+      adam(params, m, v, grads, start, end, step, o, 0, 1 - o.lr * o.weightDecay),
     rmspropUpdate: (params, squareAvg, gradAvg, buf, grads, start, end, _step, o) =>
       x.rmspropUpdate(
         start,

@@ -113,10 +113,7 @@ void lstmBackward(const RecurrentCall& c) {
   }
   accumulateInto(c.dh0, c.dh, state);
   accumulateInto(c.dc0, c.dc, state);
-  const int rows = d.T * B;
-  gemm(c.g.dWHh, H, Strided{c.dGates, 1, G}, Strided{c.hPrev, H, 1}, G, H, rows, 1.f, 1.f);
-  addColumnSums(c.g.dBHh, c.dGates, rows, G);
-  inputProjectionBackward(c, c.dGates, G);
+  weightGradients(c, c.dGates, G);
 }
 
 }  // namespace RECUR_ISA

@@ -86,10 +86,7 @@ void rnnBackward(const RecurrentCall& c) {
     realRows(c.dh, c.dhNext, t, d, false);
   }
   accumulateInto(c.dh0, c.dh, state);
-  const int rows = d.T * B;
-  gemm(c.g.dWHh, H, Strided{c.dGates, 1, H}, Strided{c.hPrev, H, 1}, H, H, rows, 1.f, 1.f);
-  addColumnSums(c.g.dBHh, c.dGates, rows, H);
-  inputProjectionBackward(c, c.dGates, H);
+  weightGradients(c, c.dGates, H);
 }
 
 }  // namespace RECUR_ISA

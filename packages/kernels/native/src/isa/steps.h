@@ -75,5 +75,18 @@ static inline void inputProjectionBackward(const RecurrentCall& c, const float* 
   if (c.dx != nullptr) gemm(c.dx, d.I, Strided{dPre, G, 1}, Strided{c.w.wIh, d.I, 1}, rows, d.I, G, 1.f, 1.f);
 }
 
+/**
+ * After the time loop of a cell whose recurrent product is h·W_hhᵀ on the same gradient as its
+ * input projection (LSTM, SimpleRNN): dW_hh += dGatesᵀ·hPrev, db_hh += Σ dGates, then the input
+ * projection's gradients (below).
+ */
+static inline void weightGradients(const RecurrentCall& c, const float* dGates, int G) {
+  const SeqDims& d = c.dims;
+  const int rows = d.T * d.B;
+  gemm(c.g.dWHh, d.H, Strided{dGates, 1, G}, Strided{c.hPrev, d.H, 1}, G, d.H, rows, 1.f, 1.f);
+  addColumnSums(c.g.dBHh, dGates, rows, G);
+  inputProjectionBackward(c, dGates, G);
+}
+
 }  // namespace RECUR_ISA
 }  // namespace recur
