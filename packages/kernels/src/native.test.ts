@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import t from 'tap';
-import { nativeKernels, useKernelBackend } from './backend.js';
+import { nativeKernels, referenceKernels, useKernelBackend } from './backend.js';
 import { gemmReference } from './gemm.js';
 import { nativeAddon } from './native/addon.js';
 import { nativeBackend } from './native/kernels.js';
@@ -178,6 +178,38 @@ if (load.addon === null) {
         addon.selectIsa(widest);
       });
     }
+  }
+
+  for (const isa of isas) {
+    t.test(`[${isa}] every optimizer equals the reference bit for bit`, async (t) => {
+      addon.selectIsa(isa);
+      const k = nativeBackend(addon, isa);
+      const P = 1000;
+      const random = testRandom(17);
+      const start = () => Float32Array.from({ length: P }, () => random() - 0.5);
+      const params = start();
+      const grads = Array.from({ length: 3 }, start);
+      const sgd = { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true, weightDecay: 0.01 };
+      const adam = { lr: 0.01, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.05 };
+      const rmsprop = { lr: 0.01, alpha: 0.9, eps: 1e-8, weightDecay: 0.01, momentum: 0.5, centered: true };
+      const zeros = () => new Float32Array(P);
+      const runs = [k, referenceKernels].map((b) => {
+        const [p, s1] = [params.slice(), zeros()];
+        const [q, m, v] = [params.slice(), zeros(), zeros()];
+        const [w, mw, vw] = [params.slice(), zeros(), zeros()];
+        const [r, sq, avg, buf] = [params.slice(), zeros(), zeros(), zeros()];
+        for (let step = 1; step <= 3; step++) {
+          const g = grads[step - 1];
+          b.sgdUpdate(p, s1, g, 3, P, step, sgd);
+          b.adamUpdate(q, m, v, g, 0, P - 5, step, adam);
+          b.adamwUpdate(w, mw, vw, g, 0, P, step, adam);
+          b.rmspropUpdate(r, sq, avg, buf, g, 0, P, step, rmsprop);
+        }
+        return [p, s1, q, m, v, w, mw, vw, r, sq, avg, buf].map((a) => Array.from(a));
+      });
+      t.same(runs[0], runs[1]);
+      addon.selectIsa(widest);
+    });
   }
 
   t.test(

@@ -11,7 +11,6 @@
 
 #include "args.h"
 #include "kernels.h"
-#include "optim.h"
 
 namespace recur {
 namespace {
@@ -255,7 +254,7 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
   float* p = a.f32("params", end);
   float* buf = a.f32("momentumBuf", end, true);
   const float* g = a.f32("grads", end);
-  if (!a.failed() && end > start) sgdUpdate(p + start, buf == nullptr ? nullptr : buf + start, g + start, end - start, o);
+  if (!a.failed() && end > start) kernels->sgdUpdate(p + start, buf == nullptr ? nullptr : buf + start, g + start, end - start, o);
   return info.Env().Undefined();
 }
 
@@ -275,7 +274,7 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   float* m = a.f32("m", end);
   float* v = a.f32("v", end);
   const float* g = a.f32("grads", end);
-  if (!a.failed() && end > start) adamUpdate(p + start, m + start, v + start, g + start, end - start, o);
+  if (!a.failed() && end > start) kernels->adamUpdate(p + start, m + start, v + start, g + start, end - start, o);
   return info.Env().Undefined();
 }
 
@@ -295,7 +294,7 @@ Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
   float* buf = a.f32("momentumBuf", end, true);
   const float* g = a.f32("grads", end);
   if (a.failed() || end <= start) return info.Env().Undefined();
-  rmspropUpdate(p + start, sq + start, avg == nullptr ? nullptr : avg + start, buf == nullptr ? nullptr : buf + start,
+  kernels->rmspropUpdate(p + start, sq + start, avg == nullptr ? nullptr : avg + start, buf == nullptr ? nullptr : buf + start,
                 g + start, end - start, o);
   return info.Env().Undefined();
 }

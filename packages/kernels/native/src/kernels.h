@@ -13,6 +13,8 @@
 #pragma once
 #include <cstdint>
 
+#include "optim.h"
+
 namespace recur {
 
 /** A strided matrix: element (r, c) = data[r·rs + c·cs]; (ld, 1) row-major, (1, ld) transposed. */
@@ -95,6 +97,10 @@ struct KernelTable {
   void (*gruBackward)(const RecurrentCall& c);
   void (*rnnForward)(const RecurrentCall& c);
   void (*rnnBackward)(const RecurrentCall& c);
+  void (*sgdUpdate)(float* params, float* momentumBuf, const float* grads, long n, const SgdArgs& o);
+  void (*adamUpdate)(float* params, float* m, float* v, const float* grads, long n, const AdamArgs& o);
+  void (*rmspropUpdate)(float* params, float* squareAvg, float* gradAvg, float* momentumBuf,
+                        const float* grads, long n, const RmspropArgs& o);
   /** For benchmarks: `iterations` rounds of independent vector FMAs in registers; returns the flops. */
   double (*fmaPeak)(long iterations);
 };

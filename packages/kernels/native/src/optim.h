@@ -2,7 +2,7 @@
 // range's start): the native twins of src/optim.ts, formula by formula and in the same order,
 // in float64 between a load and a store, a state value read back after it is stored, so the
 // results are bit for bit the reference's. Compiled without contraction (-ffp-contract=off):
-// a fused multiply-add would round differently. Bias corrections (powers of beta) come from
+// a fused multiply-add would round differently (isa/optim.cc, one build per ISA). Bias corrections (powers of beta) come from
 // JavaScript, computed there as the reference does.
 #pragma once
 
@@ -25,10 +25,5 @@ struct AdamArgs {
 struct RmspropArgs {
   double lr, alpha, eps, weightDecay, momentum;
 };
-
-void sgdUpdate(float* params, float* momentumBuf, const float* grads, long n, const SgdArgs& o);
-void adamUpdate(float* params, float* m, float* v, const float* grads, long n, const AdamArgs& o);
-void rmspropUpdate(float* params, float* squareAvg, float* gradAvg, float* momentumBuf, const float* grads,
-                   long n, const RmspropArgs& o);
 
 }  // namespace recur

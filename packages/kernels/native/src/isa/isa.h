@@ -57,6 +57,10 @@ void addBiasRows(float* pre, const float* bIh, const float* bHh, long rows, int 
 void addColumnSums(float* db, const float* d, long rows, int G);
 
 double fmaPeak(long iterations);
+void sgdUpdate(float* params, float* momentumBuf, const float* grads, long n, const SgdArgs& o);
+void adamUpdate(float* params, float* m, float* v, const float* grads, long n, const AdamArgs& o);
+void rmspropUpdate(float* params, float* squareAvg, float* gradAvg, float* momentumBuf, const float* grads,
+                   long n, const RmspropArgs& o);
 void lstmForward(const RecurrentCall& c);
 void lstmBackward(const RecurrentCall& c);
 void gruForward(const RecurrentCall& c);

@@ -7,7 +7,8 @@ namespace RECUR_ISA {
 namespace {
 const KernelTable kTable = {
     RECUR_ISA_NAME, gemm,         addBiasRows, addColumnSums, lstmForward, lstmBackward,
-    gruForward,     gruBackward,  rnnForward,  rnnBackward,   fmaPeak,
+    gruForward,     gruBackward,  rnnForward,  rnnBackward,   sgdUpdate,
+    adamUpdate,     rmspropUpdate, fmaPeak,
 };
 }  // namespace
 

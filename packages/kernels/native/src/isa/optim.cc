@@ -1,12 +1,20 @@
-// SGD, Adam/AdamW and RMSprop: see optim.h.
-#include "optim.h"
-
+// SGD, Adam/AdamW and RMSprop for one ISA: see ../optim.h. Compiled without contraction (the
+// pragma overrides the ISA libraries' -ffp-contract=fast for this file): every operation is one
+// IEEE float64 operation, in the reference's order, so the vectorized loops give its bits.
+// (The ISA libraries build with -fno-math-errno: sqrt then vectorizes; its results are the same.)
+#pragma GCC optimize("fp-contract=off")
 #include <cmath>
 
-namespace recur {
+#include "../optim.h"
+#include "isa.h"
 
-void sgdUpdate(float* params, float* momentumBuf, const float* grads, long n, const SgdArgs& o) {
-  float* buf = o.momentum != 0 ? momentumBuf : nullptr;
+namespace recur {
+namespace RECUR_ISA {
+
+void sgdUpdate(float* __restrict params, float* momentumBuf, const float* __restrict grads, long n,
+               const SgdArgs& o) {
+  float* __restrict buf = o.momentum != 0 ? momentumBuf : nullptr;
+#pragma GCC ivdep
   for (long i = 0; i < n; i++) {
     double d = grads[i];
     if (o.weightDecay != 0) d += o.weightDecay * (double)params[i];
@@ -18,7 +26,9 @@ void sgdUpdate(float* params, float* momentumBuf, const float* grads, long n, co
   }
 }
 
-void adamUpdate(float* params, float* m, float* v, const float* grads, long n, const AdamArgs& o) {
+void adamUpdate(float* __restrict params, float* __restrict m, float* __restrict v, const float* __restrict grads,
+                long n, const AdamArgs& o) {
+#pragma GCC ivdep
   for (long i = 0; i < n; i++) {
     if (o.shrink != 1) params[i] = (float)((double)params[i] * o.shrink);
     double g = grads[i];
@@ -30,9 +40,10 @@ void adamUpdate(float* params, float* m, float* v, const float* grads, long n, c
   }
 }
 
-void rmspropUpdate(float* params, float* squareAvg, float* gradAvg, float* momentumBuf, const float* grads,
-                   long n, const RmspropArgs& o) {
-  float* buf = o.momentum > 0 ? momentumBuf : nullptr;
+void rmspropUpdate(float* __restrict params, float* __restrict squareAvg, float* __restrict gradAvg,
+                   float* momentumBuf, const float* __restrict grads, long n, const RmspropArgs& o) {
+  float* __restrict buf = o.momentum > 0 ? momentumBuf : nullptr;
+#pragma GCC ivdep
   for (long i = 0; i < n; i++) {
     double g = grads[i];
     if (o.weightDecay != 0) g += o.weightDecay * (double)params[i];
@@ -54,4 +65,5 @@ void rmspropUpdate(float* params, float* squareAvg, float* gradAvg, float* momen
   }
 }
 
+}  // namespace RECUR_ISA
 }  // namespace recur
