@@ -31,7 +31,8 @@
 //   Aᵀ·B  dW_hh = dGatesᵀ·H (3200×512)ᵀ·(3200×128), and dW_ih = dGatesᵀ·X (3200×512)ᵀ·(3200×32)
 //
 // Section 2, lstm-std training: samples/s for one whole training step (LSTM forward, Dense(1)
-// head on the last hidden state, MSE, backward, Adam 1e-3 over all parameters) on one thread.
+// head on the last hidden state, MSE, backward, Adam 1e-3 over all parameters) on one thread,
+// and the median milliseconds of each phase (forward, head, backward, update).
 // A sample is one whole sequence: samples/s = 64 × steps ÷ seconds, here 64 ÷ the median step
 // time after 2 warm-up steps. A step is about 1.57 GFLOP of matrix work (3 × 2·B·T·(I+H)·G).
 import { spawnSync } from 'node:child_process';
@@ -279,23 +280,36 @@ function benchLstmStd([backend, k, allocate]) {
   const adam = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
   let step = 0;
   let loss = 0;
+  // the step in phases, each timed on the clock: where a step's time goes on this backend
+  const phase = { forward: 0, head: 0, backward: 0, update: 0 };
+  const timed = (name, fn) => {
+    const t0 = now();
+    fn();
+    phase[name] = now() - t0;
+  };
   const trainStep = () => {
     step += 1;
-    k.lstmForward(y, hT, cT, cache, x, null, null, weights, dims);
-    k.denseForward(prediction, hT, headW, headB, B, H, 1);
-    loss = kernels.mseLoss(dPrediction, prediction, target, null, B, 1, 'mean');
-    grads.fill(0);
-    dhT.fill(0);
-    k.denseBackward(dhT, dHeadW, dHeadB, hT, headW, dPrediction, B, H, 1);
-    k.lstmBackward(null, null, null, lstmGrads, work, cache, x, weights, null, 'all', dhT, null, dims);
-    k.adamUpdate(params, moment1, moment2, grads, 0, P, step, adam);
+    timed('forward', () => k.lstmForward(y, hT, cT, cache, x, null, null, weights, dims));
+    timed('head', () => {
+      k.denseForward(prediction, hT, headW, headB, B, H, 1);
+      loss = kernels.mseLoss(dPrediction, prediction, target, null, B, 1, 'mean');
+      grads.fill(0);
+      dhT.fill(0);
+      k.denseBackward(dhT, dHeadW, dHeadB, hT, headW, dPrediction, B, H, 1);
+    });
+    timed('backward', () =>
+      k.lstmBackward(null, null, null, lstmGrads, work, cache, x, weights, null, 'all', dhT, null, dims),
+    );
+    timed('update', () => k.adamUpdate(params, moment1, moment2, grads, 0, P, step, adam));
   };
   for (let i = 0; i < 3; i++) trainStep();
   const times = [];
+  const phases = [];
   for (let r = 0; r < reps; r++) {
     const t0 = now();
     trainStep();
     times.push((now() - t0) / 1000);
+    phases.push({ ...phase });
   }
   const stepSeconds = median(times);
   const flopPerStep = 3 * 2 * B * T * (I + H) * G;
@@ -307,6 +321,8 @@ function benchLstmStd([backend, k, allocate]) {
     medianStepMs: stepSeconds * 1000,
     samplesPerSecond: B / stepSeconds,
     gflops: flopPerStep / stepSeconds / 1e9,
+    /** median milliseconds of each phase: LSTM forward, Dense head + MSE + its backward, LSTM backward, Adam */
+    phaseMs: Object.fromEntries(Object.keys(phase).map((name) => [name, median(phases.map((p) => p[name]))])),
     lastLoss: loss,
   };
 }
@@ -388,7 +404,10 @@ if (values.json) {
     console.log(
       `lstm-std, one thread, ${r.backend.padEnd(6)}: ${r.samplesPerSecond.toFixed(1)} samples/s ` +
         `(median step ${r.medianStepMs.toFixed(1)} ms over ${r.steps} steps, ` +
-        `${r.gflops.toFixed(2)} GFLOP/s of matrix work)`,
+        `${r.gflops.toFixed(2)} GFLOP/s of matrix work); ms per phase: ` +
+        Object.entries(r.phaseMs)
+          .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+          .join(', '),
     );
   }
   for (const run of threadRuns) {
