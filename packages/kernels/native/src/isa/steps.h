@@ -58,12 +58,21 @@ static inline float* packRecurrent(const float* wHh, int K, int H, ScratchSlot s
   return packed + offset;
 }
 
-/** gates (T·B, G) = x·W_ihᵀ + b_ih + b_hh, b_hh on the first hhEnd columns only. */
+/**
+ * gates (T·B, G) = x·W_ihᵀ + b_ih + b_hh, b_hh on the first hhEnd columns only. In pieces of
+ * PROJECTION_ROWS rows, so each piece gets its bias while it is still in cache (the whole
+ * projection is megabytes); the rows are the same products either way.
+ */
 static inline void inputProjection(const RecurrentCall& c, float* pre, int G, int hhEnd) {
+  constexpr long PROJECTION_ROWS = 32 * MR;
   const SeqDims& d = c.dims;
   const long rows = (long)d.T * d.B;
-  gemm(pre, G, Strided{c.x, d.I, 1}, Strided{c.w.wIh, 1, d.I}, (int)rows, G, d.I, 1.f, 0.f);
-  addBiasRows(pre, c.w.bIh, c.w.bHh, rows, G, hhEnd);
+  for (long r0 = 0; r0 < rows; r0 += PROJECTION_ROWS) {
+    const long n = rows - r0 < PROJECTION_ROWS ? rows - r0 : PROJECTION_ROWS;
+    float* piece = pre + r0 * G;
+    gemm(piece, G, Strided{c.x + r0 * d.I, d.I, 1}, Strided{c.w.wIh, 1, d.I}, (int)n, G, d.I, 1.f, 0.f);
+    addBiasRows(piece, c.w.bIh, c.w.bHh, n, G, hhEnd);
+  }
 }
 
 /** dW_ih += dPreᵀ·x, db_ih += Σ dPre, dx += dPre·W_ih (dPre (T·B, G), zero at padded steps). */
