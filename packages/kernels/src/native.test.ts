@@ -242,6 +242,26 @@ if (load.addon === null) {
     },
   );
 
+  t.test('T = 0: the final state is the initial one and dh0 receives dhT, as the reference', async (t) => {
+    const native = nativeTestBackend();
+    if (native === null) return;
+    for (const kind of CELL_KINDS) {
+      const dims: SequenceDims = { T: 0, B: 2, I: 3, H: 4, reverse: false, lengths: null };
+      const results = [tsTestBackend, native].map((backend) => {
+        backend.fresh();
+        const p = makeProblem(kind, dims, testRandom(9), backend);
+        const run = makeRunner(kind, dims, backend);
+        const grads = zeroGrads(p.w, backend);
+        const [dh0, dc0] = [backend.allocate(8), backend.allocate(8)];
+        const dhT = backend.copy([1, 2, 3, 4, 5, 6, 7, 8]);
+        run.forward(p);
+        run.backward(p, backend.allocate(0), dh0, dc0, grads, null, 'all', dhT, kind === 'lstm' ? dhT : null);
+        return [p.hT, p.cT, dh0, dc0].map((a) => Array.from(a));
+      });
+      t.same(results[1], results[0], kind);
+    }
+  });
+
   t.test('a worker thread loads its own instance and computes the same bits', async (t) => {
     const shared = new SharedArrayBuffer(4 * (64 + 64 + 16));
     const a = new Float32Array(shared, 0, 64);

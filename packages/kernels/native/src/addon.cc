@@ -123,7 +123,8 @@ void readOutputGrads(Args& a, RecurrentCall& c, const Sizes& s) {
 typedef void (*RecurrentKernel)(const RecurrentCall&);
 
 Napi::Value Run(const Napi::CallbackInfo& info, Args& a, const RecurrentCall& c, RecurrentKernel kernel) {
-  if (!a.failed() && c.dims.T > 0 && c.dims.B > 0 && c.dims.H > 0) kernel(c);
+  // T = 0 still runs: the final state is the initial one, and dh0 receives dhT.
+  if (!a.failed() && c.dims.B > 0 && c.dims.H > 0) kernel(c);
   return info.Env().Undefined();
 }
 
