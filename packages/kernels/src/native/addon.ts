@@ -69,7 +69,10 @@ function load(): NativeLoad {
   try {
     return { addon, isa: addon.selectIsa(wanted) };
   } catch {
-    return { addon: null, reason: `RECUR_NATIVE_ISA=${wanted}: this CPU cannot run it` };
+    return {
+      addon: null,
+      reason: `RECUR_NATIVE_ISA=${wanted}: expected avx512, avx2 or generic, one this CPU can run`,
+    };
   }
 }
 
