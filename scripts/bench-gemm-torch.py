@@ -3,13 +3,16 @@
 # ([[label, M, N, K, transA, transB], ...]) and prints [GFLOP/s, ...] as JSON: the median of 5
 # samples after warm-up, each repeating the product until it lasts at least 20 ms.
 # Run with Debian's /usr/bin/python3 (python3-torch), LD_LIBRARY_PATH at OpenBLAS (openmp).
+# RECUR_BENCH_CLOCK=cpu times by this process's CPU time (bench-kernels.mjs --clock cpu).
 import json
+import os
 import statistics
 import sys
 import time
 
 import torch
 
+clock = time.process_time if os.environ.get("RECUR_BENCH_CLOCK") == "cpu" else time.perf_counter
 torch.set_num_threads(1)
 torch.manual_seed(0)
 
@@ -17,16 +20,16 @@ torch.manual_seed(0)
 def time_call(fn):
     fn()
     fn()
-    start = time.perf_counter()
+    start = clock()
     fn()
-    estimate = max(time.perf_counter() - start, 1e-6)
+    estimate = max(clock() - start, 1e-6)
     calls = max(1, int(0.02 / estimate))
     samples = []
     for _ in range(5):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(calls):
             fn()
-        samples.append((time.perf_counter() - start) / calls)
+        samples.append((clock() - start) / calls)
     return statistics.median(samples)
 
 

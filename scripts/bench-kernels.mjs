@@ -1,15 +1,23 @@
-// Kernel benchmark, one thread, both kernel backends side by side: @recur/kernels' gemm on the
+// Kernel benchmark, one thread, every kernel backend side by side: @recur/kernels' gemm on the
 // lstm-std shapes, and lstm-std training steps (BENCHMARKS.md in the team's shared folder
 // describes the workloads and the peers' figures); with --threads, lstm-std trained by @recur/nn's
 // fit on threads(1) and threads(2) for each backend (scripts/bench-threads.mjs in child processes,
-// RECUR_KERNELS=ts and =wasm).
+// RECUR_KERNELS=ts, =wasm and =native).
 //
 //   pnpm exec turbo run build   # the script imports the built dist of @recur/kernels
-//   node scripts/bench-kernels.mjs [--reps 5] [--json] [--threads]
+//   node scripts/bench-kernels.mjs [--reps 5] [--json] [--threads] [--clock wall|cpu]
+//
+// --clock cpu times the one-thread figures (gemm, the FMA peak, PyTorch's products, lstm-std
+// steps) by this process's CPU time instead of the wall clock: on a machine shared with other
+// work, the time a process spends descheduled then does not count (the --threads runs stay on
+// the wall clock: they are several threads).
 //
 // Backends: 'ts' is the tuned TypeScript gemm and the reference kernels on plain arrays; 'wasm'
 // is the WebAssembly SIMD backend, its operands in a kernel memory (createKernelMemory), timed
-// after the same warm-up (V8 first runs new WebAssembly in its baseline tier).
+// after the same warm-up (V8 first runs new WebAssembly in its baseline tier); 'native' is the
+// Node-API addon on plain arrays, at the ISA it picked (RECUR_NATIVE_ISA narrows it), with its
+// core's FMA peak measured in the same run (the addon's register-only FMA loop, median of --reps)
+// so each native figure also reads as a share of what this core can do right now.
 //
 // Section 1, matrix products. GFLOP/s = 2·M·N·K / seconds, for the tuned `gemm` and for a
 // naive triple loop defined below (i, j, k order, one multiply-add per element, no blocking),
@@ -23,7 +31,8 @@
 //   Aᵀ·B  dW_hh = dGatesᵀ·H (3200×512)ᵀ·(3200×128), and dW_ih = dGatesᵀ·X (3200×512)ᵀ·(3200×32)
 //
 // Section 2, lstm-std training: samples/s for one whole training step (LSTM forward, Dense(1)
-// head on the last hidden state, MSE, backward, Adam 1e-3 over all parameters) on one thread.
+// head on the last hidden state, MSE, backward, Adam 1e-3 over all parameters) on one thread,
+// and the median milliseconds of each phase (forward, head, backward, update).
 // A sample is one whole sequence: samples/s = 64 × steps ÷ seconds, here 64 ÷ the median step
 // time after 2 warm-up steps. A step is about 1.57 GFLOP of matrix work (3 × 2·B·T·(I+H)·G).
 import { spawnSync } from 'node:child_process';
@@ -37,9 +46,22 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
     threads: { type: 'boolean', default: false },
+    clock: { type: 'string', default: 'wall' },
   },
 });
 const reps = Number(values.reps);
+if (values.clock !== 'wall' && values.clock !== 'cpu') {
+  console.error(`--clock must be wall or cpu, got ${values.clock}`);
+  process.exit(2);
+}
+/** Milliseconds on the chosen clock. */
+const now =
+  values.clock === 'cpu'
+    ? () => {
+        const used = process.cpuUsage();
+        return (used.user + used.system) / 1000;
+      }
+    : () => performance.now();
 if (!Number.isInteger(reps) || reps < 5) {
   console.error(`--reps must be an integer >= 5, got ${values.reps}`);
   process.exit(2);
@@ -68,17 +90,17 @@ const median = (xs) => {
 
 /** Median seconds per call of fn over `reps` samples, after warm-up; calls batched to ≥ 20 ms. */
 function timeCall(fn) {
-  let t0 = performance.now();
+  let t0 = now();
   fn(); // warm-up, and a first estimate of the call's length
   fn();
-  const estimate = (performance.now() - t0) / 2;
+  const estimate = (now() - t0) / 2;
   const calls = Math.max(1, Math.ceil(20 / Math.max(estimate, 1e-3)));
   for (let i = 0; i < calls; i++) fn();
   const samples = [];
   for (let r = 0; r < reps; r++) {
-    t0 = performance.now();
+    t0 = now();
     for (let i = 0; i < calls; i++) fn();
-    samples.push((performance.now() - t0) / 1000 / calls);
+    samples.push((now() - t0) / 1000 / calls);
   }
   return median(samples);
 }
@@ -95,11 +117,24 @@ function wasmAllocate(length) {
 }
 const plainAllocate = (length) => new Float32Array(length);
 
+/** The native backend where its addon loads (else null, with the reason printed). */
+const nativeFound = kernels.nativeKernels();
+const native = nativeFound.kernels;
+
 /** The backends measured: [name, kernels, allocate]. */
 const BACKENDS = [
   ['ts', kernels.referenceKernels, plainAllocate],
   ...(wasm === null ? [] : [['wasm', wasm.kernels, wasmAllocate]]),
+  ...(native === null ? [] : [['native', native, plainAllocate]]),
 ];
+
+/** GFLOP/s of the addon's register-only FMA loop at its ISA: the core's peak, measured now. */
+function fmaPeak() {
+  if (native === null) return null;
+  const { addon } = kernels.nativeAddon();
+  const flops = addon.fmaPeak(1e6);
+  return flops / timeCall(() => addon.fmaPeak(1e6)) / 1e9;
+}
 
 function randomOperand(length, index, allocate = plainAllocate) {
   const out = allocate(length);
@@ -130,7 +165,7 @@ function torchProducts() {
     '/usr/lib/x86_64-linux-gnu/openblas-openmp',
     '/usr/lib/aarch64-linux-gnu/openblas-openmp',
   ].filter((d) => existsSync(d));
-  const env = { ...process.env, OMP_NUM_THREADS: '1' };
+  const env = { ...process.env, OMP_NUM_THREADS: '1', RECUR_BENCH_CLOCK: values.clock };
   if (openblas.length > 0)
     env.LD_LIBRARY_PATH = [...openblas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   const run = spawnSync('/usr/bin/python3', [script], {
@@ -157,6 +192,10 @@ function benchProducts() {
     const flop = 2 * M * N * K;
     const tuned = flop / timeCall(() => kernels.gemm(c, a, b, M, N, K, transA, transB)) / 1e9;
     const naive = flop / timeCall(() => naiveGemm(c, a, b, M, N, K, transA, transB)) / 1e9;
+    // the peak right before the native timing: on a shared machine the load changes within a run
+    const peakGflops = fmaPeak();
+    const nativeGflops =
+      native === null ? null : flop / timeCall(() => native.gemm(c, a, b, M, N, K, transA, transB)) / 1e9;
     let wasmGflops = null;
     if (wasm !== null) {
       const [wa, wb, wc] = [wasmAllocate(M * K), wasmAllocate(K * N), wasmAllocate(M * N)];
@@ -173,6 +212,8 @@ function benchProducts() {
       transB,
       tunedGflops: tuned,
       wasmGflops,
+      nativeGflops,
+      peakGflops,
       naiveGflops: naive,
       ratio: tuned / naive,
     };
@@ -239,23 +280,36 @@ function benchLstmStd([backend, k, allocate]) {
   const adam = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
   let step = 0;
   let loss = 0;
+  // the step in phases, each timed on the clock: where a step's time goes on this backend
+  const phase = { forward: 0, head: 0, backward: 0, update: 0 };
+  const timed = (name, fn) => {
+    const t0 = now();
+    fn();
+    phase[name] = now() - t0;
+  };
   const trainStep = () => {
     step += 1;
-    k.lstmForward(y, hT, cT, cache, x, null, null, weights, dims);
-    k.denseForward(prediction, hT, headW, headB, B, H, 1);
-    loss = kernels.mseLoss(dPrediction, prediction, target, null, B, 1, 'mean');
-    grads.fill(0);
-    dhT.fill(0);
-    k.denseBackward(dhT, dHeadW, dHeadB, hT, headW, dPrediction, B, H, 1);
-    k.lstmBackward(null, null, null, lstmGrads, work, cache, x, weights, null, 'all', dhT, null, dims);
-    k.adamUpdate(params, moment1, moment2, grads, 0, P, step, adam);
+    timed('forward', () => k.lstmForward(y, hT, cT, cache, x, null, null, weights, dims));
+    timed('head', () => {
+      k.denseForward(prediction, hT, headW, headB, B, H, 1);
+      loss = kernels.mseLoss(dPrediction, prediction, target, null, B, 1, 'mean');
+      grads.fill(0);
+      dhT.fill(0);
+      k.denseBackward(dhT, dHeadW, dHeadB, hT, headW, dPrediction, B, H, 1);
+    });
+    timed('backward', () =>
+      k.lstmBackward(null, null, null, lstmGrads, work, cache, x, weights, null, 'all', dhT, null, dims),
+    );
+    timed('update', () => k.adamUpdate(params, moment1, moment2, grads, 0, P, step, adam));
   };
   for (let i = 0; i < 3; i++) trainStep();
   const times = [];
+  const phases = [];
   for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
+    const t0 = now();
     trainStep();
-    times.push((performance.now() - t0) / 1000);
+    times.push((now() - t0) / 1000);
+    phases.push({ ...phase });
   }
   const stepSeconds = median(times);
   const flopPerStep = 3 * 2 * B * T * (I + H) * G;
@@ -267,6 +321,8 @@ function benchLstmStd([backend, k, allocate]) {
     medianStepMs: stepSeconds * 1000,
     samplesPerSecond: B / stepSeconds,
     gflops: flopPerStep / stepSeconds / 1e9,
+    /** median milliseconds of each phase: LSTM forward, Dense head + MSE + its backward, LSTM backward, Adam */
+    phaseMs: Object.fromEntries(Object.keys(phase).map((name) => [name, median(phases.map((p) => p[name]))])),
     lastLoss: loss,
   };
 }
@@ -297,26 +353,46 @@ const threadRuns = values.threads ? benchThreads() : [];
 if (values.json) {
   console.log(
     JSON.stringify(
-      { node: process.version, reps, products, torch: torch.note, lstmStd, threads: threadRuns },
+      {
+        node: process.version,
+        reps,
+        clock: values.clock,
+        native: native === null ? { unavailable: nativeFound.reason } : { isa: native.isa },
+        products,
+        torch: torch.note,
+        lstmStd,
+        threads: threadRuns,
+      },
       null,
       2,
     ),
   );
 } else {
   const width = Math.max(...products.map((p) => p.label.length));
-  console.log(`gemm, one thread, GFLOP/s (median of ${reps}), node ${process.version}`);
-  console.log(`${'product'.padEnd(width)}  ts     wasm   naive  wasm÷ts  torch  wasm÷torch`);
+  const cell = (v) => (v === null ? '    -' : v.toFixed(1).padStart(5));
+  const times = (v) => (Number.isFinite(v) ? `${v.toFixed(2).padStart(5)}×` : '     -');
+  console.log(
+    `gemm, one thread, GFLOP/s (median of ${reps}, ${values.clock} clock), node ${process.version}`,
+  );
+  console.log(
+    native === null
+      ? `native: unavailable (${nativeFound.reason})`
+      : `native ISA ${native.isa}; %peak: of this core's FMA peak measured just before (peak column)`,
+  );
+  console.log(
+    `${'product'.padEnd(width)}     ts   wasm native  naive   peak  %peak  nat÷wasm  torch  nat÷torch  wasm÷torch`,
+  );
   for (const p of products) {
-    const cells = [p.tunedGflops, p.wasmGflops ?? Number.NaN, p.naiveGflops].map((v) =>
-      v.toFixed(2).padStart(5),
-    );
-    const ratio =
-      p.wasmGflops === null ? '   -' : `${(p.wasmGflops / p.tunedGflops).toFixed(1).padStart(4)}×`;
-    const t =
+    const nat = p.nativeGflops ?? Number.NaN;
+    const wsm = p.wasmGflops ?? Number.NaN;
+    const share = native === null ? '    -' : `${((100 * nat) / p.peakGflops).toFixed(0).padStart(4)}%`;
+    const torchCells =
       p.torchGflops === null
-        ? '     -           -'
-        : `${p.torchGflops.toFixed(1).padStart(6)}  ${((p.wasmGflops ?? Number.NaN) / p.torchGflops).toFixed(2).padStart(9)}×`;
-    console.log(`${p.label.padEnd(width)}  ${cells.join('  ')}  ${ratio}  ${t}`);
+        ? '    -          -           -'
+        : `${cell(p.torchGflops)}  ${times(nat / p.torchGflops).padStart(9)}  ${times(wsm / p.torchGflops).padStart(10)}`;
+    console.log(
+      `${p.label.padEnd(width)}  ${[p.tunedGflops, p.wasmGflops, p.nativeGflops, p.naiveGflops, p.peakGflops].map(cell).join('  ')}  ${share}  ${times(nat / wsm).padStart(8)}  ${torchCells}`,
+    );
   }
   console.log(torch.note);
   console.log('');
@@ -326,9 +402,12 @@ if (values.json) {
       continue;
     }
     console.log(
-      `lstm-std, one thread, ${r.backend.padEnd(4)}: ${r.samplesPerSecond.toFixed(1)} samples/s ` +
+      `lstm-std, one thread, ${r.backend.padEnd(6)}: ${r.samplesPerSecond.toFixed(1)} samples/s ` +
         `(median step ${r.medianStepMs.toFixed(1)} ms over ${r.steps} steps, ` +
-        `${r.gflops.toFixed(2)} GFLOP/s of matrix work)`,
+        `${r.gflops.toFixed(2)} GFLOP/s of matrix work); ms per phase: ` +
+        Object.entries(r.phaseMs)
+          .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+          .join(', '),
     );
   }
   for (const run of threadRuns) {

@@ -1,4 +1,5 @@
-// The backend registry and the wasm boundary: choosing a backend (and refusing unknown names),
+// The backend registry and the wasm boundary: choosing a backend (and refusing unknown names;
+// native.test.ts covers the native backend's loading and fallback),
 // the wasm backend's coded errors for views outside its memory or too short for their
 // dimensions, routing by memory (views of a kernel memory run there, any others the reference),
 // and the kernel-memory layout (scratch slots below a 64-byte-aligned arena, size limits).
@@ -6,6 +7,7 @@ import t from 'tap';
 import {
   createKernelMemory,
   kernelBackend,
+  nativeKernels,
   referenceKernels,
   useKernelBackend,
   wasmKernels,
@@ -16,14 +18,22 @@ import { testRandom } from './testing/arrays.js';
 import { wasmTestBackend } from './testing/backends.js';
 import { kernelMemoryLayout, wasmSimdSupported } from './wasm/module.js';
 
-t.test('useKernelBackend picks ts, wasm or auto, and refuses anything else with a code', async (t) => {
-  const before = kernelBackend();
-  t.equal(useKernelBackend('ts'), referenceKernels);
-  t.equal(kernelBackend().name, 'ts');
-  t.equal(useKernelBackend('auto').name, wasmSimdSupported() ? 'wasm' : 'ts');
-  t.throws(() => useKernelBackend('simd' as 'ts'), { code: 'ERR_KERNELS_BAD_BACKEND' });
-  useKernelBackend(before.name);
-});
+t.test(
+  'useKernelBackend picks native, ts, wasm or auto, and refuses anything else with a code',
+  async (t) => {
+    const before = kernelBackend();
+    t.equal(useKernelBackend('ts'), referenceKernels);
+    t.equal(kernelBackend().name, 'ts');
+    t.equal(kernelBackend().isa, 'scalar');
+    const native = nativeKernels().kernels;
+    const auto = native ?? (wasmSimdSupported() ? wasmKernels : referenceKernels);
+    t.equal(useKernelBackend('auto'), auto, 'auto: native where it loads, else wasm, else ts');
+    if (wasmSimdSupported()) t.equal(useKernelBackend('wasm').isa, 'simd128');
+    if (native !== null) t.equal(useKernelBackend('native'), native);
+    t.throws(() => useKernelBackend('simd' as 'ts'), { code: 'ERR_KERNELS_BAD_BACKEND' });
+    useKernelBackend(before.name);
+  },
+);
 
 t.test('each backend names the instruction set its kernels use', async (t) => {
   t.equal(referenceKernels.isa, 'scalar');

@@ -1,17 +1,23 @@
 // Kernel backends: one object of functions with the reference kernels' signatures, chosen once
-// per process. `kernelBackend()` is what @recur/nn's layers call through.
+// per thread. `kernelBackend()` is what @recur/nn's layers call through.
 //
-//   'ts'    the TypeScript reference: works on views of any buffer.
-//   'wasm'  WebAssembly SIMD (src/wasm/): a call whose first output view lies in a registered
-//           kernel memory runs in WebAssembly there; any other call runs the reference, so a
-//           model whose arena is elsewhere (or a test's plain arrays) still works. @recur/nn puts
-//           a model's arena in a kernel memory whenever this backend is active.
+//   'native' C++ through Node-API (src/native/, native/): AVX-512, AVX2+FMA or generic code
+//            picked at load from the CPU's features; works in place on views of any buffer.
+//   'wasm'   WebAssembly SIMD (src/wasm/): a call whose first output view lies in a registered
+//            kernel memory runs in WebAssembly there; any other call runs the reference, so a
+//            model whose arena is elsewhere (or a test's plain arrays) still works. @recur/nn puts
+//            a model's arena in a kernel memory whenever this backend is active.
+//   'ts'     the TypeScript reference: works on views of any buffer.
 //
-// The default is 'wasm' when the runtime supports WebAssembly SIMD and shared memories
-// (WebAssembly.validate of a tiny SIMD module), else 'ts'. `RECUR_KERNELS=ts|wasm|auto` (read
-// once, at the first call) and `useKernelBackend()` override it.
+// The default ('auto') is 'native' when its addon loads, else 'wasm' when the runtime supports
+// WebAssembly SIMD and shared memories, else 'ts'; falling back from native prints one line on
+// stderr saying why (once per process, from the main thread). `RECUR_KERNELS=native|wasm|ts|auto`
+// (read once, at the first call) and `useKernelBackend()` override it.
+import { isMainThread } from 'node:worker_threads';
 import { KernelsError, KernelsErrorCode } from './errors.js';
 import { gemm } from './gemm.js';
+import { nativeAddon } from './native/addon.js';
+import { nativeBackend } from './native/kernels.js';
 import type { GemmFunction } from './ops.js';
 import { adamUpdate, adamwUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
 import {
@@ -27,12 +33,12 @@ import {
 import { attachKernels, createKernelMemory as createWasmMemory, type WasmKernels } from './wasm/kernels.js';
 import { wasmSimdSupported } from './wasm/module.js';
 
-export type KernelBackendName = 'ts' | 'wasm';
+export type KernelBackendName = 'ts' | 'wasm' | 'native';
 
 /** The kernels a backend provides, with the reference signatures (README). */
 export interface KernelBackend {
   readonly name: KernelBackendName;
-  /** the instruction set its hot kernels use: 'scalar' (ts), 'simd128' (wasm) */
+  /** the instruction set it runs: 'scalar' (ts), 'simd128' (wasm), 'avx512' | 'avx2' | 'generic' (native) */
   readonly isa: string;
   gemm: GemmFunction;
   denseForward: typeof denseForward;
@@ -104,11 +110,47 @@ export const wasmKernels: KernelBackend = {
 
 export type KernelBackendChoice = KernelBackendName | 'auto';
 
+let native: KernelBackend | undefined;
+
+/** The native backend on this thread, or why it cannot load (addon missing, CPU, platform). */
+export function nativeKernels(): { kernels: KernelBackend } | { kernels: null; reason: string } {
+  const load = nativeAddon();
+  if (load.addon === null) return { kernels: null, reason: load.reason };
+  native ??= nativeBackend(load.addon, load.isa);
+  return { kernels: native };
+}
+
+let noticePrinted = false;
+
+/** 'auto': native, else (with one line on stderr, once per process) wasm, else ts. */
+function automatic(): KernelBackend {
+  const found = nativeKernels();
+  if (found.kernels !== null) return found.kernels;
+  const fallback = wasmSimdSupported() ? wasmKernels : referenceKernels;
+  if (isMainThread && !noticePrinted) {
+    noticePrinted = true;
+    process.stderr.write(
+      `@recur/kernels: native backend unavailable (${found.reason}); using ${fallback.name}\n`,
+    );
+  }
+  return fallback;
+}
+
 let chosen: KernelBackend | undefined;
 
 function resolve(choice: string, from: string): KernelBackend {
   if (choice === 'ts') return referenceKernels;
-  if (choice === 'auto') return wasmSimdSupported() ? wasmKernels : referenceKernels;
+  if (choice === 'auto') return automatic();
+  if (choice === 'native') {
+    const found = nativeKernels();
+    if (found.kernels === null) {
+      throw new KernelsError(
+        KernelsErrorCode.BAD_BACKEND,
+        `${from}: 'native' asked for, but ${found.reason}`,
+      );
+    }
+    return found.kernels;
+  }
   if (choice === 'wasm') {
     if (!wasmSimdSupported()) {
       throw new KernelsError(
@@ -120,7 +162,7 @@ function resolve(choice: string, from: string): KernelBackend {
   }
   throw new KernelsError(
     KernelsErrorCode.BAD_BACKEND,
-    `${from}: expected 'ts', 'wasm' or 'auto', got '${choice}'`,
+    `${from}: expected 'native', 'wasm', 'ts' or 'auto', got '${choice}'`,
   );
 }
 
@@ -130,7 +172,7 @@ export function kernelBackend(): KernelBackend {
   return chosen;
 }
 
-/** Chooses the backend for this thread; 'ts' forces the TypeScript reference. */
+/** Chooses the backend for this thread; 'ts' forces the TypeScript reference, 'native' the addon. */
 export function useKernelBackend(choice: KernelBackendChoice): KernelBackend {
   chosen = resolve(choice, 'useKernelBackend');
   return chosen;

@@ -1,6 +1,7 @@
 // Coded errors of @recur/kernels. The kernels themselves never throw; these come from the
-// backend boundary only: choosing a backend, loading the WebAssembly module, and the wasm
-// backend's check that every view lies in its memory (README, "Error codes").
+// backend boundary only: choosing a backend, loading the WebAssembly module, the wasm
+// backend's check that every view lies in its memory, and the native addon's argument checks
+// (README, "Error codes").
 
 export const KernelsErrorCode = {
   /** RECUR_KERNELS or useKernelBackend() named no known backend, or one this runtime lacks */
@@ -11,6 +12,8 @@ export const KernelsErrorCode = {
   FOREIGN_VIEW: 'ERR_KERNELS_FOREIGN_VIEW',
   /** a view handed to the wasm gemm is shorter than its dimensions and leading dimension need */
   VIEW_TOO_SHORT: 'ERR_KERNELS_VIEW_TOO_SHORT',
+  /** a native call got a view of the wrong type, or a non-number / non-boolean where it needs one */
+  BAD_ARGUMENT: 'ERR_KERNELS_BAD_ARGUMENT',
   /** a kernel memory was asked for with a size or thread count out of range */
   BAD_MEMORY: 'ERR_KERNELS_BAD_MEMORY',
 } as const;

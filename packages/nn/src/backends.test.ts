@@ -1,10 +1,18 @@
-// Kernel backends under training (issue 9): with the WebAssembly SIMD backend the model's arena
-// lies in a kernel memory and its layers run there; with the TypeScript reference it lies in a
-// plain buffer. Training the same model on the same data with either gives the same parameters
-// to 1e-5 (they differ only by float32 rounding: f32 accumulation, SIMD exp/tanh). LSTM, GRU
-// (reset after, the fused wasm cell; reset before, TypeScript cells on wasm views) and SimpleRNN,
-// with Adam and SGD with momentum.
-import { wasmKernelsFor, wasmSimdSupported } from '@recur/kernels';
+// Kernel backends under training (issues 9 and 13): with the WebAssembly SIMD backend the model's
+// arena lies in a kernel memory and its layers run there; with the TypeScript reference, and
+// with the native backend (C++ through Node-API, any buffer), it lies in a plain buffer. Training
+// the same model on the same data with each gives the same parameters as the reference to 1e-5
+// (they differ only by float32 rounding: f32 accumulation, FMA, SIMD exp/tanh). LSTM, GRU (reset
+// after and before) and SimpleRNN, with Adam and SGD with momentum. Each training runs with its
+// backend active on this thread (useKernelBackend), and the previous one is restored after it.
+import {
+  type KernelBackendName,
+  kernelBackend,
+  nativeKernels,
+  useKernelBackend,
+  wasmKernelsFor,
+  wasmSimdSupported,
+} from '@recur/kernels';
 import t from 'tap';
 import type { Model } from './base-model.js';
 import { dense } from './layers/dense.js';
@@ -32,12 +40,18 @@ function model(cell: Cell, optimizer: Optimizer): Model {
   return m;
 }
 
-async function trained(cell: Cell, optimizer: Optimizer, kernels: 'ts' | 'wasm'): Promise<Model> {
-  const m = model(cell, optimizer);
-  m.ensureMemory(BATCH, m.compiled?.optimizer.stateCount() ?? 0, 1, { kernels });
-  // 40 samples in batches of 8, 3 epochs: 15 updates
-  await m.fit(task.x, task.y, { epochs: 3, batchSize: BATCH, seed: 2 });
-  return m;
+async function trained(cell: Cell, optimizer: Optimizer, kernels: KernelBackendName): Promise<Model> {
+  const before = kernelBackend().name;
+  useKernelBackend(kernels);
+  try {
+    const m = model(cell, optimizer);
+    m.ensureMemory(BATCH, m.compiled?.optimizer.stateCount() ?? 0, 1, { kernels });
+    // 40 samples in batches of 8, 3 epochs: 15 updates
+    await m.fit(task.x, task.y, { epochs: 3, batchSize: BATCH, seed: 2 });
+    return m;
+  } finally {
+    useKernelBackend(before);
+  }
 }
 
 const worst = (a: Float32Array, b: Float32Array) => {
@@ -46,14 +60,20 @@ const worst = (a: Float32Array, b: Float32Array) => {
   return w;
 };
 
+/** max |a − b| / max |b|: the gap relative to the parameters' scale (elementwise ratios blow up near 0). */
+const worstRelative = (a: Float32Array, b: Float32Array) =>
+  worst(a, b) / worst(b, new Float32Array(b.length));
+
+const optimizers: Optimizer[] = [
+  { kind: 'adam', lr: 0.01 },
+  { kind: 'sgd', lr: 0.05, momentum: 0.9 },
+];
+const cells = ['lstm', 'gru', 'gru-reset-before', 'rnn'] as const;
+
 if (!wasmSimdSupported()) {
-  t.pass('this runtime has no WebAssembly SIMD: only the TypeScript backend exists');
+  t.pass('this runtime has no WebAssembly SIMD: no wasm backend to compare');
 } else {
-  const optimizers: Optimizer[] = [
-    { kind: 'adam', lr: 0.01 },
-    { kind: 'sgd', lr: 0.05, momentum: 0.9 },
-  ];
-  for (const cell of ['lstm', 'gru', 'gru-reset-before', 'rnn'] as const) {
+  for (const cell of cells) {
     for (const optimizer of optimizers) {
       t.test(
         `${cell} with ${optimizer.kind}: wasm and TypeScript training agree to ${TOLERANCE}`,
@@ -66,6 +86,31 @@ if (!wasmSimdSupported()) {
           t.ok(worst(ts.params, before) > 1e-3, 'training moved the parameters');
           const gap = worst(wasm.params, ts.params);
           t.ok(gap <= TOLERANCE, `largest parameter difference ${gap.toExponential(2)} <= ${TOLERANCE}`);
+        },
+      );
+    }
+  }
+}
+
+const native = nativeKernels();
+if (native.kernels === null) {
+  t.pass(`the native backend does not load here (${native.reason}): nothing to compare`);
+} else {
+  for (const cell of cells) {
+    for (const optimizer of optimizers) {
+      t.test(
+        `${cell} with ${optimizer.kind}: native and TypeScript training agree to ${TOLERANCE} relative`,
+        async (t) => {
+          const ts = await trained(cell, optimizer, 'ts');
+          const nat = await trained(cell, optimizer, 'native');
+          t.equal(wasmKernelsFor(nat.params.buffer), undefined, 'the native arena is a plain buffer');
+          const before = model(cell, optimizer).params;
+          t.ok(worst(ts.params, before) > 1e-3, 'training moved the parameters');
+          const gap = worstRelative(nat.params, ts.params);
+          t.ok(
+            gap <= TOLERANCE,
+            `largest relative parameter difference ${gap.toExponential(2)} <= ${TOLERANCE}`,
+          );
         },
       );
     }

@@ -7,7 +7,8 @@
 // 'wasm' (@recur/kernels' kernelBackend(), or `kernels: 'wasm'`), in a new kernel memory — a shared
 // WebAssembly.Memory above the module's static data and one gemm scratch slot per thread (this
 // one and each rank) — so that the layers' views run the SIMD kernels; else in a new ArrayBuffer
-// (a SharedArrayBuffer with `shared`), where the TypeScript reference runs.
+// (a SharedArrayBuffer with `shared`), where the TypeScript reference and the native backend
+// (which takes views of any buffer) run.
 import { createKernelMemory, type KernelBackendName, kernelBackend } from '@recur/kernels';
 import {
   Arena,
@@ -133,7 +134,7 @@ export interface CreateMemoryOptions {
   backing?: { buffer: BackingBuffer; baseOffset?: number };
   /**
    * Which kernels the arena is made for when there is no `backing`: 'wasm' puts it in a kernel
-   * memory (always shared), 'ts' in a plain buffer. Default: the active backend's name.
+   * memory (always shared), 'ts' and 'native' in a plain buffer. Default: the active backend's name.
    */
   kernels?: KernelBackendName;
 }

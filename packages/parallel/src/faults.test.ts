@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { kernelBackend } from '@recur/kernels';
 import { dense, loadModel, lstm, sequential } from '@recur/nn';
 import t from 'tap';
 import { controlBlock } from './control.js';
@@ -133,6 +134,7 @@ t.test('a worker whose rebuilt model has another layout refuses to start', async
     trainingSeed: 1,
     arena: memory.arena.buffer as SharedArrayBuffer,
     kernelMemory: null,
+    kernels: kernelBackend().name,
     coreOffset: 0,
     region: memory.rankRegions[0],
     stateCount: 2,

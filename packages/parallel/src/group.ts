@@ -11,7 +11,7 @@
 // The pool is pinned (minThreads = maxThreads = W) and runs exactly one task per rank, because
 // a barrier across tasks would deadlock on a task still waiting in the queue.
 
-import { wasmKernelsFor } from '@recur/kernels';
+import { kernelBackend, wasmKernelsFor } from '@recur/kernels';
 import {
   Arena,
   type BatchBuffers,
@@ -165,6 +165,7 @@ export class ThreadGroup {
       trainingSeed: model.trainingSeed,
       arena,
       kernelMemory: wasmKernelsFor(arena)?.memory ?? null,
+      kernels: kernelBackend().name,
       coreOffset: memory.arena.base,
       region: memory.rankRegions[rank],
       stateCount,

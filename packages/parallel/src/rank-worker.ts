@@ -4,7 +4,7 @@
 // runs step after step as the control block commands, with barriers between the phases
 // (DESIGN.md, Note [step phases]). It never throws: it returns how it ended, so that error codes
 // survive the trip back to the main thread.
-import { attachKernelMemory } from '@recur/kernels';
+import { attachKernelMemory, useKernelBackend } from '@recur/kernels';
 import {
   Arena,
   type Batch,
@@ -69,6 +69,8 @@ class Rank {
     private readonly init: RankInit,
     private readonly control: ControlBlock,
   ) {
+    // The main thread's kernels (native ranks each load their own addon instance, on any view).
+    useKernelBackend(init.kernels);
     this.model = modelFromConfig(init.config, `rank ${init.rank}`);
     if (this.model.layout.hash() !== init.layoutHash) {
       fail(

@@ -8,10 +8,13 @@
 // their shares' gradients in another order than one thread sums the whole batch (float32), and
 // Adam turns those last-bit differences into relative noise on parameters that sit near zero,
 // so an elementwise relative bound would measure Adam, not the reduction.
+// These run on the process's default kernels ('auto': native where its addon loads); the last
+// test names the native backend explicitly (issue 13): each rank loads its own addon instance.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type KernelBackendName, kernelBackend, nativeKernels, useKernelBackend } from '@recur/kernels';
 import {
   type ArrayData,
   bidirectional,
@@ -168,3 +171,26 @@ t.test('after fit on threads the model works on the calling thread', async (t) =
   await model.fit(data.x, data.y, { epochs: 1, batchSize: 12 });
   t.notOk(bytes(model.params).equals(bytes(before)), 'and trains further on one thread');
 });
+
+const native = nativeKernels();
+if (native.kernels === null) {
+  t.pass(`the native backend does not load here (${native.reason})`);
+} else {
+  t.test(
+    'on the native backend: W = 2 trains the parameters of W = 1, and repeats bit for bit',
+    async (t) => {
+      const before: KernelBackendName = kernelBackend().name;
+      useKernelBackend('native');
+      try {
+        const one = await train('gru', threads(1));
+        const a = await train('gru', threads(2));
+        const b = await train('gru', threads(2));
+        const r = relative(a.params, one.params);
+        t.ok(r <= 1e-6, `relative difference ${r.toExponential(2)} ≤ 1e-6`);
+        t.ok(bytes(a.params).equals(bytes(b.params)), 'two W = 2 runs: identical bytes');
+      } finally {
+        useKernelBackend(before);
+      }
+    },
+  );
+}

@@ -1,17 +1,16 @@
-// The kernel backend a training run computes on (@recur/kernels: 'ts', 'wasm'; RECUR_KERNELS
-// forces one) and the instruction set its hot kernels use, as the run's header, metrics.jsonl,
+// The kernel backend a training run computes on (@recur/kernels: 'native', 'wasm', 'ts';
+// RECUR_KERNELS forces one) and the instruction set its hot kernels use, as the run's header, metrics.jsonl,
 // results.json and report.html show it.
 //
-// Threads: the worker threads of threads(W) choose their backend the same way (the same
-// RECUR_KERNELS, inherited, on the same runtime) and compute on the main thread's arena, which
-// lies in a kernel memory exactly when the main thread runs 'wasm'; so what this thread uses is
+// Threads: @recur/parallel runs every rank on the main thread's backend, on the main thread's
+// arena (in a kernel memory exactly when that backend is 'wasm'); so what this thread uses is
 // what every thread of the run uses, and `threads` says how many do.
 import { kernelBackend } from '@recur/kernels';
 
 export interface KernelsUsed {
-  /** the backend's name: 'ts' | 'wasm' */
+  /** the backend's name: 'native' | 'wasm' | 'ts' */
   backend: string;
-  /** its instruction set: 'scalar' (ts) | 'simd128' (wasm) */
+  /** its instruction set: 'avx512' | 'avx2' | 'generic' (native), 'simd128' (wasm), 'scalar' (ts) */
   isa: string;
   /** threads computing on it (training.threads; the workers use the same backend) */
   threads: number;

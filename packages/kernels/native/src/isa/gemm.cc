@@ -1,0 +1,215 @@
+// gemm for one ISA: C (M, N) = alpha·op(A)·op(B) + beta·C, row-major with leading dimensions.
+//
+// Note [native gemm blocking]: op(B) is packed, KC rows deep, into NR-wide column panels (the
+// transposes are folded into packing, zero padding fills the last panel); op(A) is read in
+// place, one MR-row strip at a time, with a scalar broadcast per element (the strip stays in L1
+// while it meets every panel of the block, so packing it would only copy it). The micro kernel
+// keeps an MR × NR tile of C in MR·NV vector registers and does one broadcast and NV fused
+// multiply-adds per element of A: 8 × 32 on AVX-512 (16 zmm accumulators), 6 × 16 on AVX2,
+// 4 × 8 on 128-bit vectors. beta applies on the first depth block; later blocks add to it.
+// The recurrent loops pack W_hh once per call (packB) and call gemmPacked every step.
+#include <cstdlib>
+
+#include "isa.h"
+
+namespace recur {
+namespace RECUR_ISA {
+
+namespace {
+
+struct Buffer {
+  float* data = nullptr;
+  long floats = 0;
+  ~Buffer() { std::free(data); }
+};
+
+thread_local Buffer slots[2];
+
+/** MR_ rows × NR columns of C from kc depth steps; TA: op(A) is Aᵀ (the strip is contiguous per k). */
+template <int MR_, bool TA>
+inline void micro(int kc, const float* a, long lda, const float* b, float* c, long ldc, int nr, float alpha,
+                  float beta, bool overwrite) {
+  vf acc[MR_][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR_; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) acc[r][v] = vf{};
+  for (int k = 0; k < kc; k++) {
+    vf bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) bv[v] = *(const vf*)(b + k * NR + v * VL);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR_; r++) {
+      const float av = TA ? a[k * lda + r] : a[r * lda + k];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];
+    }
+  }
+  if (nr == NR) {
+#pragma GCC unroll 16
+    for (int r = 0; r < MR_; r++)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) {
+        vfu* out = (vfu*)(c + r * ldc + v * VL);
+        vf value = alpha * acc[r][v];
+        if (!overwrite) value += beta == 1 ? (vf)*out : beta * (vf)*out;
+        *out = value;
+      }
+    return;
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < MR_; r++) {  // unrolled, like every loop over acc: its indices stay constants
+    float row[NR];  // stored lane by lane, so acc never has its address taken (it stays in registers)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) *(vfu*)(row + v * VL) = acc[r][v];
+    for (int j = 0; j < nr; j++) {
+      float* out = c + r * ldc + j;
+      *out = overwrite ? alpha * row[j] : alpha * row[j] + beta * *out;
+    }
+  }
+}
+
+typedef void (*MicroKernel)(int, const float*, long, const float*, float*, long, int, float, float, bool);
+
+template <bool TA, int... R>
+struct MicroTable {
+  static constexpr MicroKernel kernels[sizeof...(R)] = {&micro<R, TA>...};
+};
+
+#if RECUR_MR == 8
+#define RECUR_ROWS 1, 2, 3, 4, 5, 6, 7, 8
+#elif RECUR_MR == 6
+#define RECUR_ROWS 1, 2, 3, 4, 5, 6
+#else
+#define RECUR_ROWS 1, 2, 3, 4
+#endif
+
+/** C (M, N) = beta·C; beta = 0 writes zeros (NaN-proof). */
+void scaleBlock(float* c, long ldc, int M, int N, float beta) {
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+}
+
+}  // namespace
+
+float* scratch(ScratchSlot slot, long floats) {
+  Buffer& s = slots[slot];
+  if (floats > s.floats) {
+    std::free(s.data);
+    const long bytes = (floats * 4 + 63) / 64 * 64;
+    s.data = (float*)std::aligned_alloc(64, bytes);
+    s.floats = s.data == nullptr ? 0 : floats;
+  }
+  return s.data;
+}
+
+void packB(float* dst, Strided b, int K, int n) {
+  const int panels = (n + NR - 1) / NR;
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = K - k0 < KC ? K - k0 : KC;
+    float* block = dst + (long)k0 * panels * NR;
+    for (int p = 0; p < panels; p++) {
+      float* panel = block + (long)p * kc * NR;
+      const int j0 = p * NR;
+      const int nr = n - j0 < NR ? n - j0 : NR;
+      if (b.cs == 1 && nr == NR) {  // rows of op(B) contiguous: whole vectors
+        for (int k = 0; k < kc; k++) {
+          const float* src = b.data + (long)(k0 + k) * b.rs + j0;
+#pragma GCC unroll 4
+          for (int v = 0; v < NV; v++) *(vf*)(panel + k * NR + v * VL) = *(const vfu*)(src + v * VL);
+        }
+      } else if (b.cs == 1) {  // the ragged last panel
+        for (int k = 0; k < kc; k++) {
+          const float* src = b.data + (long)(k0 + k) * b.rs + j0;
+          for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? src[j] : 0.f;
+        }
+      } else {  // columns of op(B) contiguous (Bᵀ): NR column streams, each read in order
+        const float* columns[NR];
+        for (int j = 0; j < NR; j++) columns[j] = b.data + (long)(j0 + (j < nr ? j : 0)) * b.cs + (long)k0 * b.rs;
+        for (int k = 0; k < kc; k++) {
+#pragma GCC unroll 32
+          for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? columns[j][k * b.rs] : 0.f;
+        }
+      }
+    }
+  }
+}
+
+void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n, int K, float alpha,
+                float beta) {
+  const bool ta = a.rs == 1 && a.cs != 1;
+  const long lda = ta ? a.cs : a.rs;
+  const int panels = (n + NR - 1) / NR;
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = K - k0 < KC ? K - k0 : KC;
+    const bool first = k0 == 0;
+    const float blockBeta = first ? beta : 1.f;
+    const bool overwrite = first && beta == 0;
+    const float* block = packed + (long)k0 * panels * NR;
+    for (int p = 0; p < panels; p++) {  // one B panel (kc × NR) stays in L1 while every strip meets it
+      const int nr = n - p * NR < NR ? n - p * NR : NR;
+      for (int i0 = 0; i0 < M; i0 += MR) {
+        const int mr = M - i0 < MR ? M - i0 : MR;
+        const float* strip = ta ? a.data + (long)k0 * lda + i0 : a.data + (long)i0 * lda + k0;
+        const MicroKernel kernel = ta ? MicroTable<true, RECUR_ROWS>::kernels[mr - 1]
+                                      : MicroTable<false, RECUR_ROWS>::kernels[mr - 1];
+        kernel(kc, strip, lda, block + (long)p * kc * NR, c + (long)i0 * ldc + p * NR, ldc, nr, alpha,
+               blockBeta, overwrite);
+      }
+    }
+  }
+}
+
+void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    scaleBlock(c, ldc, M, N, beta);
+    return;
+  }
+  long columns = PACK_FLOATS / K / NR * NR;
+  if (columns < NR) columns = NR;
+  for (int j0 = 0; j0 < N; j0 += (int)columns) {
+    const int n = N - j0 < columns ? N - j0 : (int)columns;
+    float* packed = scratch(PACK_GEMM, packedSize(K, n));
+    if (packed == nullptr) std::abort();  // out of memory for a few MiB of scratch
+    packB(packed, Strided{b.data + (long)j0 * b.cs, b.rs, b.cs}, K, n);
+    gemmPacked(c + j0, ldc, a, packed, M, n, K, alpha, beta);
+  }
+}
+
+double fmaPeak(long iterations) {
+  constexpr int CHAINS = VL == 16 ? 24 : 12;  // independent accumulators: enough to fill both FMA pipes
+  vf acc[CHAINS];
+  const vf scale = vf{} + 0.999999f;
+  const vf shift = vf{} + 1e-7f;
+#pragma GCC unroll 32
+  for (int i = 0; i < CHAINS; i++) acc[i] = vf{} + (float)i;
+  for (long k = 0; k < iterations; k++) {
+#pragma GCC unroll 32
+    for (int i = 0; i < CHAINS; i++) acc[i] = acc[i] * scale + shift;
+  }
+  float sum = 0;
+  for (int i = 0; i < CHAINS; i++) sum += acc[i][0];
+  volatile float sink = sum;  // the result is used: the loop stays
+  (void)sink;
+  return 2.0 * VL * CHAINS * (double)iterations;
+}
+
+void addBiasRows(float* __restrict pre, const float* __restrict bIh, const float* __restrict bHh, long rows,
+                 int G, int hhEnd) {
+  for (long r = 0; r < rows; r++) {
+    float* row = pre + r * G;
+    for (int g = 0; g < hhEnd; g++) row[g] += bIh[g] + bHh[g];
+    for (int g = hhEnd; g < G; g++) row[g] += bIh[g];
+  }
+}
+
+void addColumnSums(float* __restrict db, const float* __restrict d, long rows, int G) {
+  for (long r = 0; r < rows; r++) {
+    const float* row = d + r * G;
+    for (int g = 0; g < G; g++) db[g] += row[g];
+  }
+}
+
+}  // namespace RECUR_ISA
+}  // namespace recur

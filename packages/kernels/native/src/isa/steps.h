@@ -1,0 +1,101 @@
+// The pieces every recurrent layer shares (the C++ twin of src/recurrent-steps.ts and the helpers
+// of src/sequence.ts): padding tests, state copies, the input projection of all steps before the
+// time loop and its gradient after it. Note [time-major sequences] in src/sequence.ts.
+#pragma once
+#include "isa.h"
+
+namespace recur {
+namespace RECUR_ISA {
+
+static inline bool isReal(const SeqDims& d, int t, int b) { return d.lengths == nullptr || t < d.lengths[b]; }
+
+static inline int timeAt(int s, const SeqDims& d) { return d.reverse ? d.T - 1 - s : s; }
+
+/** out (n) = state, or zeros when null. */
+static inline void copyState(float* out, const float* state, long n) {
+  if (state == nullptr) std::memset(out, 0, n * sizeof(float));
+  else std::memcpy(out, state, n * sizeof(float));
+}
+
+/** out (n) += add (n); out may be null (gradient not wanted). */
+static inline void accumulateInto(float* __restrict out, const float* __restrict add, long n) {
+  if (out == nullptr) return;
+  for (long i = 0; i < n; i++) out[i] += add[i];
+}
+
+/** dh = dhT + (with dyMode 'last') the last output's gradient; either may be null. */
+static inline void initialStateGradient(float* dh, const float* dhT, const float* lastDy, long n) {
+  for (long i = 0; i < n; i++) dh[i] = (dhT == nullptr ? 0.f : dhT[i]) + (lastDy == nullptr ? 0.f : lastDy[i]);
+}
+
+/** dh (B, H) = dhNext (or += with add) on the rows of samples for which t is real. */
+static inline void realRows(float* dh, const float* dhNext, int t, const SeqDims& d, bool add) {
+  const int H = d.H;
+  for (int b = 0; b < d.B; b++) {
+    if (!isReal(d, t, b)) continue;
+    float* __restrict out = dh + (long)b * H;
+    const float* __restrict in = dhNext + (long)b * H;
+    if (add)
+      for (int j = 0; j < H; j++) out[j] += in[j];
+    else
+      std::memcpy(out, in, H * sizeof(float));
+  }
+}
+
+/** op(B) = W_hhᵀ (H, n), the forward step's product h·W_hhᵀ, packed once per call. */
+static inline float* packRecurrentT(const float* wHh, int H, int n, ScratchSlot slot, long offset) {
+  float* packed = scratch(slot, offset + packedSize(H, n));
+  if (packed == nullptr) std::abort();
+  packB(packed + offset, Strided{wHh, 1, H}, H, n);
+  return packed + offset;
+}
+
+/** op(B) = W_hh rows (K, H) with row stride ldw, the backward step's product dGates·W_hh. */
+static inline float* packRecurrent(const float* wHh, int K, int H, ScratchSlot slot, long offset) {
+  float* packed = scratch(slot, offset + packedSize(K, H));
+  if (packed == nullptr) std::abort();
+  packB(packed + offset, Strided{wHh, H, 1}, K, H);
+  return packed + offset;
+}
+
+/**
+ * gates (T·B, G) = x·W_ihᵀ + b_ih + b_hh, b_hh on the first hhEnd columns only. In pieces of
+ * PROJECTION_ROWS rows, so each piece gets its bias while it is still in cache (the whole
+ * projection is megabytes); the rows are the same products either way.
+ */
+static inline void inputProjection(const RecurrentCall& c, float* pre, int G, int hhEnd) {
+  constexpr long PROJECTION_ROWS = 32 * MR;
+  const SeqDims& d = c.dims;
+  const long rows = (long)d.T * d.B;
+  for (long r0 = 0; r0 < rows; r0 += PROJECTION_ROWS) {
+    const long n = rows - r0 < PROJECTION_ROWS ? rows - r0 : PROJECTION_ROWS;
+    float* piece = pre + r0 * G;
+    gemm(piece, G, Strided{c.x + r0 * d.I, d.I, 1}, Strided{c.w.wIh, 1, d.I}, (int)n, G, d.I, 1.f, 0.f);
+    addBiasRows(piece, c.w.bIh, c.w.bHh, n, G, hhEnd);
+  }
+}
+
+/** dW_ih += dPreᵀ·x, db_ih += Σ dPre, dx += dPre·W_ih (dPre (T·B, G), zero at padded steps). */
+static inline void inputProjectionBackward(const RecurrentCall& c, const float* dPre, int G) {
+  const SeqDims& d = c.dims;
+  const int rows = d.T * d.B;
+  gemm(c.g.dWIh, d.I, Strided{dPre, 1, G}, Strided{c.x, d.I, 1}, G, d.I, rows, 1.f, 1.f);
+  addColumnSums(c.g.dBIh, dPre, rows, G);
+  if (c.dx != nullptr) gemm(c.dx, d.I, Strided{dPre, G, 1}, Strided{c.w.wIh, d.I, 1}, rows, d.I, G, 1.f, 1.f);
+}
+
+/**
+ * After the time loop of a cell whose recurrent product is h·W_hhᵀ on the same gradient as its
+ * input projection (LSTM, SimpleRNN): dW_hh += dGatesᵀ·hPrev, db_hh += Σ dGates, then the input
+ * projection's gradients (below).
+ */
+static inline void weightGradients(const RecurrentCall& c, const float* dGates, int G) {
+  const SeqDims& d = c.dims;
+  const int rows = d.T * d.B;
+  gemm(c.g.dWHh, d.H, Strided{dGates, 1, G}, Strided{c.hPrev, d.H, 1}, G, d.H, rows, 1.f, 1.f);
+  addColumnSums(c.g.dBHh, dGates, rows, G);
+  inputProjectionBackward(c, dGates, G);
+}
+
+}  // namespace RECUR_ISA
+}  // namespace recur

@@ -1,0 +1,18 @@
+// This ISA's kernel table (Note [one object per ISA] in ../kernels.h).
+#include "isa.h"
+
+namespace recur {
+namespace RECUR_ISA {
+
+namespace {
+const KernelTable kTable = {
+    RECUR_ISA_NAME, gemm,         addBiasRows, addColumnSums, lstmForward, lstmBackward,
+    gruForward,     gruBackward,  rnnForward,  rnnBackward,   sgdUpdate,
+    adamUpdate,     rmspropUpdate, fmaPeak,
+};
+}  // namespace
+
+const KernelTable* table() { return &kTable; }
+
+}  // namespace RECUR_ISA
+}  // namespace recur

@@ -1,0 +1,83 @@
+// Loading the native kernels (native/, C++ through Node-API, built by the package's build script
+// into dist/native/recur_kernels.node) on this thread. Every thread that loads it gets its own
+// instance (Node-API modules are context-aware), which picks the widest ISA the CPU runs.
+//
+//   RECUR_NATIVE_ADDON=<path>   load the addon from this file instead (a missing file makes the
+//                               backend unavailable: the fallback test uses /nonexistent)
+//   RECUR_NATIVE_ISA=avx512|avx2|generic   run a narrower ISA than the CPU's widest (tests,
+//                               benchmarks); one the CPU lacks makes the backend unavailable
+//
+// Both are read once per thread, at the first load. The argument orders below are the addon's
+// (dimensions first); src/native/kernels.ts maps the reference signatures onto them.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** A native call: numbers, flags and views in the order the addon's comment gives (addon.cc). */
+type NativeCall = (...args: (number | boolean | Float32Array | Int32Array | null)[]) => void;
+
+export interface NativeAddon {
+  /** this thread's kernels for an ISA ('' = the widest the CPU runs); returns the one in use */
+  selectIsa(isa: string): string;
+  /** (M, N, K, transA, transB, alpha, beta, lda, ldb, ldc, c, a, b) */
+  gemm: NativeCall;
+  denseForward: NativeCall;
+  denseBackward: NativeCall;
+  lstmForward: NativeCall;
+  lstmBackward: NativeCall;
+  gruForward: NativeCall;
+  gruBackward: NativeCall;
+  rnnForward: NativeCall;
+  rnnBackward: NativeCall;
+  sgdUpdate: NativeCall;
+  adamUpdate: NativeCall;
+  rmspropUpdate: NativeCall;
+  /** benchmarks: `iterations` rounds of register-only vector FMAs at this ISA; returns the flops */
+  fmaPeak(iterations: number): number;
+}
+
+export type NativeLoad = { addon: NativeAddon; isa: string } | { addon: null; reason: string };
+
+let loaded: NativeLoad | undefined;
+
+/** Where the built addon lies: dist/native/, from dist/native/ (built) or src/native/ (tests). */
+function addonPath(): string | null {
+  const given = process.env.RECUR_NATIVE_ADDON;
+  if (given !== undefined && given !== '') return given;
+  const candidates = ['./recur_kernels.node', '../../dist/native/recur_kernels.node'].map((p) =>
+    fileURLToPath(new URL(p, import.meta.url)),
+  );
+  return candidates.find((p) => existsSync(p)) ?? null;
+}
+
+function load(): NativeLoad {
+  const path = addonPath();
+  if (path === null) {
+    return {
+      addon: null,
+      reason: 'dist/native/recur_kernels.node is missing (its build failed or was skipped)',
+    };
+  }
+  let addon: NativeAddon;
+  try {
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { addon: null, reason: `cannot load ${path}: ${message}` };
+  }
+  const wanted = process.env.RECUR_NATIVE_ISA ?? '';
+  try {
+    return { addon, isa: addon.selectIsa(wanted) };
+  } catch {
+    return {
+      addon: null,
+      reason: `RECUR_NATIVE_ISA=${wanted}: expected avx512, avx2 or generic, one this CPU can run`,
+    };
+  }
+}
+
+/** The addon on this thread (loaded once), or why it cannot be used. */
+export function nativeAddon(): NativeLoad {
+  if (loaded === undefined) loaded = load();
+  return loaded;
+}
