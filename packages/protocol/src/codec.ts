@@ -114,8 +114,13 @@ export function encodeFrame(frame: Frame): Uint8Array {
   return FrameType.encode(FrameType.fromObject({ [kind]: body })).finish();
 }
 
+/** (P) the halves of the last fp16 gradient encoded: reused, since the encoder copies them. */
+let halves = new Uint16Array(0);
+
 function halvesOf(g: Gradient): Uint16Array {
-  const out = new Uint16Array(g.gradient.length);
+  const P = g.gradient.length;
+  if (halves.length < P) halves = new Uint16Array(P);
+  const out = halves.subarray(0, P);
   encodeHalves(out, g.gradient, g.count > 0 ? 1 / g.count : 0);
   return out;
 }
