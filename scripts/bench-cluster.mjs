@@ -1,15 +1,26 @@
-// Cluster benchmark for @recur/cluster (issue 6): samples/s of lstm-std (BENCHMARKS.md in the
-// team's shared folder) trained by a coordinator and 1 or 2 node processes of one thread each on
-// loopback, with fp32 and fp16 gradients, beside threads(1) and threads(2) in one process
-// measured in the same run; and the bytes each step puts on the wire.
+// Cluster benchmark for @recur/cluster (issues 6 and 16): samples/s of lstm-std (BENCHMARKS.md
+// in the team's shared folder) trained by a coordinator and 1, 2 or 3 node processes of one
+// thread each, with fp32 and fp16 gradients, beside threads(1) and threads(2) in one process
+// measured in the same run; the bytes each step puts on the wire; and where a step's time goes.
 //
 //   pnpm exec turbo run build
-//   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std] [--json]
+//   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std]
+//                                  [--nodes 1,2,3] [--rate-mbit 100] [--json]
+//
+// On loopback by default. --rate-mbit R (root and iproute2) puts the coordinator and each node
+// on hosts in network namespaces of their own, every link limited to R Mbit/s on both ends
+// (the cluster tests' helper: netem where the kernel has it, else tbf); threads() then runs in
+// the coordinator's namespace, which changes nothing for it.
 //
 // A step's time is the wall time between two onStep calls of the coordinator (between two fit
 // onBatchEnd calls for threads); the figure is batch ÷ the median of the timed steps.
 // Bytes per step = what the frames of one step weigh, encoded with @recur/protocol: per node one
 // assignment and one gradient (4·P or 2·P bytes of tensor) and one parameters frame (4·P).
+// Phases (ms per step, means over the timed steps): on the coordinator the wait for the first
+// and the last gradient after the assignments, the gradients' decoding, the sum and update,
+// the parameters' encode and send; on the nodes (mean over nodes) their compute and reduce,
+// the gradient's encode and send, the decoding of the coordinator's frames and the parameters'
+// copy into the model.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -31,6 +42,9 @@ const { values, positionals } = parseArgs({
     steps: { type: 'string', default: '6' },
     warmup: { type: 'string', default: '2' },
     workload: { type: 'string', default: 'lstm-std' },
+    nodes: { type: 'string', default: '1,2,3' },
+    'rate-mbit': { type: 'string' },
+    inside: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -42,6 +56,13 @@ if (w === undefined || !Number.isInteger(steps) || steps < 3 || !Number.isIntege
   process.exit(2);
 }
 const batches = warmup + steps;
+const nodeCounts = values.nodes.split(',').map(Number);
+if (!nodeCounts.every((n) => Number.isInteger(n) && n >= 1 && n <= 8)) {
+  console.error('usage: --nodes a comma-separated list of counts in [1, 8]');
+  process.exit(2);
+}
+/** the namespaces' name prefix when this process runs inside the coordinator's (--rate-mbit) */
+const hostsPrefix = values.inside ?? null;
 
 function model() {
   const m = sequential([w.cell({ units: w.H }), dense({ units: 1 })], { inputShape: [w.T, w.I], seed: 1 });
@@ -68,10 +89,10 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** A node process: `node bench-cluster.mjs node <url> <precision>`. */
+/** A node process: `node bench-cluster.mjs node <url> <precision>`; prints its summary. */
 async function nodeMain(url, precision) {
   const d = data();
-  await runNode({
+  const summary = await runNode({
     url,
     token: TOKEN,
     model: model(),
@@ -80,11 +101,34 @@ async function nodeMain(url, precision) {
     threads: 1,
     precision,
   });
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}
+
+const mean = (xs) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
+
+/** ms per step of each phase: the coordinator's timed steps, the nodes' means over their steps. */
+function phases(timings, summaries) {
+  const coordinator = {};
+  for (const key of Object.keys(timings[0] ?? {})) coordinator[key] = mean(timings.map((t) => t[key]));
+  const node = {};
+  for (const key of Object.keys(summaries[0]?.timings ?? {}))
+    node[key] = mean(summaries.map((s) => s.timings[key] / Math.max(1, s.assignments)));
+  return { coordinator, node };
+}
+
+/** A node process's command: on loopback, or on host k of the namespaces. */
+function nodeCommand(k, url, precision) {
+  const args = [process.argv[1], 'node', url, precision, ...process.argv.slice(2)];
+  if (hostsPrefix === null) return [process.execPath, args];
+  const [, port] = url.match(/:(\d+)$/);
+  args[2] = `ws://10.231.${k}.1:${port}`;
+  return ['ip', ['netns', 'exec', `${hostsPrefix}w${k}`, process.execPath, ...args]];
 }
 
 async function clusterRun(nodes, precision) {
   const d = data();
   const stamps = [];
+  const timings = [];
   const coordinator = await startCoordinator({
     model: model(),
     data: { size: d.N, hash: d.hash },
@@ -92,17 +136,31 @@ async function clusterRun(nodes, precision) {
     epochs: 1,
     token: TOKEN,
     minNodes: nodes,
-    onStep: () => stamps.push(performance.now()),
+    host: hostsPrefix === null ? '127.0.0.1' : '0.0.0.0',
+    onStep: (info) => {
+      stamps.push(performance.now());
+      timings.push(info.timings);
+    },
   });
-  const children = Array.from({ length: nodes }, () =>
-    spawn(process.execPath, [process.argv[1], 'node', coordinator.url, precision, ...process.argv.slice(2)], {
-      stdio: 'inherit',
-    }),
-  );
+  const summaries = [];
+  const children = Array.from({ length: nodes }, (_, k) => {
+    const [command, args] = nodeCommand(k + 1, coordinator.url, precision);
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    return new Promise((resolve) =>
+      child.on('exit', () => {
+        summaries.push(JSON.parse(out.trim().split('\n').at(-1)));
+        resolve();
+      }),
+    );
+  });
   await coordinator.done;
-  await Promise.all(children.map((c) => new Promise((resolve) => c.on('exit', resolve))));
+  await Promise.all(children);
   const times = stamps.slice(warmup).map((s, i) => s - stamps[warmup - 1 + i]);
-  return w.B / (median(times) / 1000);
+  return { samplesPerSecond: w.B / (median(times) / 1000), phases: phases(timings.slice(warmup), summaries) };
 }
 
 async function threadsRun(world) {
@@ -123,7 +181,7 @@ async function threadsRun(world) {
       },
     },
   });
-  return w.B / (median(stamps.slice(warmup)) / 1000);
+  return { samplesPerSecond: w.B / (median(stamps.slice(warmup)) / 1000) };
 }
 
 /** Bytes on the wire for one step of `nodes` nodes (frames encoded as the protocol does). */
@@ -159,36 +217,82 @@ function bytesPerStep(nodes, precision) {
   };
 }
 
-if (positionals[0] === 'node') {
-  await nodeMain(positionals[1], positionals[2]);
-} else {
-  const rows = [];
-  const add = async (system, run, bytes) => {
-    const samplesPerSecond = await run();
-    rows.push({ system, samplesPerSecond, ...(bytes === undefined ? {} : { bytesPerStep: bytes.total }) });
-    if (!values.json) process.stderr.write(`${system} done\n`);
-  };
-  await add('threads(1)', () => threadsRun(1));
-  await add('cluster 1 node × 1 thread, fp32', () => clusterRun(1, 'fp32'), bytesPerStep(1, 'fp32'));
-  await add('cluster 1 node × 1 thread, fp16', () => clusterRun(1, 'fp16'), bytesPerStep(1, 'fp16'));
-  await add('threads(2)', () => threadsRun(2));
-  await add('cluster 2 nodes × 1 thread, fp32', () => clusterRun(2, 'fp32'), bytesPerStep(2, 'fp32'));
-  await add('cluster 2 nodes × 1 thread, fp16', () => clusterRun(2, 'fp16'), bytesPerStep(2, 'fp16'));
-  const one = rows.find((r) => r.system.startsWith('cluster 1 node × 1 thread, fp32')).samplesPerSecond;
-  if (values.json) {
-    console.log(
-      JSON.stringify({ node: process.version, workload: values.workload, steps, warmup, rows }, null, 2),
-    );
-  } else {
-    console.log(
-      `${values.workload}, samples/s (median of ${steps} steps after ${warmup} warm-up), loopback, node ${process.version}`,
-    );
-    console.log('system                              samples/s  × 1 node  bytes/step');
-    for (const r of rows) {
-      const bytes = r.bytesPerStep === undefined ? '' : `${(r.bytesPerStep / 1024).toFixed(0)} KiB`;
-      console.log(
-        `${r.system.padEnd(34)} ${r.samplesPerSecond.toFixed(1).padStart(9)}  ${(r.samplesPerSecond / one).toFixed(2).padStart(7)}×  ${bytes.padStart(10)}`,
-      );
-    }
+/** --rate-mbit: makes the hosts, runs this script inside the coordinator's, deletes them. */
+async function onHosts(rateMbit) {
+  const { Hosts } = await import('../packages/cluster/dist/testing/netns.js');
+  const prefix = `rb${process.pid % 100_000}`;
+  const hosts = Hosts.make(prefix, Math.max(...nodeCounts), { delayMs: 0, lossPercent: 0, rateMbit });
+  if (typeof hosts === 'string') {
+    console.error(`bench-cluster: ${hosts}`);
+    process.exit(2);
+  }
+  try {
+    const args = [process.argv[1], ...process.argv.slice(2), '--inside', prefix];
+    const child = spawn('ip', ['netns', 'exec', hosts.ns(0), process.execPath, ...args], {
+      stdio: 'inherit',
+    });
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    if (!values.json) console.log(`links: ${hosts.shaping}`);
+    process.exitCode = code;
+  } finally {
+    hosts.destroy();
   }
 }
+
+const fmt = (x) => x.toFixed(1).padStart(5);
+
+function printTable(rows, one) {
+  const where = hostsPrefix === null ? 'loopback' : `namespaced hosts, ${values['rate-mbit']} Mbit/s links`;
+  console.log(
+    `${values.workload}, samples/s (median of ${steps} steps after ${warmup} warm-up), ${where}, node ${process.version}`,
+  );
+  console.log('system                              samples/s  × 1 node  bytes/step');
+  for (const r of rows) {
+    const bytes = r.bytesPerStep === undefined ? '' : `${(r.bytesPerStep / 1024).toFixed(0)} KiB`;
+    console.log(
+      `${r.system.padEnd(34)} ${r.samplesPerSecond.toFixed(1).padStart(9)}  ${(r.samplesPerSecond / one).toFixed(2).padStart(7)}×  ${bytes.padStart(10)}`,
+    );
+  }
+  console.log(
+    '\nms per step: coordinator (first gradient, last gradient, decode, update, broadcast) | node (compute, send, decode, apply)',
+  );
+  for (const r of rows.filter((x) => x.phases !== undefined)) {
+    const c = r.phases.coordinator;
+    const n = r.phases.node;
+    console.log(
+      `${r.system.padEnd(34)} ${fmt(c.firstGradientMs)} ${fmt(c.lastGradientMs)} ${fmt(c.decodeMs)} ${fmt(c.updateMs)} ${fmt(c.broadcastMs)} | ${fmt(n.computeMs)} ${fmt(n.sendMs)} ${fmt(n.decodeMs)} ${fmt(n.applyMs)}`,
+    );
+  }
+}
+
+async function main() {
+  const rows = [];
+  const add = async (system, run, bytes) => {
+    const result = await run();
+    rows.push({ system, ...result, ...(bytes === undefined ? {} : { bytesPerStep: bytes.total }) });
+    if (!values.json) process.stderr.write(`${system} done\n`);
+  };
+  const label = (n, precision) => `cluster ${n} node${n > 1 ? 's' : ''} × 1 thread, ${precision}`;
+  await add('threads(1)', () => threadsRun(1));
+  await add('threads(2)', () => threadsRun(2));
+  for (const n of nodeCounts) {
+    for (const precision of ['fp32', 'fp16'])
+      await add(label(n, precision), () => clusterRun(n, precision), bytesPerStep(n, precision));
+  }
+  const base = rows.find((r) => r.system === label(nodeCounts[0], 'fp32')).samplesPerSecond;
+  if (values.json) {
+    const where = hostsPrefix === null ? 'loopback' : { rateMbit: Number(values['rate-mbit']) };
+    console.log(
+      JSON.stringify(
+        { node: process.version, workload: values.workload, steps, warmup, where, rows },
+        null,
+        2,
+      ),
+    );
+  } else printTable(rows, base);
+}
+
+if (positionals[0] === 'node') await nodeMain(positionals[1], positionals[2]);
+else if (values['rate-mbit'] !== undefined && hostsPrefix === null)
+  await onHosts(Number(values['rate-mbit']));
+else await main();

@@ -3,6 +3,7 @@
 import type { Model } from '@recur/nn';
 import { ClusterErrorCode, fail } from './errors.js';
 import { checkHash, checkToken, NO_RUN_HASH } from './wire.js';
+import type { StepTimings } from './loop.js';
 
 /** Named limits of the coordinator (README.md, "Options and limits"). */
 export const CLUSTER_LIMITS = {
@@ -58,7 +59,7 @@ export interface CoordinatorOptions {
   /** one line per membership change and at the end; default silent */
   log?: (line: string) => void;
   /** after every optimizer step */
-  onStep?: (info: { step: number; loss: number; members: number }) => void;
+  onStep?: (info: { step: number; loss: number; members: number; timings: StepTimings }) => void;
 }
 
 export interface Resolved {

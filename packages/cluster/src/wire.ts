@@ -47,10 +47,33 @@ export const runHashOf = (description: unknown): string =>
 /** The run hash of a coordinator or node given none: both sides without one match. */
 export const NO_RUN_HASH = runHashOf(null);
 
+/** The bytes of frames already encoded: a broadcast encodes its frame once for every peer. */
+const encoded = new WeakMap<Frame, Uint8Array>();
+
+/** The frame's bytes, encoded on first use (a frame is not changed after it is sent). */
+export function frameBytes(frame: Frame): Uint8Array {
+  let bytes = encoded.get(frame);
+  if (bytes === undefined) {
+    bytes = encodeFrame(frame);
+    encoded.set(frame, bytes);
+  }
+  return bytes;
+}
+
 /** Sends one frame if the socket is open; a closed socket drops it (the peer is gone). */
 export function send(ws: WebSocket, frame: Frame): void {
-  if (ws.readyState === ws.OPEN) ws.send(encodeFrame(frame), { binary: true });
+  if (ws.readyState === ws.OPEN) ws.send(frameBytes(frame), { binary: true });
 }
+
+/**
+ * The node's masking key: zero, which ws takes as "do not mask" (RFC 6455 masks a client's
+ * frames so that a browser's script cannot forge bytes a proxy on the path would misread; a
+ * node is no browser, and its frames are ours). It spares the XOR of every gradient byte on
+ * both sides, in JavaScript where ws has no native helper.
+ */
+export const zeroMask = (mask: Buffer): void => {
+  mask.fill(0);
+};
 
 /** Constant-time token comparison (over SHA-256 digests, so lengths do not leak either). */
 export function tokensEqual(given: string, expected: string): boolean {
