@@ -2,8 +2,8 @@
 // and the named limits they default to.
 import type { Model } from '@recur/nn';
 import { ClusterErrorCode, fail } from './errors.js';
-import { checkHash, checkToken, NO_RUN_HASH } from './wire.js';
 import type { StepTimings } from './loop.js';
+import { checkHash, checkToken, NO_RUN_HASH } from './wire.js';
 
 /** Named limits of the coordinator (README.md, "Options and limits"). */
 export const CLUSTER_LIMITS = {
