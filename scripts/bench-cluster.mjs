@@ -24,11 +24,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { runNode, startCoordinator } from '@recur/cluster';
+import { bytesPerMember, runNode, startCoordinator } from '@recur/cluster';
 import { fillNormal, RandomPurpose } from '@recur/kernels';
 import { ArraySource, dense, gru, lstm, sequential } from '@recur/nn';
 import { threads } from '@recur/parallel';
-import { encodeFrame } from '@recur/protocol';
 
 const WORKLOADS = {
   'lstm-std': { cell: lstm, B: 64, T: 50, I: 32, H: 128 },
@@ -186,35 +185,7 @@ async function threadsRun(world) {
 
 /** Bytes on the wire for one step of `nodes` nodes (frames encoded as the protocol does). */
 function bytesPerStep(nodes, precision) {
-  const P = model().layout.size;
-  const tensor = new Float32Array(P);
-  const assignment = encodeFrame({
-    kind: 'assignment',
-    step: 1,
-    epoch: 0,
-    batchIndex: 0,
-    partOffset: 0,
-    partTotal: nodes,
-    rangeStart: 0,
-    rangeEnd: w.B,
-    attempt: 0,
-  }).byteLength;
-  const gradient = encodeFrame({
-    kind: 'gradient',
-    step: 1,
-    attempt: 0,
-    count: w.B,
-    lossSum: 1,
-    samples: w.B,
-    precision,
-    gradient: tensor,
-  }).byteLength;
-  const parameters = encodeFrame({ kind: 'parameters', step: 1, parameters: tensor, loss: 1 }).byteLength;
-  return {
-    P,
-    perNode: assignment + gradient + parameters,
-    total: nodes * (assignment + gradient + parameters),
-  };
+  return { total: nodes * bytesPerMember(model().layout.size, Math.ceil(w.B / nodes), nodes, precision) };
 }
 
 /** --rate-mbit: makes the hosts, runs this script inside the coordinator's, deletes them. */

@@ -1,7 +1,7 @@
 // What the coordinator and the node share about the wire: sending a frame, the token and its
 // check, the run hash, and the WebSocket payload cap.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { encodeFrame, type Frame } from '@recur/protocol';
+import { encodeFrame, type Frame, type Precision } from '@recur/protocol';
 import type { WebSocket } from 'ws';
 import { ClusterErrorCode, fail } from './errors.js';
 
@@ -92,4 +92,30 @@ export const wsPayloadCap = (maxFrameBytes: number): number => 2 * maxFrameBytes
 export function messageBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+/**
+ * The bytes one optimizer step puts on the wire for one member computing `samples` samples of
+ * `parts` parts, as the protocol encodes them: its assignment, its gradient (4·P bytes of
+ * tensor in fp32, 2·P in fp16) and the parameters sent back (4·P). A step of N members costs
+ * about N times this.
+ */
+export function bytesPerMember(P: number, samples: number, parts: number, precision: Precision): number {
+  const tensor = new Float32Array(P);
+  const round = { step: 1, attempt: 0 };
+  const frames: Frame[] = [
+    {
+      kind: 'assignment',
+      ...round,
+      epoch: 0,
+      batchIndex: 0,
+      partOffset: 0,
+      partTotal: parts,
+      rangeStart: 0,
+      rangeEnd: samples,
+    },
+    { kind: 'gradient', ...round, count: samples, lossSum: 1, samples, precision, gradient: tensor },
+    { kind: 'parameters', step: 1, parameters: tensor, loss: 1 },
+  ];
+  return frames.reduce((a, f) => a + encodeFrame(f).byteLength, 0);
 }
