@@ -6,6 +6,7 @@
 
 import t, { type Test } from 'tap';
 import {
+  allFinite,
   decodeFrame,
   encodeFrame,
   type Frame,
@@ -219,6 +220,26 @@ t.test('float16 arrays: every half round-trips, and the array conversions equal 
   t.equal(toHalf(65520), 0x7c00, '65520 rounds to infinity');
   t.end();
 });
+
+t.test(
+  'allFinite: Infinity, -Infinity and NaN anywhere; the largest, subnormal and signed zero values pass',
+  (t) => {
+    const base = Float32Array.from([3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -0, 0, 1]);
+    t.ok(allFinite(base), 'finite extremes');
+    for (const bad of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN]) {
+      for (const at of [0, 3, 5]) {
+        const x = base.slice();
+        x[at] = bad;
+        t.notOk(allFinite(x), `${bad} at ${at}`);
+      }
+    }
+    const wide = new Float32Array(10);
+    wide[9] = Number.NaN;
+    t.ok(allFinite(wide.subarray(1, 9)), 'a view sees only its own values');
+    t.notOk(allFinite(wide.subarray(1)), 'and all of them');
+    t.end();
+  },
+);
 
 t.test('fuzz: random and mutated bytes give a frame or a ProtocolError, never anything else', (t) => {
   let state = 12345;
