@@ -5,7 +5,7 @@
 //
 //   pnpm exec turbo run build
 //   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std]
-//                                  [--nodes 1,2,3] [--rate-mbit 100] [--json]
+//                                  [--nodes 1,2,3] [--repeats 1] [--rate-mbit 100] [--json]
 //
 // On loopback by default. --rate-mbit R (root and iproute2) puts the coordinator and each node
 // on hosts in network namespaces of their own, every link limited to R Mbit/s on both ends
@@ -13,7 +13,10 @@
 // the coordinator's namespace, which changes nothing for it.
 //
 // A step's time is the wall time between two onStep calls of the coordinator (between two fit
-// onBatchEnd calls for threads); the figure is batch ÷ the median of the timed steps.
+// onBatchEnd calls for threads); the figure is batch ÷ the median of the timed steps. With
+// --repeats R every system runs R times, in turn (so a change of the machine's load falls on
+// all of them): samples/s is the median over the repeats, "× 1 node" the median of each
+// repeat's ratio to the first node count's fp32 run of the same repeat.
 // Bytes per step = what the frames of one step weigh, encoded with @recur/protocol: per node one
 // assignment and one gradient (4·P or 2·P bytes of tensor) and one parameters frame (4·P).
 // Phases (ms per step, means over the timed steps): on the coordinator the wait for the first
@@ -42,6 +45,7 @@ const { values, positionals } = parseArgs({
     warmup: { type: 'string', default: '2' },
     workload: { type: 'string', default: 'lstm-std' },
     nodes: { type: 'string', default: '1,2,3' },
+    repeats: { type: 'string', default: '1' },
     'rate-mbit': { type: 'string' },
     inside: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -56,6 +60,11 @@ if (w === undefined || !Number.isInteger(steps) || steps < 3 || !Number.isIntege
 }
 const batches = warmup + steps;
 const nodeCounts = values.nodes.split(',').map(Number);
+const repeats = Number(values.repeats);
+if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20) {
+  console.error('usage: --repeats an integer in [1, 20]');
+  process.exit(2);
+}
 if (!nodeCounts.every((n) => Number.isInteger(n) && n >= 1 && n <= 8)) {
   console.error('usage: --nodes a comma-separated list of counts in [1, 8]');
   process.exit(2);
@@ -212,16 +221,16 @@ async function onHosts(rateMbit) {
 
 const fmt = (x) => x.toFixed(1).padStart(5);
 
-function printTable(rows, one) {
+function printTable(rows) {
   const where = hostsPrefix === null ? 'loopback' : `namespaced hosts, ${values['rate-mbit']} Mbit/s links`;
   console.log(
-    `${values.workload}, samples/s (median of ${steps} steps after ${warmup} warm-up), ${where}, node ${process.version}`,
+    `${values.workload}, samples/s (median of ${steps} steps after ${warmup} warm-up; median of ${repeats} repeat${repeats > 1 ? 's' : ''}), ${where}, node ${process.version}`,
   );
   console.log('system                              samples/s  × 1 node  bytes/step');
   for (const r of rows) {
     const bytes = r.bytesPerStep === undefined ? '' : `${(r.bytesPerStep / 1024).toFixed(0)} KiB`;
     console.log(
-      `${r.system.padEnd(34)} ${r.samplesPerSecond.toFixed(1).padStart(9)}  ${(r.samplesPerSecond / one).toFixed(2).padStart(7)}×  ${bytes.padStart(10)}`,
+      `${r.system.padEnd(34)} ${r.samplesPerSecond.toFixed(1).padStart(9)}  ${r.ratio.toFixed(2).padStart(7)}×  ${bytes.padStart(10)}`,
     );
   }
   console.log(
@@ -236,11 +245,11 @@ function printTable(rows, one) {
   }
 }
 
-async function main() {
-  const rows = [];
+/** Every system once, in turn: [{ system, samplesPerSecond, phases?, bytesPerStep? }]. */
+async function oneRepeat() {
+  const runs = [];
   const add = async (system, run, bytes) => {
-    const result = await run();
-    rows.push({ system, ...result, ...(bytes === undefined ? {} : { bytesPerStep: bytes.total }) });
+    runs.push({ system, ...(await run()), ...(bytes === undefined ? {} : { bytesPerStep: bytes.total }) });
     if (!values.json) process.stderr.write(`${system} done\n`);
   };
   const label = (n, precision) => `cluster ${n} node${n > 1 ? 's' : ''} × 1 thread, ${precision}`;
@@ -250,17 +259,38 @@ async function main() {
     for (const precision of ['fp32', 'fp16'])
       await add(label(n, precision), () => clusterRun(n, precision), bytesPerStep(n, precision));
   }
-  const base = rows.find((r) => r.system === label(nodeCounts[0], 'fp32')).samplesPerSecond;
+  const base = runs.find((r) => r.system === label(nodeCounts[0], 'fp32')).samplesPerSecond;
+  for (const r of runs) r.ratio = r.samplesPerSecond / base;
+  return runs;
+}
+
+/** The repeats of one system as one row: medians of samples/s and ratio, mean phases. */
+function combine(runs) {
+  const row = {
+    ...runs[0],
+    samplesPerSecond: median(runs.map((r) => r.samplesPerSecond)),
+    ratio: median(runs.map((r) => r.ratio)),
+    repeats: runs.map((r) => ({ samplesPerSecond: r.samplesPerSecond, ratio: r.ratio })),
+  };
+  if (runs[0].phases !== undefined) {
+    const average = (side) =>
+      Object.fromEntries(
+        Object.keys(runs[0].phases[side]).map((k) => [k, mean(runs.map((r) => r.phases[side][k]))]),
+      );
+    row.phases = { coordinator: average('coordinator'), node: average('node') };
+  }
+  return row;
+}
+
+async function main() {
+  const all = [];
+  for (let r = 0; r < repeats; r++) all.push(await oneRepeat());
+  const rows = all[0].map((_, i) => combine(all.map((runs) => runs[i])));
   if (values.json) {
     const where = hostsPrefix === null ? 'loopback' : { rateMbit: Number(values['rate-mbit']) };
-    console.log(
-      JSON.stringify(
-        { node: process.version, workload: values.workload, steps, warmup, where, rows },
-        null,
-        2,
-      ),
-    );
-  } else printTable(rows, base);
+    const result = { node: process.version, workload: values.workload, steps, warmup, repeats, where, rows };
+    console.log(JSON.stringify(result, null, 2));
+  } else printTable(rows);
 }
 
 if (positionals[0] === 'node') await nodeMain(positionals[1], positionals[2]);
