@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { bytesPerMember, runNode, startCoordinator } from '@recur/cluster';
 import { fillNormal, RandomPurpose } from '@recur/kernels';
 import { ArraySource, dense, gru, lstm, sequential } from '@recur/nn';
-import { threads } from '@recur/parallel';
+import { ThreadGroup, threads } from '@recur/parallel';
 
 const WORKLOADS = {
   'lstm-std': { cell: lstm, B: 64, T: 50, I: 32, H: 128 },
@@ -100,6 +100,13 @@ const median = (xs) => {
 /** A node process: `node bench-cluster.mjs node <url> <precision>`; prints its summary. */
 async function nodeMain(url, precision) {
   const d = data();
+  // CPU time at each assignment: the group's sums() is called once per step (bench-only probe)
+  const cpuAt = [];
+  const sums = ThreadGroup.prototype.sums;
+  ThreadGroup.prototype.sums = function (...args) {
+    cpuAt.push(cpuMs());
+    return sums.apply(this, args);
+  };
   const summary = await runNode({
     url,
     token: TOKEN,
@@ -109,8 +116,17 @@ async function nodeMain(url, precision) {
     threads: 1,
     precision,
   });
-  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  process.stdout.write(`${JSON.stringify({ ...summary, cpuPerStepMs: perStep(cpuAt) })}\n`);
 }
+
+/** This process's CPU time so far (all its threads), ms. */
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/** The mean CPU ms per timed step from CPU times stamped once per step. */
+const perStep = (stamps) => (stamps.at(-1) - stamps[warmup - 1]) / (stamps.length - warmup);
 
 const mean = (xs) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
 
@@ -124,12 +140,12 @@ function phases(timings, summaries) {
   return { coordinator, node };
 }
 
-/** A node process's command: on loopback, or on host k of the namespaces. */
+/** A node process's command (with this process's node flags): on loopback, or on host k. */
 function nodeCommand(k, url, precision) {
-  const args = [process.argv[1], 'node', url, precision, ...process.argv.slice(2)];
-  if (hostsPrefix === null) return [process.execPath, args];
   const [, port] = url.match(/:(\d+)$/);
-  args[2] = `ws://10.231.${k}.1:${port}`;
+  const to = hostsPrefix === null ? url : `ws://10.231.${k}.1:${port}`;
+  const args = [...process.execArgv, process.argv[1], 'node', to, precision, ...process.argv.slice(2)];
+  if (hostsPrefix === null) return [process.execPath, args];
   return ['ip', ['netns', 'exec', `${hostsPrefix}w${k}`, process.execPath, ...args]];
 }
 
@@ -137,6 +153,7 @@ async function clusterRun(nodes, precision) {
   const d = data();
   const stamps = [];
   const timings = [];
+  const cpuAt = [];
   const coordinator = await startCoordinator({
     model: model(),
     data: { size: d.N, hash: d.hash },
@@ -147,6 +164,7 @@ async function clusterRun(nodes, precision) {
     host: hostsPrefix === null ? '127.0.0.1' : '0.0.0.0',
     onStep: (info) => {
       stamps.push(performance.now());
+      cpuAt.push(cpuMs());
       timings.push(info.timings);
     },
   });
@@ -168,13 +186,21 @@ async function clusterRun(nodes, precision) {
   await coordinator.done;
   await Promise.all(children);
   const times = stamps.slice(warmup).map((s, i) => s - stamps[warmup - 1 + i]);
-  return { samplesPerSecond: w.B / (median(times) / 1000), phases: phases(timings.slice(warmup), summaries) };
+  const cpu = { coordinator: perStep(cpuAt), node: Math.max(...summaries.map((s) => s.cpuPerStepMs)) };
+  return {
+    samplesPerSecond: w.B / (median(times) / 1000),
+    phases: phases(timings.slice(warmup), summaries),
+    cpuPerStepMs: cpu,
+    // every coordinator CPU ms counted as on the critical path (an upper bound on the step)
+    cpuBoundSamplesPerSecond: w.B / ((cpu.coordinator + cpu.node) / 1000),
+  };
 }
 
 async function threadsRun(world) {
   const d = data();
   const m = model();
   const stamps = [];
+  const cpuAt = [];
   let start = performance.now();
   await m.fit(d.x, d.y, {
     epochs: 1,
@@ -185,11 +211,12 @@ async function threadsRun(world) {
       onBatchEnd: () => {
         const now = performance.now();
         stamps.push(now - start);
+        cpuAt.push(cpuMs());
         start = now;
       },
     },
   });
-  return { samplesPerSecond: w.B / (median(stamps.slice(warmup)) / 1000) };
+  return { samplesPerSecond: w.B / (median(stamps.slice(warmup)) / 1000), cpuPerStepMs: perStep(cpuAt) };
 }
 
 /** Bytes on the wire for one step of `nodes` nodes (frames encoded as the protocol does). */
@@ -234,8 +261,19 @@ function printTable(rows) {
     );
   }
   console.log(
-    '\nms per step: coordinator (first gradient, last gradient, decode, update, broadcast) | node (compute, send, decode, apply)',
+    '\nwall ms per step: coordinator (first gradient, last gradient, decode, update, broadcast) | node (compute, send, decode, apply)',
   );
+  console.log(
+    '\nCPU ms per step (all threads of a process): threads | cluster coordinator + the busiest node = a step without waiting → samples/s, × 1 node',
+  );
+  for (const r of rows) {
+    const c = r.cpuPerStepMs;
+    if (typeof c === 'number') console.log(`${r.system.padEnd(34)} ${fmt(c)}`);
+    else {
+      const bound = `${r.cpuBoundSamplesPerSecond.toFixed(1).padStart(9)}  ${r.cpuBoundRatio.toFixed(2)}×`;
+      console.log(`${r.system.padEnd(34)} ${fmt(c.coordinator)} + ${fmt(c.node)} → ${bound}`);
+    }
+  }
   for (const r of rows.filter((x) => x.phases !== undefined)) {
     const c = r.phases.coordinator;
     const n = r.phases.node;
@@ -259,8 +297,12 @@ async function oneRepeat() {
     for (const precision of ['fp32', 'fp16'])
       await add(label(n, precision), () => clusterRun(n, precision), bytesPerStep(n, precision));
   }
-  const base = runs.find((r) => r.system === label(nodeCounts[0], 'fp32')).samplesPerSecond;
-  for (const r of runs) r.ratio = r.samplesPerSecond / base;
+  const base = runs.find((r) => r.system === label(nodeCounts[0], 'fp32'));
+  for (const r of runs) {
+    r.ratio = r.samplesPerSecond / base.samplesPerSecond;
+    if (r.cpuBoundSamplesPerSecond !== undefined)
+      r.cpuBoundRatio = r.cpuBoundSamplesPerSecond / base.cpuBoundSamplesPerSecond;
+  }
   return runs;
 }
 
@@ -272,6 +314,15 @@ function combine(runs) {
     ratio: median(runs.map((r) => r.ratio)),
     repeats: runs.map((r) => ({ samplesPerSecond: r.samplesPerSecond, ratio: r.ratio })),
   };
+  if (typeof runs[0].cpuPerStepMs === 'number') row.cpuPerStepMs = median(runs.map((r) => r.cpuPerStepMs));
+  else {
+    row.cpuPerStepMs = {
+      coordinator: median(runs.map((r) => r.cpuPerStepMs.coordinator)),
+      node: median(runs.map((r) => r.cpuPerStepMs.node)),
+    };
+    row.cpuBoundSamplesPerSecond = median(runs.map((r) => r.cpuBoundSamplesPerSecond));
+    row.cpuBoundRatio = median(runs.map((r) => r.cpuBoundRatio));
+  }
   if (runs[0].phases !== undefined) {
     const average = (side) =>
       Object.fromEntries(
