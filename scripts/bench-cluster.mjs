@@ -261,9 +261,6 @@ function printTable(rows) {
     );
   }
   console.log(
-    '\nwall ms per step: coordinator (first gradient, last gradient, decode, update, broadcast) | node (compute, send, decode, apply)',
-  );
-  console.log(
     '\nCPU ms per step (all threads of a process): threads | cluster coordinator + the busiest node = a step without waiting → samples/s, × 1 node',
   );
   for (const r of rows) {
@@ -274,6 +271,9 @@ function printTable(rows) {
       console.log(`${r.system.padEnd(34)} ${fmt(c.coordinator)} + ${fmt(c.node)} → ${bound}`);
     }
   }
+  console.log(
+    '\nwall ms per step: coordinator (first gradient, last gradient, decode, update, broadcast) | node (compute, send, decode, apply)',
+  );
   for (const r of rows.filter((x) => x.phases !== undefined)) {
     const c = r.phases.coordinator;
     const n = r.phases.node;
