@@ -157,6 +157,7 @@ function sampleReport(): BenchReport {
       systems: ['recur', 'tfjs-cpu', 'torch'],
       threads: [1, 2],
       clusterNodes: [1, 2],
+      clusterPrecisions: ['fp32'],
       seed: 1,
       counts: { 'lstm-std': { repeats: 1, warmup: 1, steps: 2 } },
     },
