@@ -1,23 +1,36 @@
-// Cluster benchmark for @recur/cluster (issue 6): samples/s of lstm-std (BENCHMARKS.md in the
-// team's shared folder) trained by a coordinator and 1 or 2 node processes of one thread each on
-// loopback, with fp32 and fp16 gradients, beside threads(1) and threads(2) in one process
-// measured in the same run; and the bytes each step puts on the wire.
+// Cluster benchmark for @recur/cluster (issues 6 and 16): samples/s of lstm-std (BENCHMARKS.md
+// in the team's shared folder) trained by a coordinator and 1, 2 or 3 node processes of one
+// thread each, with fp32 and fp16 gradients, beside threads(1) and threads(2) in one process
+// measured in the same run; the bytes each step puts on the wire; and where a step's time goes.
 //
 //   pnpm exec turbo run build
-//   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std] [--json]
+//   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std]
+//                                  [--nodes 1,2,3] [--repeats 1] [--rate-mbit 100] [--json]
+//
+// On loopback by default. --rate-mbit R (root and iproute2) puts the coordinator and each node
+// on hosts in network namespaces of their own, every link limited to R Mbit/s on both ends
+// (the cluster tests' helper: netem where the kernel has it, else tbf); threads() then runs in
+// the coordinator's namespace, which changes nothing for it.
 //
 // A step's time is the wall time between two onStep calls of the coordinator (between two fit
-// onBatchEnd calls for threads); the figure is batch ÷ the median of the timed steps.
+// onBatchEnd calls for threads); the figure is batch ÷ the median of the timed steps. With
+// --repeats R every system runs R times, in turn (so a change of the machine's load falls on
+// all of them): samples/s is the median over the repeats, "× 1 node" the median of each
+// repeat's ratio to the first node count's fp32 run of the same repeat.
 // Bytes per step = what the frames of one step weigh, encoded with @recur/protocol: per node one
 // assignment and one gradient (4·P or 2·P bytes of tensor) and one parameters frame (4·P).
+// Phases (ms per step, means over the timed steps): on the coordinator the wait for the first
+// and the last gradient after the assignments, the gradients' decoding, the sum and update,
+// the parameters' encode and send; on the nodes (mean over nodes) their compute and reduce,
+// the gradient's encode and send, the decoding of the coordinator's frames and the parameters'
+// copy into the model.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { runNode, startCoordinator } from '@recur/cluster';
+import { bytesPerMember, runNode, startCoordinator } from '@recur/cluster';
 import { fillNormal, RandomPurpose } from '@recur/kernels';
 import { ArraySource, dense, gru, lstm, sequential } from '@recur/nn';
-import { threads } from '@recur/parallel';
-import { encodeFrame } from '@recur/protocol';
+import { ThreadGroup, threads } from '@recur/parallel';
 
 const WORKLOADS = {
   'lstm-std': { cell: lstm, B: 64, T: 50, I: 32, H: 128 },
@@ -31,6 +44,10 @@ const { values, positionals } = parseArgs({
     steps: { type: 'string', default: '6' },
     warmup: { type: 'string', default: '2' },
     workload: { type: 'string', default: 'lstm-std' },
+    nodes: { type: 'string', default: '1,2,3' },
+    repeats: { type: 'string', default: '1' },
+    'rate-mbit': { type: 'string' },
+    inside: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -42,6 +59,18 @@ if (w === undefined || !Number.isInteger(steps) || steps < 3 || !Number.isIntege
   process.exit(2);
 }
 const batches = warmup + steps;
+const nodeCounts = values.nodes.split(',').map(Number);
+const repeats = Number(values.repeats);
+if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20) {
+  console.error('usage: --repeats an integer in [1, 20]');
+  process.exit(2);
+}
+if (!nodeCounts.every((n) => Number.isInteger(n) && n >= 1 && n <= 8)) {
+  console.error('usage: --nodes a comma-separated list of counts in [1, 8]');
+  process.exit(2);
+}
+/** the namespaces' name prefix when this process runs inside the coordinator's (--rate-mbit) */
+const hostsPrefix = values.inside ?? null;
 
 function model() {
   const m = sequential([w.cell({ units: w.H }), dense({ units: 1 })], { inputShape: [w.T, w.I], seed: 1 });
@@ -68,10 +97,17 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** A node process: `node bench-cluster.mjs node <url> <precision>`. */
+/** A node process: `node bench-cluster.mjs node <url> <precision>`; prints its summary. */
 async function nodeMain(url, precision) {
   const d = data();
-  await runNode({
+  // CPU time at each assignment: the group's sums() is called once per step (bench-only probe)
+  const cpuAt = [];
+  const sums = ThreadGroup.prototype.sums;
+  ThreadGroup.prototype.sums = function (...args) {
+    cpuAt.push(cpuMs());
+    return sums.apply(this, args);
+  };
+  const summary = await runNode({
     url,
     token: TOKEN,
     model: model(),
@@ -80,11 +116,44 @@ async function nodeMain(url, precision) {
     threads: 1,
     precision,
   });
+  process.stdout.write(`${JSON.stringify({ ...summary, cpuPerStepMs: perStep(cpuAt) })}\n`);
+}
+
+/** This process's CPU time so far (all its threads), ms. */
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/** The mean CPU ms per timed step from CPU times stamped once per step. */
+const perStep = (stamps) => (stamps.at(-1) - stamps[warmup - 1]) / (stamps.length - warmup);
+
+const mean = (xs) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
+
+/** ms per step of each phase: the coordinator's timed steps, the nodes' means over their steps. */
+function phases(timings, summaries) {
+  const coordinator = {};
+  for (const key of Object.keys(timings[0] ?? {})) coordinator[key] = mean(timings.map((t) => t[key]));
+  const node = {};
+  for (const key of Object.keys(summaries[0]?.timings ?? {}))
+    node[key] = mean(summaries.map((s) => s.timings[key] / Math.max(1, s.assignments)));
+  return { coordinator, node };
+}
+
+/** A node process's command (with this process's node flags): on loopback, or on host k. */
+function nodeCommand(k, url, precision) {
+  const [, port] = url.match(/:(\d+)$/);
+  const to = hostsPrefix === null ? url : `ws://10.231.${k}.1:${port}`;
+  const args = [...process.execArgv, process.argv[1], 'node', to, precision, ...process.argv.slice(2)];
+  if (hostsPrefix === null) return [process.execPath, args];
+  return ['ip', ['netns', 'exec', `${hostsPrefix}w${k}`, process.execPath, ...args]];
 }
 
 async function clusterRun(nodes, precision) {
   const d = data();
   const stamps = [];
+  const timings = [];
+  const cpuAt = [];
   const coordinator = await startCoordinator({
     model: model(),
     data: { size: d.N, hash: d.hash },
@@ -92,23 +161,46 @@ async function clusterRun(nodes, precision) {
     epochs: 1,
     token: TOKEN,
     minNodes: nodes,
-    onStep: () => stamps.push(performance.now()),
+    host: hostsPrefix === null ? '127.0.0.1' : '0.0.0.0',
+    onStep: (info) => {
+      stamps.push(performance.now());
+      cpuAt.push(cpuMs());
+      timings.push(info.timings);
+    },
   });
-  const children = Array.from({ length: nodes }, () =>
-    spawn(process.execPath, [process.argv[1], 'node', coordinator.url, precision, ...process.argv.slice(2)], {
-      stdio: 'inherit',
-    }),
-  );
+  const summaries = [];
+  const children = Array.from({ length: nodes }, (_, k) => {
+    const [command, args] = nodeCommand(k + 1, coordinator.url, precision);
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    return new Promise((resolve) =>
+      child.on('exit', () => {
+        summaries.push(JSON.parse(out.trim().split('\n').at(-1)));
+        resolve();
+      }),
+    );
+  });
   await coordinator.done;
-  await Promise.all(children.map((c) => new Promise((resolve) => c.on('exit', resolve))));
+  await Promise.all(children);
   const times = stamps.slice(warmup).map((s, i) => s - stamps[warmup - 1 + i]);
-  return w.B / (median(times) / 1000);
+  const cpu = { coordinator: perStep(cpuAt), node: Math.max(...summaries.map((s) => s.cpuPerStepMs)) };
+  return {
+    samplesPerSecond: w.B / (median(times) / 1000),
+    phases: phases(timings.slice(warmup), summaries),
+    cpuPerStepMs: cpu,
+    // every coordinator CPU ms counted as on the critical path (an upper bound on the step)
+    cpuBoundSamplesPerSecond: w.B / ((cpu.coordinator + cpu.node) / 1000),
+  };
 }
 
 async function threadsRun(world) {
   const d = data();
   const m = model();
   const stamps = [];
+  const cpuAt = [];
   let start = performance.now();
   await m.fit(d.x, d.y, {
     epochs: 1,
@@ -119,76 +211,140 @@ async function threadsRun(world) {
       onBatchEnd: () => {
         const now = performance.now();
         stamps.push(now - start);
+        cpuAt.push(cpuMs());
         start = now;
       },
     },
   });
-  return w.B / (median(stamps.slice(warmup)) / 1000);
+  return { samplesPerSecond: w.B / (median(stamps.slice(warmup)) / 1000), cpuPerStepMs: perStep(cpuAt) };
 }
 
 /** Bytes on the wire for one step of `nodes` nodes (frames encoded as the protocol does). */
 function bytesPerStep(nodes, precision) {
-  const P = model().layout.size;
-  const tensor = new Float32Array(P);
-  const assignment = encodeFrame({
-    kind: 'assignment',
-    step: 1,
-    epoch: 0,
-    batchIndex: 0,
-    partOffset: 0,
-    partTotal: nodes,
-    rangeStart: 0,
-    rangeEnd: w.B,
-    attempt: 0,
-  }).byteLength;
-  const gradient = encodeFrame({
-    kind: 'gradient',
-    step: 1,
-    attempt: 0,
-    count: w.B,
-    lossSum: 1,
-    samples: w.B,
-    precision,
-    gradient: tensor,
-  }).byteLength;
-  const parameters = encodeFrame({ kind: 'parameters', step: 1, parameters: tensor, loss: 1 }).byteLength;
-  return {
-    P,
-    perNode: assignment + gradient + parameters,
-    total: nodes * (assignment + gradient + parameters),
-  };
+  return { total: nodes * bytesPerMember(model().layout.size, Math.ceil(w.B / nodes), nodes, precision) };
 }
 
-if (positionals[0] === 'node') {
-  await nodeMain(positionals[1], positionals[2]);
-} else {
-  const rows = [];
-  const add = async (system, run, bytes) => {
-    const samplesPerSecond = await run();
-    rows.push({ system, samplesPerSecond, ...(bytes === undefined ? {} : { bytesPerStep: bytes.total }) });
-    if (!values.json) process.stderr.write(`${system} done\n`);
-  };
-  await add('threads(1)', () => threadsRun(1));
-  await add('cluster 1 node × 1 thread, fp32', () => clusterRun(1, 'fp32'), bytesPerStep(1, 'fp32'));
-  await add('cluster 1 node × 1 thread, fp16', () => clusterRun(1, 'fp16'), bytesPerStep(1, 'fp16'));
-  await add('threads(2)', () => threadsRun(2));
-  await add('cluster 2 nodes × 1 thread, fp32', () => clusterRun(2, 'fp32'), bytesPerStep(2, 'fp32'));
-  await add('cluster 2 nodes × 1 thread, fp16', () => clusterRun(2, 'fp16'), bytesPerStep(2, 'fp16'));
-  const one = rows.find((r) => r.system.startsWith('cluster 1 node × 1 thread, fp32')).samplesPerSecond;
-  if (values.json) {
-    console.log(
-      JSON.stringify({ node: process.version, workload: values.workload, steps, warmup, rows }, null, 2),
-    );
-  } else {
-    console.log(
-      `${values.workload}, samples/s (median of ${steps} steps after ${warmup} warm-up), loopback, node ${process.version}`,
-    );
-    console.log('system                              samples/s  × 1 node  bytes/step');
-    for (const r of rows) {
-      const bytes = r.bytesPerStep === undefined ? '' : `${(r.bytesPerStep / 1024).toFixed(0)} KiB`;
-      console.log(
-        `${r.system.padEnd(34)} ${r.samplesPerSecond.toFixed(1).padStart(9)}  ${(r.samplesPerSecond / one).toFixed(2).padStart(7)}×  ${bytes.padStart(10)}`,
-      );
-    }
+/** --rate-mbit: makes the hosts, runs this script inside the coordinator's, deletes them. */
+async function onHosts(rateMbit) {
+  const { Hosts } = await import('../packages/cluster/dist/testing/netns.js');
+  const prefix = `rb${process.pid % 100_000}`;
+  const hosts = Hosts.make(prefix, Math.max(...nodeCounts), { delayMs: 0, lossPercent: 0, rateMbit });
+  if (typeof hosts === 'string') {
+    console.error(`bench-cluster: ${hosts}`);
+    process.exit(2);
+  }
+  try {
+    const args = [process.argv[1], ...process.argv.slice(2), '--inside', prefix];
+    const child = spawn('ip', ['netns', 'exec', hosts.ns(0), process.execPath, ...args], {
+      stdio: 'inherit',
+    });
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    if (!values.json) console.log(`links: ${hosts.shaping}`);
+    process.exitCode = code;
+  } finally {
+    hosts.destroy();
   }
 }
+
+const fmt = (x) => x.toFixed(1).padStart(5);
+
+function printTable(rows) {
+  const where = hostsPrefix === null ? 'loopback' : `namespaced hosts, ${values['rate-mbit']} Mbit/s links`;
+  console.log(
+    `${values.workload}, samples/s (median of ${steps} steps after ${warmup} warm-up; median of ${repeats} repeat${repeats > 1 ? 's' : ''}), ${where}, node ${process.version}`,
+  );
+  console.log('system                              samples/s  × 1 node  bytes/step');
+  for (const r of rows) {
+    const bytes = r.bytesPerStep === undefined ? '' : `${(r.bytesPerStep / 1024).toFixed(0)} KiB`;
+    console.log(
+      `${r.system.padEnd(34)} ${r.samplesPerSecond.toFixed(1).padStart(9)}  ${r.ratio.toFixed(2).padStart(7)}×  ${bytes.padStart(10)}`,
+    );
+  }
+  console.log(
+    '\nCPU ms per step (all threads of a process): threads | cluster coordinator + the busiest node = a step without waiting → samples/s, × 1 node',
+  );
+  for (const r of rows) {
+    const c = r.cpuPerStepMs;
+    if (typeof c === 'number') console.log(`${r.system.padEnd(34)} ${fmt(c)}`);
+    else {
+      const bound = `${r.cpuBoundSamplesPerSecond.toFixed(1).padStart(9)}  ${r.cpuBoundRatio.toFixed(2)}×`;
+      console.log(`${r.system.padEnd(34)} ${fmt(c.coordinator)} + ${fmt(c.node)} → ${bound}`);
+    }
+  }
+  console.log(
+    '\nwall ms per step: coordinator (first gradient, last gradient, decode, update, broadcast) | node (compute, send, decode, apply)',
+  );
+  for (const r of rows.filter((x) => x.phases !== undefined)) {
+    const c = r.phases.coordinator;
+    const n = r.phases.node;
+    console.log(
+      `${r.system.padEnd(34)} ${fmt(c.firstGradientMs)} ${fmt(c.lastGradientMs)} ${fmt(c.decodeMs)} ${fmt(c.updateMs)} ${fmt(c.broadcastMs)} | ${fmt(n.computeMs)} ${fmt(n.sendMs)} ${fmt(n.decodeMs)} ${fmt(n.applyMs)}`,
+    );
+  }
+}
+
+/** Every system once, in turn: [{ system, samplesPerSecond, phases?, bytesPerStep? }]. */
+async function oneRepeat() {
+  const runs = [];
+  const add = async (system, run, bytes) => {
+    runs.push({ system, ...(await run()), ...(bytes === undefined ? {} : { bytesPerStep: bytes.total }) });
+    if (!values.json) process.stderr.write(`${system} done\n`);
+  };
+  const label = (n, precision) => `cluster ${n} node${n > 1 ? 's' : ''} × 1 thread, ${precision}`;
+  await add('threads(1)', () => threadsRun(1));
+  await add('threads(2)', () => threadsRun(2));
+  for (const n of nodeCounts) {
+    for (const precision of ['fp32', 'fp16'])
+      await add(label(n, precision), () => clusterRun(n, precision), bytesPerStep(n, precision));
+  }
+  const base = runs.find((r) => r.system === label(nodeCounts[0], 'fp32'));
+  for (const r of runs) {
+    r.ratio = r.samplesPerSecond / base.samplesPerSecond;
+    if (r.cpuBoundSamplesPerSecond !== undefined)
+      r.cpuBoundRatio = r.cpuBoundSamplesPerSecond / base.cpuBoundSamplesPerSecond;
+  }
+  return runs;
+}
+
+/** The repeats of one system as one row: medians of samples/s and ratio, mean phases. */
+function combine(runs) {
+  const row = {
+    ...runs[0],
+    samplesPerSecond: median(runs.map((r) => r.samplesPerSecond)),
+    ratio: median(runs.map((r) => r.ratio)),
+    repeats: runs.map((r) => ({ samplesPerSecond: r.samplesPerSecond, ratio: r.ratio })),
+  };
+  if (typeof runs[0].cpuPerStepMs === 'number') row.cpuPerStepMs = median(runs.map((r) => r.cpuPerStepMs));
+  else {
+    row.cpuPerStepMs = {
+      coordinator: median(runs.map((r) => r.cpuPerStepMs.coordinator)),
+      node: median(runs.map((r) => r.cpuPerStepMs.node)),
+    };
+    row.cpuBoundSamplesPerSecond = median(runs.map((r) => r.cpuBoundSamplesPerSecond));
+    row.cpuBoundRatio = median(runs.map((r) => r.cpuBoundRatio));
+  }
+  if (runs[0].phases !== undefined) {
+    const average = (side) =>
+      Object.fromEntries(
+        Object.keys(runs[0].phases[side]).map((k) => [k, mean(runs.map((r) => r.phases[side][k]))]),
+      );
+    row.phases = { coordinator: average('coordinator'), node: average('node') };
+  }
+  return row;
+}
+
+async function main() {
+  const all = [];
+  for (let r = 0; r < repeats; r++) all.push(await oneRepeat());
+  const rows = all[0].map((_, i) => combine(all.map((runs) => runs[i])));
+  if (values.json) {
+    const where = hostsPrefix === null ? 'loopback' : { rateMbit: Number(values['rate-mbit']) };
+    const result = { node: process.version, workload: values.workload, steps, warmup, repeats, where, rows };
+    console.log(JSON.stringify(result, null, 2));
+  } else printTable(rows);
+}
+
+if (positionals[0] === 'node') await nodeMain(positionals[1], positionals[2]);
+else if (values['rate-mbit'] !== undefined && hostsPrefix === null)
+  await onHosts(Number(values['rate-mbit']));
+else await main();

@@ -80,6 +80,8 @@ t.test('summaries: medians over the good repeats, scaling against 1 thread, rati
     m('torch-2', 'torch', 2, 'lstm-std', 1500),
     m('cluster-1', 'cluster', 1, 'lstm-std', 150),
     m('cluster-2', 'cluster', 2, 'lstm-std', 270),
+    m('cluster-1-fp16', 'cluster', 1, 'lstm-std', 100, { precision: 'fp16' }),
+    m('cluster-2-fp16', 'cluster', 2, 'lstm-std', 190, { precision: 'fp16' }),
   ];
   const s = summarise(ms);
   t.same(
@@ -92,6 +94,8 @@ t.test('summaries: medians over the good repeats, scaling against 1 thread, rati
       ['torch-2', 1, 0, 1500, 1.5],
       ['cluster-1', 1, 0, 150, 1],
       ['cluster-2', 1, 0, 270, 1.8],
+      ['cluster-1-fp16', 1, 0, 100, 1],
+      ['cluster-2-fp16', 1, 0, 190, 1.9],
     ],
   );
   const r = ratios(s);
@@ -153,6 +157,7 @@ function sampleReport(): BenchReport {
       systems: ['recur', 'tfjs-cpu', 'torch'],
       threads: [1, 2],
       clusterNodes: [1, 2],
+      clusterPrecisions: ['fp32'],
       seed: 1,
       counts: { 'lstm-std': { repeats: 1, warmup: 1, steps: 2 } },
     },
@@ -202,6 +207,7 @@ t.test('options: defaults and every bad value coded, naming the option', async (
   t.same(o.workloads, ['lstm-std', 'gru-std', 'lstm-big']);
   t.same(o.systems, ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster']);
   t.same(o.clusterNodes, [1, 2]);
+  t.same(o.clusterPrecisions, ['fp32']);
   t.same(o.counts['lstm-std'], { repeats: 3, warmup: 2, steps: 5 });
   t.same(o.counts['lstm-big'], { repeats: 2, warmup: 1, steps: 1 }, 'lstm-big is lighter by default');
   t.equal(o.install, true);
@@ -233,6 +239,8 @@ t.test('options: defaults and every bad value coded, naming the option', async (
     [{ perWorkload: { 'lstm-std': { epochs: 1 } } }, /perWorkload\.lstm-std: unknown key "epochs"/],
     [{ clusterNodes: [2, 2] }, /clusterNodes lists a count twice/],
     [{ clusterNodes: [0] }, /clusterNodes\[0\] must be an integer in \[1, 256\]/],
+    [{ clusterPrecisions: ['fp8'] }, /clusterPrecisions: unknown "fp8"; choose from fp32, fp16/],
+    [{ clusterPrecisions: ['fp16', 'fp16'] }, /clusterPrecisions lists an entry twice/],
     [{ install: 'yes' }, /install must be true or false/],
     [{ cacheDir: '' }, /cacheDir must be a non-empty string/],
     [{ childTimeoutMs: 0 }, /childTimeoutMs must be an integer/],
@@ -333,6 +341,16 @@ t.test('the plan: recur at every W, tfjs, PyTorch at every W; the data is seeded
       ['cluster-1', 'recur cluster 1 node × 1 thread'],
       ['cluster-2', 'recur cluster 2 nodes × 1 thread'],
     ],
+  );
+  t.same(
+    planSystems(['cluster'], [1], peers, [1, 3], ['fp32', 'fp16']).map((s) => [s.id, s.precision]),
+    [
+      ['cluster-1', 'fp32'],
+      ['cluster-3', 'fp32'],
+      ['cluster-1-fp16', 'fp16'],
+      ['cluster-3-fp16', 'fp16'],
+    ],
+    'each precision at each node count',
   );
   const w = WORKLOADS['lstm-std']!;
   const a = workloadData(w, 1);

@@ -6,13 +6,22 @@
 // SHA-256. A step's time is the wall time between the coordinator's onStep calls (so it includes
 // sending assignments, the nodes' compute and thread reduce, the gradients on the wire, the sum
 // in rank order, the optimizer and the parameters going back). Peak RSS: the largest of the
-// processes (each is listed in detail).
+// processes (each is listed in detail). The detail also has the gradients' precision
+// (spec.precision, fp32 by default), the bytes of one step's frames (per node: its assignment,
+// its gradient and the parameters; encoded as the protocol does) and where a step's time went
+// (ms per step: the coordinator's StepTimings and the nodes' NodeTimings, means over the steps).
 
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runNode, startCoordinator } from '@recur/cluster';
+import {
+  bytesPerMember,
+  type NodeSummary,
+  runNode,
+  type StepTimings,
+  startCoordinator,
+} from '@recur/cluster';
 import { ArraySource, dense, gru, lstm, sequential } from '@recur/nn';
 import { RESULT_MARKER } from './measure.js';
 import type { ChildResult, ChildSpec } from './types.js';
@@ -31,6 +40,7 @@ for (let s = 0; s < total; s++) {
   x.set(floats.subarray(0, B * T * I), s * B * T * I);
   y.set(floats.subarray(B * T * I, B * T * I + B), s * B);
 }
+const precision = spec.precision ?? 'fp32';
 const dataHash = createHash('sha256')
   .update(new Uint8Array(x.buffer))
   .update(new Uint8Array(y.buffer))
@@ -43,8 +53,21 @@ function model() {
   return m;
 }
 
+const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
+
+/** ms per step of each phase: the coordinator's over the timed steps, the nodes' mean. */
+function phases(timings: StepTimings[], summaries: NodeSummary[]) {
+  const keys = Object.keys(timings[0] ?? {}) as (keyof StepTimings)[];
+  const coordinator = Object.fromEntries(keys.map((k) => [k, mean(timings.map((t) => t[k]))]));
+  const nodeKeys = Object.keys(summaries[0]?.timings ?? {}) as (keyof NodeSummary['timings'])[];
+  const node = Object.fromEntries(
+    nodeKeys.map((k) => [k, mean(summaries.map((s) => s.timings[k] / Math.max(1, s.assignments)))]),
+  );
+  return { coordinator, node };
+}
+
 if (nodeMode) {
-  await runNode({
+  const summary = await runNode({
     url: spec.url as string,
     token: process.env.RECUR_BENCH_TOKEN ?? '',
     model: model(),
@@ -58,12 +81,15 @@ if (nodeMode) {
     ),
     dataHash,
     threads: 1,
+    precision,
   });
-  process.stdout.write(`${RESULT_MARKER}${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  const result = { maxRssKb: process.resourceUsage().maxRSS, summary };
+  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
 } else {
   const nodes = spec.threads; // for the cluster, `threads` counts nodes of one thread each
   const token = randomBytes(18).toString('hex');
   const stamps: number[] = [];
+  const timings: StepTimings[] = [];
   let loss = 0;
   let start = 0;
   const coordinator = await startCoordinator({
@@ -78,10 +104,11 @@ if (nodeMode) {
       stamps.push(now - start);
       start = now;
       loss = info.loss;
+      timings.push(info.timings);
     },
   });
   const self = fileURLToPath(import.meta.url);
-  const nodeRss: Promise<number>[] = [];
+  const nodeResults: Promise<{ maxRssKb: number; summary: NodeSummary }>[] = [];
   for (let n = 0; n < nodes; n++) {
     const child = spawn(process.execPath, [self, 'node', JSON.stringify({ ...spec, url: coordinator.url })], {
       env: { ...process.env, RECUR_BENCH_TOKEN: token },
@@ -91,20 +118,21 @@ if (nodeMode) {
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
     });
-    nodeRss.push(
+    nodeResults.push(
       new Promise((resolve, reject) => {
         child.on('close', (code) => {
           const line = out.split('\n').find((l) => l.startsWith(RESULT_MARKER));
           if (code !== 0 || line === undefined)
             reject(new Error(`cluster node ${n} ended with code ${code}`));
-          else resolve((JSON.parse(line.slice(RESULT_MARKER.length)) as { maxRssKb: number }).maxRssKb);
+          else resolve(JSON.parse(line.slice(RESULT_MARKER.length)));
         });
       }),
     );
   }
   start = performance.now();
   await coordinator.done;
-  const nodesKb = await Promise.all(nodeRss);
+  const results = await Promise.all(nodeResults);
+  const nodesKb = results.map((r) => r.maxRssKb);
   const coordinatorKb = process.resourceUsage().maxRSS;
   const result: ChildResult = {
     warmupMs: stamps.slice(0, spec.warmup),
@@ -116,6 +144,12 @@ if (nodeMode) {
       threadsPerNode: 1,
       coordinatorRssMB: coordinatorKb / 1024,
       nodeRssMB: nodesKb.map((k) => k / 1024),
+      precision,
+      bytesPerStep: nodes * bytesPerMember(model().layout.size, Math.ceil(B / nodes), nodes, precision),
+      phasesMs: phases(
+        timings.slice(spec.warmup),
+        results.map((r) => r.summary),
+      ),
     },
   };
   process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);

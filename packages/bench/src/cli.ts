@@ -22,6 +22,8 @@ interleaved and repeated; prints the table and writes JSON and an HTML page with
   --systems a,b          recur,tfjs-cpu,tfjs-wasm,torch,cluster (default all)
   --threads 1,2          thread counts for recur and PyTorch (default 1 … cores)
   --cluster-nodes 1,2    node processes (one thread each) for the cluster (default 1,2)
+  --cluster-precisions fp32,fp16
+                         the cluster's gradient precisions (default fp32)
   --repeats N            measurements per system, reported as medians (default 3; lstm-big 2)
   --warmup N             untimed steps per measurement (default 2; lstm-big 1)
   --steps N              timed steps per measurement (default 5; lstm-big 1)
@@ -73,6 +75,8 @@ export function parseBenchArgs(argv: readonly string[]): CliPlan {
   if (v['cluster-nodes'] !== undefined) {
     options.clusterNodes = csv(v['cluster-nodes']).map((t) => int('cluster-nodes', t));
   }
+  if (v['cluster-precisions'] !== undefined)
+    options.clusterPrecisions = csv(v['cluster-precisions']) as BenchOptions['clusterPrecisions'];
   if (v.repeats !== undefined) options.repeats = int('repeats', v.repeats);
   if (v.warmup !== undefined) options.warmup = int('warmup', v.warmup);
   if (v.steps !== undefined) options.steps = int('steps', v.steps);
@@ -111,6 +115,7 @@ function parse(argv: readonly string[]) {
       systems: { type: 'string' },
       threads: { type: 'string' },
       'cluster-nodes': { type: 'string' },
+      'cluster-precisions': { type: 'string' },
       repeats: { type: 'string' },
       warmup: { type: 'string' },
       steps: { type: 'string' },

@@ -11,6 +11,10 @@ import { WORKLOAD_NAMES } from './workloads.js';
  * 'cluster' is recur's coordinator with 1, 2, … node processes of one thread each on loopback.
  */
 export const SYSTEM_KINDS = ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster'] as const;
+
+/** How the cluster's nodes send their gradients (@recur/cluster's `precision`). */
+export const CLUSTER_PRECISIONS = ['fp32', 'fp16'] as const;
+export type ClusterPrecision = (typeof CLUSTER_PRECISIONS)[number];
 /** the peers: recur's ratios are taken against these */
 export const PEER_KINDS: readonly SystemKind[] = ['tfjs-cpu', 'tfjs-wasm', 'torch'];
 export type SystemKind = (typeof SYSTEM_KINDS)[number];
@@ -62,6 +66,8 @@ export interface BenchOptions extends StepCounts {
   threads?: number[];
   /** node counts of the cluster comparison, one thread each (default 1, 2) */
   clusterNodes?: number[];
+  /** gradient precisions of the cluster comparison (default fp32) */
+  clusterPrecisions?: ClusterPrecision[];
   /** repeats, warmup and steps for one workload, over the run-wide values */
   perWorkload?: Record<string, StepCounts>;
   /** seed of the random normal inputs and targets, and of the models' initialisation (default 1) */
@@ -83,6 +89,7 @@ export interface ResolvedOptions {
   systems: SystemKind[];
   threads: number[];
   clusterNodes: number[];
+  clusterPrecisions: ClusterPrecision[];
   counts: Record<string, Required<StepCounts>>;
   seed: number;
   cacheDir: string;
@@ -97,6 +104,7 @@ const KNOWN = [
   'systems',
   'threads',
   'clusterNodes',
+  'clusterPrecisions',
   'repeats',
   'warmup',
   'steps',
@@ -173,6 +181,9 @@ export function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
     Array.from({ length: cores }, (_, i) => i + 1),
   );
   const clusterNodes = counts1('clusterNodes', options.clusterNodes, [1, 2]);
+  const clusterPrecisions = list('clusterPrecisions', options.clusterPrecisions, CLUSTER_PRECISIONS) ?? [
+    'fp32',
+  ];
   counts('', options, { repeats: 1, warmup: 1, steps: 1 }); // checked once, named without a workload
   const per = options.perWorkload ?? {};
   if (typeof per !== 'object' || per === null || Array.isArray(per)) {
@@ -221,6 +232,7 @@ export function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
     systems,
     threads,
     clusterNodes,
+    clusterPrecisions,
     counts: resolvedCounts,
     seed,
     cacheDir: strings.cacheDir ?? join(process.cwd(), '.cache', 'bench-peers'),

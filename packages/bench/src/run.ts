@@ -2,14 +2,20 @@
 // each measurement in its own child process, interleaved (repeat by repeat, workload by
 // workload, the order of the systems rotated each repeat), reported as medians.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fillNormal, RandomPurpose } from '@recur/kernels';
 import { BenchErrorCode } from './errors.js';
 import { runChild } from './measure.js';
-import { type BenchOptions, type ResolvedOptions, resolveOptions, type SystemKind } from './options.js';
+import {
+  type BenchOptions,
+  type ClusterPrecision,
+  type ResolvedOptions,
+  resolveOptions,
+  type SystemKind,
+} from './options.js';
 import { ensureTfjs, ensureTorch, torchEnv } from './peers.js';
 import { rates, ratios, summarise } from './stats.js';
 import type { BenchReport, ChildSpec, Measurement, PeerStatus, SystemId } from './types.js';
@@ -31,6 +37,7 @@ export function planSystems(
   threads: readonly number[],
   peers: PeerStatus[],
   clusterNodes: readonly number[] = [1, 2],
+  clusterPrecisions: readonly ClusterPrecision[] = ['fp32'],
 ): SystemId[] {
   const version = (name: PeerStatus['name']) => peers.find((p) => p.name === name)?.version ?? '';
   const out: SystemId[] = [];
@@ -50,9 +57,12 @@ export function planSystems(
     }
   }
   if (systems.includes('cluster')) {
-    for (const n of clusterNodes) {
-      const label = `recur cluster ${n} node${n === 1 ? '' : 's'} × 1 thread`;
-      out.push({ id: `cluster-${n}`, kind: 'cluster', threads: n, label });
+    for (const precision of clusterPrecisions) {
+      for (const n of clusterNodes) {
+        const fp16 = precision === 'fp16';
+        const label = `recur cluster ${n} node${n === 1 ? '' : 's'} × 1 thread${fp16 ? ' fp16' : ''}`;
+        out.push({ id: `cluster-${n}${fp16 ? '-fp16' : ''}`, kind: 'cluster', threads: n, label, precision });
+      }
     }
   }
   return out;
@@ -94,6 +104,7 @@ async function measure(system: SystemId, w: Workload, repeat: number, o: Resolve
     seed: o.seed,
     dataFile,
     peersDir: o.cacheDir,
+    ...(system.precision === undefined ? {} : { precision: system.precision }),
   };
   const base = { ...system, workload: w.name, repeat, warmup, steps };
   try {
@@ -153,7 +164,8 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
     note(torch.note);
     if (!torch.available) systems = systems.filter((s) => s !== 'torch');
   }
-  const plan = planSystems(systems, o.threads, peers, o.clusterNodes);
+  const plan = planSystems(systems, o.threads, peers, o.clusterNodes, o.clusterPrecisions);
+  mkdirSync(o.cacheDir, { recursive: true }); // the children's working folder, also without peers
   const dir = mkdtempSync(join(tmpdir(), 'recur-bench-'));
   const measurements: Measurement[] = [];
   try {
@@ -211,6 +223,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
       systems: o.systems,
       threads: o.threads,
       clusterNodes: o.clusterNodes,
+      clusterPrecisions: o.clusterPrecisions,
       seed: o.seed,
       counts: o.counts,
     },

@@ -41,6 +41,7 @@ export function summarise(measurements: readonly Measurement[]): Summary[] {
       kind: first.kind,
       threads: first.threads,
       label: first.label,
+      ...(first.precision === undefined ? {} : { precision: first.precision }),
       workload: first.workload,
       runs: ok.length,
       failed: group.length - ok.length,
@@ -64,7 +65,12 @@ export function summarise(measurements: readonly Measurement[]): Summary[] {
   }
   for (const s of summaries) {
     const base = summaries.find(
-      (b) => b.workload === s.workload && b.kind === s.kind && b.threads === 1 && b.runs > 0,
+      (b) =>
+        b.workload === s.workload &&
+        b.kind === s.kind &&
+        b.precision === s.precision &&
+        b.threads === 1 &&
+        b.runs > 0,
     );
     if (
       base !== undefined &&

@@ -15,6 +15,8 @@ export interface ChildSpec {
   dataFile: string;
   /** where the npm peers are installed (tfjs) */
   peersDir: string;
+  /** the cluster's gradient precision (fp32 when absent) */
+  precision?: 'fp32' | 'fp16';
 }
 
 export interface AllReduce {
@@ -46,6 +48,8 @@ export interface SystemId {
   /** threads(W) for recur, torch.set_num_threads for PyTorch, 1 for tfjs (one thread in Node), nodes for the cluster */
   threads: number;
   label: string;
+  /** the cluster's gradient precision */
+  precision?: 'fp32' | 'fp16';
 }
 
 export interface Measurement extends SystemId {
@@ -111,6 +115,7 @@ export interface BenchReport {
     systems: SystemKind[];
     threads: number[];
     clusterNodes: number[];
+    clusterPrecisions: ('fp32' | 'fp16')[];
     seed: number;
     counts: Record<string, { repeats: number; warmup: number; steps: number }>;
   };

@@ -53,6 +53,10 @@ t.test('2 node processes × 1 thread train the parameters of 1 process × 2 thre
     [true, true],
     'both nodes ended cleanly',
   );
+  for (const e of ends) {
+    const { computeMs, sendMs, decodeMs } = (e as unknown as { timings: Record<string, number> }).timings;
+    t.ok(computeMs > 0 && sendMs > 0 && decodeMs > 0, `the node's timings: ${JSON.stringify(e)}`);
+  }
   t.equal(summary.steps, 3 * (TASK.N / TASK.batchSize));
   const reference = taskModel();
   const { x, y } = taskData();

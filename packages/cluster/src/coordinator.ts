@@ -26,7 +26,7 @@ import { wsPeer } from './peer.js';
 import { type StatusJson, serveStatus } from './status.js';
 import { messageBytes, wsPayloadCap } from './wire.js';
 
-export type { RunSummary } from './loop.js';
+export type { RunSummary, StepTimings } from './loop.js';
 export type { CoordinatorOptions } from './options.js';
 export type { StatusJson } from './status.js';
 
@@ -156,7 +156,9 @@ export class Coordinator {
       try {
         if (!isBinary)
           throw new ClusterError(ClusterErrorCode.UNEXPECTED, 'text frames are not part of the protocol');
+        const decoding = performance.now();
         frame = decodeFrame(messageBytes(data), limits);
+        if (frame.kind === 'gradient') this.core.loop.decodeMs += performance.now() - decoding;
       } catch (error) {
         connection.refuse(error);
         return;

@@ -5,7 +5,7 @@
 // or the step is refused and the model is left as it was.
 import type { Compiled, Model, ModelMemory } from '@recur/nn';
 import { reduceChunk, updateChunk } from '@recur/parallel';
-import type { Assignment, Gradient } from '@recur/protocol';
+import { type Assignment, allFinite, type Gradient } from '@recur/protocol';
 import { ClusterErrorCode } from './errors.js';
 import { assignedSamples } from './parts.js';
 
@@ -70,11 +70,6 @@ export function countRefusal(
 /** The most loss terms one sample adds: its output steps (1 for a vector) times its features. */
 export const maxTermsPerSample = (model: Model): number =>
   (model.outputSpec.steps ?? 1) * model.outputSpec.features;
-
-const allFinite = (a: Float32Array): boolean => {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
-};
 
 /** Copies of the parameters and the optimizer state, to put back when an update is refused. */
 export class UpdateGuard {

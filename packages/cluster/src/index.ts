@@ -4,4 +4,4 @@ export * from './errors.js';
 export * from './node.js';
 export { CLUSTER_LIMITS } from './options.js';
 export { statusPage } from './status.js';
-export { MIN_TOKEN_LENGTH, NO_RUN_HASH, runHashOf, tokensEqual } from './wire.js';
+export { bytesPerMember, MIN_TOKEN_LENGTH, NO_RUN_HASH, runHashOf, tokensEqual } from './wire.js';

@@ -20,6 +20,24 @@ interface Round {
   parts: Map<Member, Assignment>;
   received: Map<Member, Gradient>;
   finish: (outcome: 'done' | 'retry') => void;
+  /** performance.now() when the assignments went out, and when the first and last gradient came */
+  sentAt: number;
+  firstAt: number;
+  lastAt: number;
+}
+
+/**
+ * Where one step's time went on the coordinator, in ms: from the assignments to the first and
+ * to the last gradient (the members' compute, encode, transfer and this side's decode), the
+ * decoding of the gradient frames (part of the wait), the sum and update, and the parameters'
+ * encode and send.
+ */
+export interface StepTimings {
+  firstGradientMs: number;
+  lastGradientMs: number;
+  decodeMs: number;
+  updateMs: number;
+  broadcastMs: number;
 }
 
 export interface RunSummary {
@@ -49,6 +67,8 @@ export class TrainingLoop {
   private round: Round | null = null;
   private stopping = false;
   private closed = false;
+  /** ms the transport spent decoding gradient frames since the last step (it adds to this) */
+  decodeMs = 0;
 
   constructor(
     private readonly o: Resolved,
@@ -85,15 +105,18 @@ export class TrainingLoop {
         continue;
       }
       attempt = 0;
+      const updating = performance.now();
       loss = this.update(round);
       this.model.trainingPosition =
         position + 1 < batches ? { epoch, position: position + 1 } : { epoch: epoch + 1, position: 0 };
+      const broadcasting = performance.now();
       this.members.broadcast({
         kind: 'parameters',
         step: this.compiled.step,
         parameters: this.model.params,
         loss,
       });
+      this.stepDone(round, loss, updating, broadcasting);
       const every = this.o.checkpoint?.everySteps ?? 0;
       if (every > 0 && this.compiled.step % every === 0) await this.saveCheckpoint();
     }
@@ -127,6 +150,8 @@ export class TrainingLoop {
     }
     const r = this.round as Round;
     r.received.set(member, g);
+    r.lastAt = performance.now();
+    if (r.received.size === 1) r.firstAt = r.lastAt;
     if (r.received.size === r.parts.size) r.finish('done');
   }
 
@@ -134,6 +159,19 @@ export class TrainingLoop {
   memberGone(member: Member): void {
     const r = this.round;
     if (r?.parts.has(member) && !r.received.has(member)) r.finish('retry');
+  }
+
+  /** Tells onStep about a finished step, with where its time went. */
+  private stepDone(round: Round, loss: number, updating: number, broadcasting: number): void {
+    const timings: StepTimings = {
+      firstGradientMs: round.firstAt - round.sentAt,
+      lastGradientMs: round.lastAt - round.sentAt,
+      decodeMs: this.decodeMs,
+      updateMs: broadcasting - updating,
+      broadcastMs: performance.now() - broadcasting,
+    };
+    this.decodeMs = 0;
+    this.o.onStep?.({ step: this.compiled.step, loss, members: round.received.size, timings });
   }
 
   private async stopped(loss: number): Promise<RunSummary> {
@@ -158,9 +196,14 @@ export class TrainingLoop {
       dataSize: data.size,
     });
     const parts = new Map<Member, Assignment>(members.map((m, i) => [m, assignments[i]]));
+    this.decodeMs = 0;
     const outcome = await new Promise<'done' | 'retry'>((finish) => {
       const timer = setTimeout(() => this.missedDeadline(), this.o.stepDeadlineMs);
+      const sentAt = performance.now();
       this.round = {
+        sentAt,
+        firstAt: sentAt,
+        lastAt: sentAt,
         step,
         attempt,
         parts,
@@ -204,7 +247,6 @@ export class TrainingLoop {
     const samples = ordered.reduce((a, g) => a + g.samples, 0);
     this.lossHistory.push({ step: this.compiled.step, loss, at: performance.now(), samples });
     if (this.lossHistory.length > LOSS_HISTORY) this.lossHistory.shift();
-    this.o.onStep?.({ step: this.compiled.step, loss, members: round.received.size });
     return loss;
   }
 

@@ -13,7 +13,7 @@ import { decodeFrame, type Frame, maxFrameBytes, PROTOCOL_VERSION } from '@recur
 import { WebSocket } from 'ws';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import { type NodeOptions, type ResolvedNode, resolveNodeOptions } from './node-options.js';
-import { messageBytes, send, wsPayloadCap } from './wire.js';
+import { messageBytes, send, wsPayloadCap, zeroMask } from './wire.js';
 
 export type { NodeOptions } from './node-options.js';
 
@@ -24,6 +24,20 @@ export interface NodeSummary {
   connections: number;
   /** the step the run ended at */
   endStep: number;
+  /** ms spent, summed over the run, in each phase of this node's steps */
+  timings: NodeTimings;
+}
+
+/**
+ * Where a node's time went, in ms summed over its steps: its threads' compute and reduce
+ * (`sums`), the gradient's encode and send, the decoding of the coordinator's frames (parameters
+ * mostly) and writing the parameters into the model. The rest of a step is waiting.
+ */
+export interface NodeTimings {
+  computeMs: number;
+  sendMs: number;
+  decodeMs: number;
+  applyMs: number;
 }
 
 /** Runs a node until the coordinator ends the run; rejects with a coded ClusterError. */
@@ -37,7 +51,12 @@ class ClusterNode {
   private group: ThreadGroup | null = null;
   /** frames are handled one after another, across connections: the group is not re-entrant */
   private chain: Promise<void> = Promise.resolve();
-  private readonly summary: NodeSummary = { assignments: 0, connections: 0, endStep: 0 };
+  private readonly summary: NodeSummary = {
+    assignments: 0,
+    connections: 0,
+    endStep: 0,
+    timings: { computeMs: 0, sendMs: 0, decodeMs: 0, applyMs: 0 },
+  };
   private ended = false;
   private fatal: Error | null = null;
 
@@ -83,6 +102,7 @@ class ClusterNode {
       const ws = new WebSocket(this.o.url, {
         maxPayload: wsPayloadCap(this.limit),
         handshakeTimeout: this.o.handshakeTimeoutMs,
+        generateMask: zeroMask,
         ...(this.o.ca === null ? {} : { ca: this.o.ca }),
       });
       const beat = setInterval(() => send(ws, { kind: 'heartbeat', sentMs: Date.now() }), this.o.heartbeatMs);
@@ -107,10 +127,12 @@ class ClusterNode {
       ws.on('message', (data: Buffer) => {
         let frame: Frame;
         try {
+          const decoding = performance.now();
           frame = decodeFrame(messageBytes(data), {
             maxFrameBytes: this.limit,
             parameterCount: this.o.model.layout.size,
           });
+          this.summary.timings.decodeMs += performance.now() - decoding;
         } catch (error) {
           const e = error as Error & { code?: string };
           this.fatal ??= new ClusterError(
@@ -183,10 +205,14 @@ class ClusterNode {
       }
       case 'assignment': {
         const group = this.group as ThreadGroup;
+        const timings = this.summary.timings;
+        const computing = performance.now();
         const out = await group.sums(frame.epoch, frame.batchIndex, {
           offset: frame.partOffset,
           total: frame.partTotal,
         });
+        const sending = performance.now();
+        timings.computeMs += sending - computing;
         this.summary.assignments += 1;
         send(ws, {
           kind: 'gradient',
@@ -198,11 +224,15 @@ class ClusterNode {
           precision: this.o.precision,
           gradient: out.gradients,
         });
+        timings.sendMs += performance.now() - sending;
         return;
       }
-      case 'parameters':
+      case 'parameters': {
+        const applying = performance.now();
         model.params.set(frame.parameters);
+        this.summary.timings.applyMs += performance.now() - applying;
         return;
+      }
       case 'end':
         this.ended = true;
         this.summary.endStep = frame.step;

@@ -2,6 +2,7 @@
 // and the named limits they default to.
 import type { Model } from '@recur/nn';
 import { ClusterErrorCode, fail } from './errors.js';
+import type { StepTimings } from './loop.js';
 import { checkHash, checkToken, NO_RUN_HASH } from './wire.js';
 
 /** Named limits of the coordinator (README.md, "Options and limits"). */
@@ -58,7 +59,7 @@ export interface CoordinatorOptions {
   /** one line per membership change and at the end; default silent */
   log?: (line: string) => void;
   /** after every optimizer step */
-  onStep?: (info: { step: number; loss: number; members: number }) => void;
+  onStep?: (info: { step: number; loss: number; members: number; timings: StepTimings }) => void;
 }
 
 export interface Resolved {

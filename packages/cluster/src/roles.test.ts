@@ -6,11 +6,13 @@ import { rankShare } from '@recur/nn';
 import type { Frame } from '@recur/protocol';
 import t from 'tap';
 import { CoordinatorCore } from './connections.js';
+import type { StepTimings } from './loop.js';
 import { type CoordinatorOptions, resolveCoordinatorOptions } from './options.js';
 import { assignedSamples, assignParts } from './parts.js';
 import type { Peer } from './peer.js';
 import { joinFrame, manualCompute, reference } from './testing/peers.js';
 import { TASK, taskDataHash, taskModel } from './testing/task.js';
+import { bytesPerMember, frameBytes } from './wire.js';
 
 const TOKEN = 'roles-test-token';
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -87,7 +89,8 @@ function fakeMember(c: CoordinatorCore, nodeId: string, onAssignment?: (f: Frame
 }
 
 t.test('a run through the roles with fake peers equals threads(2) bit for bit', async (t) => {
-  const { core: c, model } = core({ epochs: 2, minNodes: 2 });
+  const timings: StepTimings[] = [];
+  const { core: c, model } = core({ epochs: 2, minNodes: 2, onStep: (s) => timings.push(s.timings) });
   const run = c.loop.run();
   const members = [fakeMember(c, 'fake-0'), fakeMember(c, 'fake-1')];
   const summary = await run;
@@ -101,6 +104,32 @@ t.test('a run through the roles with fake peers equals threads(2) bit for bit', 
       ['fake-1', 1, 16],
     ],
   );
+  t.equal(timings.length, 16, 'onStep has the timings of every step');
+  const phases = timings.flatMap((s) => Object.values(s));
+  t.ok(
+    phases.every((ms) => Number.isFinite(ms) && ms >= 0),
+    'finite and not negative',
+  );
+  t.ok(
+    timings.every((s) => s.firstGradientMs <= s.lastGradientMs),
+    'the first gradient comes before the last',
+  );
+  t.equal(timings[0]?.decodeMs, 0, 'no decoding without a transport');
+});
+
+t.test('the wire: a frame is encoded once however many peers it goes to; bytes per member', (t) => {
+  const frame: Frame = { kind: 'parameters', step: 1, parameters: new Float32Array(8), loss: 0 };
+  t.equal(frameBytes(frame), frameBytes(frame), 'the same bytes, not a second encoding');
+  t.not(frameBytes({ ...frame }), frameBytes(frame), 'another frame is encoded on its own');
+  const P = 1000;
+  const fp32 = bytesPerMember(P, 32, 2, 'fp32');
+  const fp16 = bytesPerMember(P, 32, 2, 'fp16');
+  t.ok(
+    fp32 > 2 * 4 * P && fp32 < 2 * 4 * P + 100,
+    `fp32: gradient and parameters, 8·P and headers (${fp32})`,
+  );
+  t.ok(Math.abs(fp32 - fp16 - 2 * P) <= 2, `fp16 saves 2·P bytes of gradient (${fp32 - fp16})`);
+  t.end();
 });
 
 t.test('membership: a silent member is evicted with its code', async (t) => {

@@ -1,7 +1,7 @@
 // What the coordinator and the node share about the wire: sending a frame, the token and its
 // check, the run hash, and the WebSocket payload cap.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { encodeFrame, type Frame } from '@recur/protocol';
+import { encodeFrame, type Frame, type Precision } from '@recur/protocol';
 import type { WebSocket } from 'ws';
 import { ClusterErrorCode, fail } from './errors.js';
 
@@ -47,10 +47,33 @@ export const runHashOf = (description: unknown): string =>
 /** The run hash of a coordinator or node given none: both sides without one match. */
 export const NO_RUN_HASH = runHashOf(null);
 
+/** The bytes of frames already encoded: a broadcast encodes its frame once for every peer. */
+const encoded = new WeakMap<Frame, Uint8Array>();
+
+/** The frame's bytes, encoded on first use (a frame is not changed after it is sent). */
+export function frameBytes(frame: Frame): Uint8Array {
+  let bytes = encoded.get(frame);
+  if (bytes === undefined) {
+    bytes = encodeFrame(frame);
+    encoded.set(frame, bytes);
+  }
+  return bytes;
+}
+
 /** Sends one frame if the socket is open; a closed socket drops it (the peer is gone). */
 export function send(ws: WebSocket, frame: Frame): void {
-  if (ws.readyState === ws.OPEN) ws.send(encodeFrame(frame), { binary: true });
+  if (ws.readyState === ws.OPEN) ws.send(frameBytes(frame), { binary: true });
 }
+
+/**
+ * The node's masking key: zero, which ws takes as "do not mask" (RFC 6455 masks a client's
+ * frames so that a browser's script cannot forge bytes a proxy on the path would misread; a
+ * node is no browser, and its frames are ours). It spares the XOR of every gradient byte on
+ * both sides, in JavaScript where ws has no native helper.
+ */
+export const zeroMask = (mask: Buffer): void => {
+  mask.fill(0);
+};
 
 /** Constant-time token comparison (over SHA-256 digests, so lengths do not leak either). */
 export function tokensEqual(given: string, expected: string): boolean {
@@ -69,4 +92,30 @@ export const wsPayloadCap = (maxFrameBytes: number): number => 2 * maxFrameBytes
 export function messageBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+/**
+ * The bytes one optimizer step puts on the wire for one member computing `samples` samples of
+ * `parts` parts, as the protocol encodes them: its assignment, its gradient (4·P bytes of
+ * tensor in fp32, 2·P in fp16) and the parameters sent back (4·P). A step of N members costs
+ * about N times this.
+ */
+export function bytesPerMember(P: number, samples: number, parts: number, precision: Precision): number {
+  const tensor = new Float32Array(P);
+  const round = { step: 1, attempt: 0 };
+  const frames: Frame[] = [
+    {
+      kind: 'assignment',
+      ...round,
+      epoch: 0,
+      batchIndex: 0,
+      partOffset: 0,
+      partTotal: parts,
+      rangeStart: 0,
+      rangeEnd: samples,
+    },
+    { kind: 'gradient', ...round, count: samples, lossSum: 1, samples, precision, gradient: tensor },
+    { kind: 'parameters', step: 1, parameters: tensor, loss: 1 },
+  ];
+  return frames.reduce((a, f) => a + encodeFrame(f).byteLength, 0);
 }

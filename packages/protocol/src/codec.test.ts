@@ -6,6 +6,7 @@
 
 import t, { type Test } from 'tap';
 import {
+  allFinite,
   decodeFrame,
   encodeFrame,
   type Frame,
@@ -14,7 +15,7 @@ import {
   PROTOCOL_VERSION,
 } from './codec.js';
 import { ProtocolError } from './errors.js';
-import { fromHalf, toHalf } from './float16.js';
+import { decodeHalves, encodeHalves, fromHalf, toHalf } from './float16.js';
 
 const P = 10;
 const limits = { maxFrameBytes: maxFrameBytes(P), parameterCount: P };
@@ -181,6 +182,64 @@ t.test('float16 conversion: exact values, rounding to even, overflow, subnormals
   t.equal(fromHalf(toHalf(2 ** -26)), 0, 'below the smallest subnormal: 0');
   t.end();
 });
+
+t.test('float16 arrays: every half round-trips, and the array conversions equal the scalar ones', (t) => {
+  // every half: its value is exact in float32 and converts back to the same bits (NaNs stay NaN)
+  const halves = Uint16Array.from({ length: 65536 }, (_, h) => h);
+  const values = new Float32Array(65536);
+  decodeHalves(values, halves, 1);
+  let wrong = 0;
+  for (let h = 0; h < 65536; h++) {
+    const nan = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
+    if (nan ? !Number.isNaN(values[h]) : values[h] !== fromHalf(h) || toHalf(values[h]) !== h) wrong++;
+  }
+  t.equal(wrong, 0, 'all 65,536 halves');
+  // float32 values at and beside every tie between two halves (normal and subnormal), scaled
+  const ties: number[] = [];
+  for (let h = 0; h < 0x7bff; h += 7) {
+    const mid = (fromHalf(h) + fromHalf(h + 1)) / 2;
+    ties.push(mid, -mid, Math.fround(mid * (1 + 2 ** -23)), Math.fround(mid * (1 - 2 ** -23)));
+  }
+  ties.push(65504, 65519.996, 65520, 1e9, 2 ** -25, 2 ** -25 * 1.5, 2 ** -26, 0, -0);
+  const x = Float32Array.from(ties);
+  for (const scale of [1, 1 / 3, 64]) {
+    const out = new Uint16Array(x.length);
+    encodeHalves(out, x, scale);
+    const scalar = out.every((h, i) => h === toHalf(x[i] * scale));
+    t.ok(scalar, `encodeHalves = toHalf elementwise, scale ${scale.toFixed(3)}`);
+    const back = new Float32Array(x.length);
+    decodeHalves(back, out, 1 / scale);
+    t.ok(
+      back.every((v, i) => Object.is(v, Math.fround(fromHalf(out[i]) * (1 / scale)))),
+      'decodeHalves = fromHalf · scale',
+    );
+  }
+  t.equal(toHalf(1 + 2 ** -11), 0x3c00, 'a normal tie to even, as bits');
+  t.equal(toHalf(2 ** -24 * 1.5), 0x0002, 'a subnormal tie to even (up)');
+  t.equal(toHalf(2 ** -24 * 2.5), 0x0002, 'a subnormal tie to even (down)');
+  t.equal(toHalf(65520), 0x7c00, '65520 rounds to infinity');
+  t.end();
+});
+
+t.test(
+  'allFinite: Infinity, -Infinity and NaN anywhere; the largest, subnormal and signed zero values pass',
+  (t) => {
+    const base = Float32Array.from([3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -0, 0, 1]);
+    t.ok(allFinite(base), 'finite extremes');
+    for (const bad of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN]) {
+      for (const at of [0, 3, 5]) {
+        const x = base.slice();
+        x[at] = bad;
+        t.notOk(allFinite(x), `${bad} at ${at}`);
+      }
+    }
+    const wide = new Float32Array(10);
+    wide[9] = Number.NaN;
+    t.ok(allFinite(wide.subarray(1, 9)), 'a view sees only its own values');
+    t.notOk(allFinite(wide.subarray(1)), 'and all of them');
+    t.end();
+  },
+);
 
 t.test('fuzz: random and mutated bytes give a frame or a ProtocolError, never anything else', (t) => {
   let state = 12345;

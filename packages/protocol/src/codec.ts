@@ -114,8 +114,13 @@ export function encodeFrame(frame: Frame): Uint8Array {
   return FrameType.encode(FrameType.fromObject({ [kind]: body })).finish();
 }
 
+/** (P) the halves of the last fp16 gradient encoded: reused, since the encoder copies them. */
+let halves = new Uint16Array(0);
+
 function halvesOf(g: Gradient): Uint16Array {
-  const out = new Uint16Array(g.gradient.length);
+  const P = g.gradient.length;
+  if (halves.length < P) halves = new Uint16Array(P);
+  const out = halves.subarray(0, P);
   encodeHalves(out, g.gradient, g.count > 0 ? 1 / g.count : 0);
   return out;
 }
@@ -279,7 +284,22 @@ function checkLength(what: string, n: number, leftover: number, limits: DecodeLi
   }
 }
 
+/**
+ * Whether every value is finite: one pass over the float32 bits keeping the largest exponent
+ * field (0xff · 2^23 is Infinity or NaN), without a branch per value.
+ */
+export function allFinite(values: Float32Array): boolean {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  let largest = 0;
+  for (let i = 0; i < bits.length; i++) {
+    const exponent = bits[i] & 0x7f800000;
+    largest = Math.max(exponent, largest);
+  }
+  return largest !== 0x7f800000;
+}
+
 function checkFinite(what: string, values: Float32Array): void {
+  if (allFinite(values)) return;
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) fail(ProtocolErrorCode.NON_FINITE, `${what}[${i}] is ${values[i]}`);
   }
