@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './hash.js';
 export {
   type CursorState,
+  MAX_EPOCH,
   MAX_SAMPLES,
   permutation,
   rankShare,
@@ -13,6 +14,7 @@ export {
   type SampleRange,
   Sampler,
   type SamplerOptions,
+  shuffled,
   splitRange,
 } from './sampler.js';
 export * from './scaler.js';

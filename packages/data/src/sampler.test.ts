@@ -1,8 +1,19 @@
-// The sampler's contract (Note [exactly once], Note [permutation hash]): per-epoch permutations
+// The sampler's contract (Note [exactly once], Note [one shuffle]): per-epoch permutations
 // keyed by (seed, epoch), batches split over ranks so every sample is used exactly once per
 // epoch, the remainder policy, and a cursor that resumes exactly.
+
+import { permutation as kernelPermutation } from '@recur/kernels';
 import t from 'tap';
-import { MAX_SAMPLES, permutation, rankShare, SampleCursor, Sampler, splitRange } from './sampler.js';
+import {
+  MAX_EPOCH,
+  MAX_SAMPLES,
+  permutation,
+  rankShare,
+  SampleCursor,
+  Sampler,
+  shuffled,
+  splitRange,
+} from './sampler.js';
 
 /** Every sample index used over an epoch, across all batches and ranks, in order of use. */
 function epochUse(sampler: Sampler, epoch: number, batchSize: number, world: number): number[] {
@@ -79,7 +90,9 @@ t.test('different epochs give different orders; the same seed the same order', a
 t.test('large seeds and epochs use all their bits', async (t) => {
   const order = (seed: number, epoch: number) => Array.from(permutation(new Int32Array(20), seed, epoch));
   t.notSame(order(2 ** 40, 0), order(2 ** 40 + 2 ** 33, 0), 'high seed bits');
-  t.notSame(order(1, 2 ** 35), order(1, 0), 'high epoch bits');
+  t.notSame(order(1, 2 ** 31), order(1, 0), 'high epoch bits');
+  t.throws(() => order(1, MAX_EPOCH + 1), { code: 'ERR_DATA_BAD_OPTION', message: /epoch/ });
+  t.same(order(1, MAX_EPOCH).length, 20, 'the largest epoch itself is accepted');
   t.throws(() => order(-1, 0), { code: 'ERR_DATA_BAD_OPTION', message: /seed/ });
 });
 
@@ -94,6 +107,24 @@ t.test('the permutation is close to uniform (all 6 orders of 3, about equally of
   const worst = Math.max(...[...counts.values()].map((c) => Math.abs(c - 1000)));
   t.ok(worst < 120, `largest deviation from 1000 is ${worst} (about 4 standard deviations allowed)`);
 });
+
+t.test(
+  'one shuffle: the same permutation as @recur/kernels (so as nn fit), and shuffled() follows it',
+  async (t) => {
+    const ours = permutation(new Int32Array(40), 7, 3);
+    const theirs = new Int32Array(40);
+    kernelPermutation(theirs, 7, 3);
+    t.same(Array.from(ours), Array.from(theirs));
+    t.same(Array.from(new Sampler(40, { seed: 7 }).order(3)), Array.from(theirs), 'the Sampler too');
+    const letters = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const order = permutation(new Int32Array(6), 9, 0);
+    t.same(
+      shuffled(letters, 9),
+      Array.from(order, (i) => letters[i]),
+    );
+    t.same(letters, ['a', 'b', 'c', 'd', 'e', 'f'], 'the input is left as it was');
+  },
+);
 
 t.test('a view handed out stays valid after another epoch is computed', async (t) => {
   const sampler = new Sampler(30, { seed: 2 });
