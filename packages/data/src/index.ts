@@ -5,12 +5,10 @@ export * from './dataset.js';
 export * from './errors.js';
 export * from './hash.js';
 export {
-  type CursorState,
   MAX_EPOCH,
   MAX_SAMPLES,
   permutation,
   rankShare,
-  SampleCursor,
   type SampleRange,
   Sampler,
   type SamplerOptions,

@@ -1,8 +1,7 @@
 // Which samples go into which batch: one permutation of the N samples per epoch, keyed by
 // (seed, epoch) (Note [one shuffle]); a global batch is a contiguous range of that permutation, split over
-// (rank, world) in contiguous near-equal shares in rank order. Also a cursor that hands out
-// ranges of positions across epochs (the coordinator assigns them to machines), resumable from
-// (epoch, position). Not here: reading samples (dataset.ts), filling buffers (batching.ts).
+// (rank, world) in contiguous near-equal shares in rank order; a range of positions (what a
+// coordinator assigns a machine) split the same way. Not here: reading samples (dataset.ts), filling buffers (batching.ts).
 //
 // Note [exactly once]: the permutation of an epoch is a bijection of 0..N−1; global batch b is
 // positions [b·S, min((b+1)·S, N)) of it (S the batch size), so the batches of an epoch tile the
@@ -173,82 +172,9 @@ export interface SampleRange {
   end: number;
 }
 
-/** Where a cursor stands: the next position (in samples, not batches) of the epoch's order. */
-export interface CursorState {
-  epoch: number;
-  position: number;
-}
-
 /** Rank `rank` of `world`'s contiguous share of a range (rankShare applied to positions). */
 export function splitRange(range: SampleRange, rank: number, world: number): SampleRange {
   checkRank('splitRange', rank, world);
   const [a, b] = rankShare(range.end - range.start, rank, world);
   return { epoch: range.epoch, start: range.start + a, end: range.start + b };
-}
-
-/**
- * Hands out ranges of permutation positions, epoch after epoch: `next(count)` gives the next
- * `count` positions of the current epoch, fewer at the end of an epoch (a range never straddles
- * two epochs), or with dropRemainder skips a tail shorter than `count` to the next epoch. So
- * `next(S)` repeated gives exactly the Sampler's global batches. Resumable: a cursor built from
- * another's `state()` continues exactly as the other would. Position counts samples; @recur/nn's
- * trainingPosition counts batches (position = batch · S for a fixed S).
- */
-export class SampleCursor {
-  readonly sampler: Sampler;
-  private epoch: number;
-  private position: number;
-
-  constructor(
-    readonly size: number,
-    seed: number,
-    state: CursorState = { epoch: 0, position: 0 },
-    options: { shuffle?: boolean; dropRemainder?: boolean } = {},
-  ) {
-    this.sampler = new Sampler(size, { seed, ...options });
-    if (typeof state !== 'object' || state === null) bad('SampleCursor: state must be { epoch, position }');
-    checkCount('SampleCursor', 'state.epoch', state.epoch, 0);
-    if (!Number.isSafeInteger(state.position) || state.position < 0 || state.position > size) {
-      bad(`SampleCursor: state.position must be an integer in [0, ${size}], got ${state.position}`);
-    }
-    this.epoch = state.epoch;
-    this.position = state.position;
-    this.rollOver();
-  }
-
-  private rollOver(): void {
-    if (this.position === this.size) {
-      this.epoch += 1;
-      this.position = 0;
-    }
-  }
-
-  /** The next range of up to `count` positions; see the class comment. */
-  next(count: number): SampleRange {
-    checkCount('SampleCursor', 'count', count, 1);
-    if (this.sampler.dropRemainder) {
-      if (count > this.size)
-        bad(`SampleCursor: count ${count} exceeds the ${this.size} samples with dropRemainder`);
-      if (this.size - this.position < count) {
-        this.epoch += 1;
-        this.position = 0;
-      }
-    }
-    const start = this.position;
-    const end = Math.min(this.size, start + count);
-    const range = { epoch: this.epoch, start, end };
-    this.position = end;
-    this.rollOver();
-    return range;
-  }
-
-  /** The sample indices of a range this cursor handed out. */
-  indices(range: SampleRange): Int32Array {
-    return this.sampler.indices(range);
-  }
-
-  /** Where the cursor stands, to resume with `new SampleCursor(size, seed, state)`. */
-  state(): CursorState {
-    return { epoch: this.epoch, position: this.position };
-  }
 }
