@@ -4,6 +4,7 @@ export * from './batching.js';
 export * from './dataset.js';
 export * from './errors.js';
 export * from './hash.js';
+export * from './pack.js';
 export {
   MAX_EPOCH,
   MAX_SAMPLES,
