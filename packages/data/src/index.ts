@@ -63,6 +63,7 @@ export {
   type TextFileOptions,
   type TextFolderOptions,
 } from './sources/text.js';
+export * from './text/baselines.js';
 export * from './text/datasets.js';
 export * from './text/tokenizers.js';
 export * from './text/vocabulary.js';
