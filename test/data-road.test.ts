@@ -4,7 +4,14 @@
 // source is read exactly once per sample of the step's batch (a copy of the split would read all
 // N up front), the block cache stays under its cap, and the two threads get their shares from
 // the one reader of the main thread, training to the same parameters as one thread.
-import { batchSource, nextTokenDataset, openPack, type SequenceDataset, writePack } from '@recur/data';
+import {
+  batchSource,
+  nextTokenDataset,
+  openPack,
+  type SequenceDataset,
+  datasetShape as shapeOf,
+  writePack,
+} from '@recur/data';
 import { dense, embedding, lstm, sequential } from '@recur/nn';
 import { threads } from '@recur/parallel';
 import t, { type Test } from 'tap';
@@ -17,13 +24,7 @@ function counting(dataset: SequenceDataset) {
   let most = 0;
   let total = 0;
   const wrapped: SequenceDataset = {
-    size: dataset.size,
-    steps: dataset.steps,
-    features: dataset.features,
-    ids: dataset.ids,
-    targetPerSample: dataset.targetPerSample,
-    targetKind: dataset.targetKind,
-    hasLengths: dataset.hasLengths,
+    ...shapeOf(dataset),
     read(i: number, into: Buffers, b: number): number {
       alive++;
       total++;

@@ -17,7 +17,7 @@
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { allocateBatchBuffers, type SequenceDataset } from './dataset.js';
+import { allocateBatchBuffers, datasetShape, type SequenceDataset } from './dataset.js';
 import { DataErrorCode, fail } from './errors.js';
 import { readManifest } from './shard-format.js';
 
@@ -82,9 +82,9 @@ function sha256Hex(text: string): string {
 
 /** SHA-256 of a data set's shape and samples (Note [data hash]), SAMPLE_HASH_CHUNK at a time. */
 async function samplesHash(dataset: SequenceDataset): Promise<string> {
-  const { size, steps, features, ids, targetPerSample, targetKind, hasLengths } = dataset;
+  const { size, steps, features, ids, targetPerSample } = dataset;
   const hash = createHash('sha256');
-  hash.update(canonicalJson({ size, steps, features, ids, targetPerSample, targetKind, hasLengths }));
+  hash.update(canonicalJson(datasetShape(dataset)));
   const rows = Math.max(1, Math.min(SAMPLE_HASH_CHUNK, size));
   const buffers = allocateBatchBuffers(dataset, rows);
   const input = (ids ? buffers.ids : buffers.x) as Float32Array | Int32Array; // (rows, T·F)

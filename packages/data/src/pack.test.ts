@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import type { BatchBuffers, SequenceDataset } from './dataset.js';
+import { type BatchBuffers, type SequenceDataset, datasetShape as shapeOf } from './dataset.js';
 import { openPack, PACK_CHUNK_SAMPLES, writeDatasetShards, writePack } from './pack.js';
 import { readAll, sameBytes } from './testing/shard-fixtures.js';
 import { nextTokenDataset } from './text/datasets.js';
@@ -14,13 +14,7 @@ function recorded(dataset: SequenceDataset): SequenceDataset & { reads: number[]
   const reads: number[] = [];
   return {
     reads,
-    size: dataset.size,
-    steps: dataset.steps,
-    features: dataset.features,
-    ids: dataset.ids,
-    targetPerSample: dataset.targetPerSample,
-    targetKind: dataset.targetKind,
-    hasLengths: dataset.hasLengths,
+    ...shapeOf(dataset),
     read(i: number, into: BatchBuffers, b: number): number {
       reads.push(i);
       return dataset.read(i, into, b);

@@ -46,12 +46,20 @@ function unigram(train: Int32Array, V: number, k: number): Float64Array {
   return p;
 }
 
-function checked(train: Int32Array, ids: Int32Array, V: number, least: number): void {
+/** Checks the arguments and returns the add-k unigram model of `train`. */
+function fitted(
+  train: Int32Array,
+  ids: Int32Array,
+  V: number,
+  least: number,
+  k: number | undefined,
+): Float64Array {
   if (!Number.isSafeInteger(V) || V < 1)
     fail(DataErrorCode.BAD_OPTION, `V must be a positive integer, got ${V}`);
   checkIds(train, V, 'train');
   checkIds(ids, V, 'ids');
   if (ids.length < least) fail(DataErrorCode.BAD_OPTION, `ids: need at least ${least} ids to score`);
+  return unigram(train, V, inRange(k, 1, 'k', Number.MIN_VALUE, Number.MAX_VALUE));
 }
 
 /** Perplexity of `ids` under the add-k unigram model of `train` (vocabulary size V). */
@@ -61,8 +69,7 @@ export function unigramPerplexity(
   V: number,
   options: UnigramOptions = {},
 ): number {
-  checked(train, ids, V, 1);
-  const p = unigram(train, V, inRange(options.k, 1, 'k', Number.MIN_VALUE, Number.MAX_VALUE));
+  const p = fitted(train, ids, V, 1, options.k);
   let nll = 0;
   for (let i = 0; i < ids.length; i++) nll -= Math.log(p[ids[i]]);
   return Math.exp(nll / ids.length);
@@ -75,9 +82,8 @@ export function bigramPerplexity(
   V: number,
   options: BigramOptions = {},
 ): number {
-  checked(train, ids, V, 2);
   const lambda = inRange(options.lambda, 0.7, 'lambda', 0, 1);
-  const p = unigram(train, V, inRange(options.k, 1, 'k', Number.MIN_VALUE, Number.MAX_VALUE));
+  const p = fitted(train, ids, V, 2, options.k);
   const pairs = new Map<number, number>(); // u·V + w → count
   const from = new Float64Array(V); // c(u) as a first word
   for (let i = 1; i < train.length; i++) {
