@@ -111,11 +111,15 @@ async function main() {
     batchSize: n('batch'),
     strategy,
     callbacks: {
+      onBatchEnd: (batch, logs) => {
+        if ((batch + 1) % 200 === 0) log(`  batch ${batch + 1}: loss ${logs.loss.toFixed(3)}`);
+      },
       onEpochEnd: (epoch, logs) => {
         const s = (performance.now() - epochStart) / 1000;
-        const val = ppl('validation');
+        const last = epoch + 1 === n('epochs');
+        const val = last ? '' : `, validation ${ppl('validation').toFixed(1)}`;
         log(
-          `epoch ${epoch + 1}: train perplexity ${Math.exp(logs.loss).toFixed(1)}, validation ${val.toFixed(1)} (${s.toFixed(0)} s)`,
+          `epoch ${epoch + 1}: train perplexity ${Math.exp(logs.loss).toFixed(1)}${val} (${s.toFixed(0)} s)`,
         );
         epochStart = performance.now();
       },
