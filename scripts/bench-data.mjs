@@ -1,262 +1,164 @@
-// Shard benchmark (not a test): packs a generated data set through @recur/data's shard writer,
-// then streams it back through the shard reader, and shows that peak memory does not grow with
-// the data set's size by running a small and a large size, each in its own child process so that
-// each reports its own peak RSS.
+// Data-road benchmark (not a test): training itself, not only the reader. For shard sets of 1×,
+// 4× and 16× a base size (then 1× again, to show the noise), each in its own child process with a
+// small V8 heap (--max-old-space-size, default 48 MiB, below the 16× set's size), it trains an
+// LSTM with @recur/nn's fit and @recur/parallel's threads(W) from the streaming shard reader
+// (openShards → batchSource, the one data road) for one epoch, and reports samples/s, the
+// child's peak RSS, and the share of the step time spent filling the batch buffers (the main
+// thread fills every rank's buffers before it commands the step, so this share is serial).
 //
-//   TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run build --filter=@recur/data
-//   node scripts/bench-data.mjs [--gb 2] [--small-gb 0.25] [--random 20000] [--json]
+//   TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run build --filter=@recur/parallel --filter=@recur/data
+//   node scripts/bench-data.mjs [--base 4096] [--threads 2] [--heap-mib 48] [--cache-mib 4] [--json]
 //
-// Data: float32 x (T=64, F=16: 4 KiB a sample), a length and one float target per sample, in
-// shards of 16384 samples (about 64 MiB). Bytes counted are payload bytes (x + lengths + targets).
-// pack MB/s      appendBatch + close (fsync and rename of every shard, manifest), generation excluded
-// stream MB/s    openShards (manifest and header checks) and read(i, into, b) of every sample in
-//                order into batch buffers of 256, including each shard's SHA-256 check on first use
-// random MB/s    read(i) of --random indices drawn uniformly, through a fresh reader opened with
-//                verify: false (the in-order pass has just verified every checksum)
-// RSS            process.memoryUsage().rss sampled every 1024 samples (peak per phase), and
-//                process.resourceUsage().maxRSS (whole child process, KiB → MiB)
-// The data set is written to os.tmpdir() and removed at the end. Reads are served from the page
-// cache when the machine has the memory for it (this script does not drop caches): stream MB/s
-// then measures the reader, not the disk.
+// Data: float32 x (T=32, F=16: 2 KiB a sample), a length and one float target per sample,
+// generated on the fly and packed with writeDatasetShards (8192 samples a shard). Model: LSTM(32)
+// → dense(1), mse, adam, batch 64, one epoch, shuffled; samples/s and the filling share count
+// the steps after the first WARM_STEPS (thread start-up excluded). The reader's block cache is capped at
+// --cache-mib (16 KiB blocks): that cap, the batch buffers and the epoch's order (4 bytes a
+// sample) are all the memory the data takes. The sets are written to os.tmpdir() and removed.
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createShardWriter, openShards } from '../packages/data/dist/shards.js';
+import { batchSource, openShards, writeDatasetShards } from '@recur/data';
+import { dense, lstm, sequential } from '@recur/nn';
+import { threads } from '@recur/parallel';
 
 const { values } = parseArgs({
   options: {
-    gb: { type: 'string', default: '2' },
-    'small-gb': { type: 'string', default: '0.25' },
-    random: { type: 'string', default: '20000' },
+    base: { type: 'string', default: '4096' },
+    threads: { type: 'string', default: '2' },
+    'heap-mib': { type: 'string', default: '48' },
+    'cache-mib': { type: 'string', default: '4' },
     json: { type: 'boolean', default: false },
-    child: { type: 'string' }, // internal: run one size and print its JSON
+    child: { type: 'string' }, // internal: the shard folder to train from
   },
 });
-const T = 64;
+const T = 32;
 const F = 16;
-const SAMPLE_BYTES = (T * F + 2) * 4; // x, length, target
-const SAMPLES_PER_SHARD = 16384;
-const BATCH = 256;
-const MB = 1e6;
+const BATCH = 64;
+const SAMPLE_BYTES = (T * F + 2) * 4;
 const MiB = 2 ** 20;
+const WARM_STEPS = 3;
 
-const positive = (name, text) => {
-  const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0) {
-    console.error(`--${name} must be a positive number, got ${text}`);
-    process.exit(2);
-  }
-  return v;
-};
-
-/** Peak RSS sampler. */
-function rssPeak() {
-  let peak = 0;
+/** A synthetic data set made on the fly: x = sines of the sample index, target = their mean. */
+function synthetic(size) {
   return {
-    sample() {
-      const r = process.memoryUsage().rss;
-      if (r > peak) peak = r;
-    },
-    get mib() {
-      return peak / MiB;
-    },
-  };
-}
-
-/** Fills batch-major x (B, T, F), lengths (B), target (B) for samples first.. (cheap, deterministic). */
-function generate(batch, first) {
-  const { x, lengths, target } = batch;
-  const n = lengths.length;
-  for (let b = 0; b < n; b++) {
-    const i = first + b;
-    const base = b * T * F;
-    for (let k = 0; k < T * F; k++) x[base + k] = Math.sin(i * 0.001 + k * 0.01);
-    lengths[b] = 1 + (i % T);
-    target[b] = (i % 97) / 97;
-  }
-}
-
-/** Packs `samples` samples into `folder`; returns seconds spent in the writer and peak RSS. */
-function pack(folder, samples) {
-  const spec = {
-    dtype: 'float32',
+    size,
     steps: T,
     features: F,
-    targetDtype: 'float32',
+    ids: false,
     targetPerSample: 1,
+    targetKind: 'float',
     hasLengths: true,
-  };
-  const writer = createShardWriter(folder, spec, { samplesPerShard: SAMPLES_PER_SHARD });
-  const full = {
-    x: new Float32Array(BATCH * T * F),
-    lengths: new Int32Array(BATCH),
-    target: new Float32Array(BATCH),
-  };
-  const rss = rssPeak();
-  let seconds = 0;
-  for (let first = 0; first < samples; first += BATCH) {
-    const n = Math.min(BATCH, samples - first);
-    const batch =
-      n === BATCH
-        ? full
-        : {
-            x: full.x.subarray(0, n * T * F),
-            lengths: full.lengths.subarray(0, n),
-            target: full.target.subarray(0, n),
-          };
-    generate(batch, first);
-    const t0 = process.hrtime.bigint();
-    writer.appendBatch(batch);
-    seconds += Number(process.hrtime.bigint() - t0) / 1e9;
-    if ((first / BATCH) % 4 === 0) rss.sample();
-  }
-  const t0 = process.hrtime.bigint();
-  const manifest = writer.close();
-  seconds += Number(process.hrtime.bigint() - t0) / 1e9;
-  return { seconds, shards: manifest.shards.length, rssMiB: rss.mib };
-}
-
-function buffers() {
-  return {
-    x: new Float32Array(BATCH * T * F),
-    ids: null,
-    lengths: new Int32Array(BATCH),
-    target: new Float32Array(BATCH),
-    sampleIndex: new Int32Array(BATCH),
+    read(i, into, b) {
+      const length = 1 + (i % T);
+      let sum = 0;
+      for (let k = 0; k < T * F; k++) {
+        const v = Math.sin(i * 0.37 + k * 0.05);
+        into.x[b * T * F + k] = v;
+        if (k < length * F) sum += v;
+      }
+      into.target[b] = sum / (length * F);
+      return length;
+    },
   };
 }
 
-/** Reads the samples of `order` (or 0..N-1) through a fresh reader; returns seconds, peak RSS, cache. */
-async function stream(folder, order, options) {
-  const rss = rssPeak();
-  const t0 = process.hrtime.bigint();
-  const ds = await openShards(folder, options);
-  const into = buffers();
-  const n = order === null ? ds.size : order.length;
-  let check = 0;
-  for (let k = 0; k < n; k++) {
-    const i = order === null ? k : order[k];
-    check += ds.read(i, into, k % BATCH);
-    if (k % 1024 === 0) rss.sample();
-  }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cacheMiB = ds.cachedBytes / MiB;
-  ds.close();
-  if (check <= 0) throw new Error('nothing read');
-  return { seconds, samples: n, rssMiB: rss.mib, cacheMiB };
-}
-
-/** One size, in this process: pack, stream in order, stream a random sample; prints JSON. */
-async function runOne(gb) {
-  const samples = Math.ceil((gb * 1e9) / SAMPLE_BYTES);
-  const folder = mkdtempSync(join(tmpdir(), 'recur-bench-data-'));
-  const cleanup = () => rmSync(folder, { recursive: true, force: true });
-  process.once('SIGINT', () => {
-    cleanup();
-    process.exit(130);
+/** In the child: one epoch of fit(threads) from the shard set in `folder`; sends its figures. */
+async function train(folder) {
+  const data = await openShards(folder, {
+    cacheBytes: Number(values['cache-mib']) * MiB,
+    blockBytes: 16 << 10,
   });
-  try {
-    const baseMiB = process.memoryUsage().rss / MiB;
-    const packed = pack(folder, samples);
-    const seq = await stream(folder, null, {});
-    const count = Math.min(samples, Math.floor(positive('random', values.random)));
-    let state = 12345;
-    const order = Array.from({ length: count }, () => {
-      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-      return state % samples;
-    });
-    const rnd = await stream(folder, order, { verify: false });
-    const bytes = samples * SAMPLE_BYTES;
-    const result = {
-      gb,
-      samples,
-      bytes,
-      shards: packed.shards,
-      packMBs: bytes / MB / packed.seconds,
-      streamMBs: bytes / MB / seq.seconds,
-      streamSamplesPerS: samples / seq.seconds,
-      randomMBs: (rnd.samples * SAMPLE_BYTES) / MB / rnd.seconds,
-      randomSamplesPerS: rnd.samples / rnd.seconds,
-      randomSamples: rnd.samples,
-      baseRssMiB: baseMiB,
-      packRssMiB: packed.rssMiB,
-      streamRssMiB: seq.rssMiB,
-      randomRssMiB: rnd.rssMiB,
-      cacheMiB: Math.max(seq.cacheMiB, rnd.cacheMiB),
-      maxRssMiB: process.resourceUsage().maxRSS / 1024,
-    };
-    process.send?.(result);
-  } finally {
-    cleanup();
-  }
+  const source = batchSource(data, { seed: 1 });
+  // Steady state: the clock and the counters start after WARM_STEPS steps (pool start, first compile).
+  const clock = { fillMs: 0, filled: 0, start: 0, fillAtStart: 0, filledAtStart: 0, end: 0 };
+  const fill = source.fill.bind(source);
+  source.fill = (...args) => {
+    const t0 = performance.now();
+    const n = fill(...args);
+    clock.fillMs += performance.now() - t0;
+    clock.filled += n;
+    return n;
+  };
+  const onBatchEnd = (batch) => {
+    clock.end = performance.now();
+    if (batch !== WARM_STEPS - 1) return;
+    Object.assign(clock, { start: clock.end, fillAtStart: clock.fillMs, filledAtStart: clock.filled });
+  };
+  const model = sequential([lstm({ units: 32 }), dense({ units: 1 })], { inputShape: [T, F], seed: 1 });
+  model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 0.003 } });
+  const strategy = threads(Number(values.threads));
+  const history = await model.fit(source, {
+    epochs: 1,
+    batchSize: BATCH,
+    strategy,
+    callbacks: { onBatchEnd },
+  });
+  await strategy.close();
+  const ms = clock.end - clock.start;
+  process.send({
+    samples: data.size,
+    bytes: data.size * SAMPLE_BYTES,
+    samplesPerS: (clock.filled - clock.filledAtStart) / (ms / 1000),
+    fillShare: (clock.fillMs - clock.fillAtStart) / ms,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    heapLimitMiB: Number(values['heap-mib']),
+    cacheMiB: data.cachedBytes / MiB,
+    loss: history.history.loss[0],
+  });
+  data.close();
 }
 
-/** Runs one size in a child process and returns its result. */
-function child(gb) {
+/** Trains from `folder` in a child with a small heap; resolves with its figures. */
+function child(folder) {
   return new Promise((resolve, reject) => {
-    const proc = fork(fileURLToPath(import.meta.url), ['--child', String(gb), '--random', values.random], {
-      stdio: 'inherit',
+    const args = ['--child', folder, '--threads', values.threads, '--cache-mib', values['cache-mib']];
+    const proc = fork(fileURLToPath(import.meta.url), args, {
+      execArgv: [`--max-old-space-size=${values['heap-mib']}`],
     });
     let result = null;
+    const timer = setTimeout(() => proc.kill(), 30 * 60 * 1000); // no hang: 30 minutes a size at most
     proc.on('message', (m) => {
       result = m;
     });
-    proc.on('error', reject);
-    proc.on('exit', (code) =>
-      code === 0 && result !== null
-        ? resolve(result)
-        : reject(new Error(`the ${gb} GB run exited with ${code}`)),
-    );
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      if (result !== null) resolve(result);
+      else reject(new Error(`the child for ${folder} exited with ${code} without a result`));
+    });
   });
 }
 
-/** Fails unless os.tmpdir() has room for the largest data set plus a margin. */
-function checkDisk(gb) {
-  const need = gb * 1e9 * 1.02 + 256 * MiB;
-  const fs = statfsSync(tmpdir());
-  const free = fs.bavail * fs.bsize;
-  if (free < need) {
-    console.error(
-      `bench-data: ${tmpdir()} has ${(free / 1e9).toFixed(2)} GB free, the ${gb} GB run needs ${(need / 1e9).toFixed(2)} GB; pass a smaller --gb or set TMPDIR`,
-    );
-    process.exit(2);
+async function main() {
+  const base = Number(values.base);
+  const root = mkdtempSync(join(tmpdir(), 'recur-bench-data-'));
+  const rows = [];
+  try {
+    for (const times of [1, 4, 16, 1]) {
+      const folder = join(root, `x${times}`);
+      writeDatasetShards(synthetic(base * times), folder, { samplesPerShard: 8192, overwrite: true });
+      rows.push({ times, ...(await child(folder)) });
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
-  return free;
-}
-
-const fmt = (v, d = 0) => v.toFixed(d).padStart(9);
-
-function report(results) {
+  if (values.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
   console.log(
-    `shard benchmark: T=${T}, F=${F}, float32 x + length + target = ${SAMPLE_BYTES} B/sample, ${SAMPLES_PER_SHARD} samples/shard, node ${process.version}`,
+    `threads(${values.threads}), heap limit ${values['heap-mib']} MiB, block cache ${values['cache-mib']} MiB`,
   );
-  console.log(
-    '      GB    samples   shards  pack MB/s  stream MB/s  random MB/s  random smp/s  RSS pack  RSS stream  RSS random  cache MiB  maxRSS MiB',
-  );
-  for (const r of results) {
+  console.log('size | samples | data MiB | samples/s | peak RSS MiB | filling batches');
+  for (const r of rows) {
     console.log(
-      `${fmt(r.gb, 2)}${fmt(r.samples).padStart(11)}${fmt(r.shards)}${fmt(r.packMBs).padStart(11)}${fmt(r.streamMBs).padStart(13)}${fmt(r.randomMBs).padStart(13)}${fmt(r.randomSamplesPerS).padStart(14)}${fmt(r.packRssMiB).padStart(10)}${fmt(r.streamRssMiB).padStart(12)}${fmt(r.randomRssMiB).padStart(12)}${fmt(r.cacheMiB, 1).padStart(11)}${fmt(r.maxRssMiB).padStart(12)}`,
+      `${r.times}× | ${r.samples} | ${(r.bytes / MiB).toFixed(0)} | ${r.samplesPerS.toFixed(0)} | ${r.maxRssMiB.toFixed(0)} | ${(100 * r.fillShare).toFixed(1)}%`,
     );
   }
-  const [small, large] = results;
-  const ratio = large.maxRssMiB / small.maxRssMiB;
-  console.log(
-    `data set ${(large.bytes / small.bytes).toFixed(1)}× larger → peak RSS (maxRSS) ${ratio.toFixed(2)}× (${small.maxRssMiB.toFixed(0)} → ${large.maxRssMiB.toFixed(0)} MiB)`,
-  );
 }
 
-if (values.child !== undefined) {
-  await runOne(positive('child', values.child));
-} else {
-  const gb = positive('gb', values.gb);
-  const smallGb = positive('small-gb', values['small-gb']);
-  const free = checkDisk(Math.max(gb, smallGb));
-  if (!values.json)
-    console.log(`${tmpdir()}: ${(free / 1e9).toFixed(1)} GB free; running ${smallGb} GB, then ${gb} GB`);
-  const results = [await child(smallGb), await child(gb)];
-  if (values.json) console.log(JSON.stringify(results, null, 2));
-  else report(results);
-}
+if (values.child !== undefined) await train(values.child);
+else await main();

@@ -184,3 +184,34 @@ t.test('bad options, buffers and reads are coded errors', async (t) => {
     message: /gave length 6/,
   });
 });
+
+t.test(
+  'fillRange: the ranges a coordinator assigns give the same rows as fill, split over ranks',
+  async (t) => {
+    const source = batchSource(fakeDataset(23), { seed: 6 });
+    const S = 5;
+    const viaFill = epochUse(source, 2, S, 3);
+    const into = allocateBatchBuffers(source.dataset, 8); // the largest rank share below
+    const viaRanges: number[] = [];
+    for (const [start, end] of [
+      [0, 7],
+      [7, 8],
+      [8, 23],
+    ]) {
+      for (let r = 0; r < 2; r++) {
+        const n = source.fillRange(into, { epoch: 2, start, end }, S, r, 2);
+        viaRanges.push(...into.sampleIndex.subarray(0, n));
+      }
+    }
+    t.same(
+      viaRanges.slice().sort((a, b) => a - b),
+      viaFill.slice().sort((a, b) => a - b),
+      'every sample once',
+    );
+    t.same(viaRanges, Array.from(source.order(2, S)), 'in the order of the epoch');
+    t.throws(() => source.fillRange(into, { epoch: 2, start: 20, end: 24 }, S, 0, 1), {
+      code: 'ERR_DATA_BAD_OPTION',
+      message: /range \[20, 24\) must lie in \[0, 23\]/,
+    });
+  },
+);

@@ -13,7 +13,7 @@
 // source is built (one `read` per sample into a one-row scratch), unless given.
 import { allocateBatchBuffers, type BatchBuffers, type SequenceDataset } from './dataset.js';
 import { DataErrorCode, fail } from './errors.js';
-import { checkRank, rankShare, Sampler } from './sampler.js';
+import { checkRank, type SampleRange, Sampler, splitRange } from './sampler.js';
 
 const bad = (message: string): never => fail(DataErrorCode.BAD_OPTION, `batchSource: ${message}`);
 
@@ -127,13 +127,30 @@ export class DatasetBatchSource {
     rank: number,
     world: number,
   ): number {
-    checkRank('batchSource.fill', rank, world);
-    const count = this.countOf(batchIndex, batchSize);
-    const [start, end] = rankShare(count, rank, world);
-    this.checkBuffers(into, end - start);
-    const order = this.order(epoch, batchSize);
     const first = batchIndex * batchSize;
-    for (let k = start; k < end; k++) this.readRow(into, order[first + k], k - start);
+    const range = { epoch, start: first, end: first + this.countOf(batchIndex, batchSize) };
+    return this.fillRange(into, range, batchSize, rank, world);
+  }
+
+  /**
+   * Fills `into` with rank `rank` of `world`'s contiguous share of positions [range.start,
+   * range.end) of range.epoch's order (bucketed for batches of `batchSize` when bucketing is on):
+   * what a cluster coordinator assigns one machine. `fill` is this over one global batch.
+   */
+  fillRange(into: BatchBuffers, range: SampleRange, batchSize: number, rank: number, world: number): number {
+    checkRank('batchSource.fill', rank, world);
+    const { start, end } = splitRange(range, rank, world);
+    const order = this.order(range.epoch, batchSize);
+    if (
+      !Number.isSafeInteger(range.start) ||
+      range.start < 0 ||
+      range.end < range.start ||
+      range.end > order.length
+    ) {
+      bad(`fillRange: range [${range.start}, ${range.end}) must lie in [0, ${order.length}]`);
+    }
+    this.checkBuffers(into, end - start);
+    for (let k = start; k < end; k++) this.readRow(into, order[k], k - start);
     return end - start;
   }
 

@@ -21,6 +21,15 @@ export interface SequenceDataset {
   read(i: number, into: BatchBuffers, b: number): number;
 }
 
+/** What a data set's samples look like: every field of SequenceDataset but `read`. */
+export type DatasetShape = Omit<SequenceDataset, 'read'>;
+
+/** The shape fields of `dataset` as a plain object (to hash it, or to wrap the data set). */
+export function datasetShape(dataset: SequenceDataset): DatasetShape {
+  const { size, steps, features, ids, targetPerSample, targetKind, hasLengths } = dataset;
+  return { size, steps, features, ids, targetPerSample, targetKind, hasLengths };
+}
+
 export interface BatchBuffers {
   // same shape as @recur/nn's BatchBuffers
   x: Float32Array | null; // (B, T, F)

@@ -1,9 +1,12 @@
 // dataHash: stable across calls, independent of paths and of object key order, and different as
-// soon as a byte of a file, a shard's content or a preprocessing value changes.
+// soon as a byte of a file, a shard's content, a sample or a preprocessing value changes.
+import { createHash } from 'node:crypto';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { canonicalJson, type DataHashPart, dataHash } from './hash.js';
+import { arrayDataset } from './dataset.js';
+import { canonicalJson, type DataHashPart, dataHash, SAMPLE_HASH_CHUNK } from './hash.js';
+import { openShards } from './shard-reader.js';
 import { makeData, spec, writeData } from './testing/shard-fixtures.js';
 
 const scaler = { kind: 'z-score', mean: [1.5, -2], std: [0.5, 3], columns: ['temp', 'wind'] };
@@ -90,5 +93,52 @@ t.test('a missing file or shard folder is ERR_DATA_NOT_FOUND', async (t) => {
   await t.rejects(dataHash([{ kind: 'shards', folder: dir }]), {
     code: 'ERR_DATA_NOT_FOUND',
     message: /manifest/,
+  });
+});
+
+t.test("'samples' hashes a data set's samples: the same in memory and streamed from shards", async (t) => {
+  const dir = t.testdir();
+  const s = spec();
+  const n = SAMPLE_HASH_CHUNK + 44; // crosses a chunk boundary
+  const data = makeData(s, n, 3);
+  writeData(join(dir, 'shards'), s, data, 64);
+  const inMemory = arrayDataset({
+    x: data.x,
+    shape: [n, s.steps, s.features],
+    lengths: data.lengths,
+    target: data.target,
+  });
+  const streamed = await openShards(join(dir, 'shards'), { cacheBytes: 1 << 16, blockBytes: 1 << 12 });
+  const a = await dataHash([{ kind: 'samples', dataset: inMemory }]);
+  t.equal(await dataHash([{ kind: 'samples', dataset: streamed }]), a, 'shards = arrays');
+  streamed.close();
+  const target = (data.target as Float32Array).slice();
+  target[2 * n - 1] += 0.5;
+  const changed = arrayDataset({ x: data.x, shape: [n, s.steps, s.features], lengths: data.lengths, target });
+  t.not(await dataHash([{ kind: 'samples', dataset: changed }]), a, 'the last target value changed');
+  const x = (data.x as Float32Array).slice();
+  const lengths = data.lengths as Int32Array;
+  const padded = lengths.findIndex((len) => len < s.steps);
+  x[(padded * s.steps + s.steps - 1) * s.features] = 42; // past that sample's length
+  const padding = arrayDataset({ x, shape: [n, s.steps, s.features], lengths, target: data.target });
+  t.equal(await dataHash([{ kind: 'samples', dataset: padding }]), a, 'padding past a length does not count');
+});
+
+t.test("'samples' follows Note [data hash] byte for byte", async (t) => {
+  const ids = Int32Array.from([4, 5, 6, 7, 8, 9]); // (N=2, T=3)
+  const dataset = arrayDataset({ x: ids, shape: [2, 3], lengths: [3, 2], target: Int32Array.from([1, 0]) });
+  const part = createHash('sha256');
+  part.update(
+    '{"features":1,"hasLengths":true,"ids":true,"size":2,"steps":3,"targetKind":"labels","targetPerSample":1}',
+  );
+  const le = (values: number[]) => new Uint8Array(Int32Array.from(values).buffer);
+  for (const row of [le([4, 5, 6, 3, 1]), le([7, 8, 0, 2, 0])]) part.update(row);
+  const expected = createHash('sha256')
+    .update(`recur-data-hash/1\nsamples ${part.digest('hex')}\n`)
+    .digest('hex');
+  t.equal(await dataHash([{ kind: 'samples', dataset }]), expected);
+  await t.rejects(dataHash([{ kind: 'samples', dataset: {} as never }]), {
+    code: 'ERR_DATA_BAD_OPTION',
+    message: /parts\[0\]\.dataset must be a SequenceDataset/,
   });
 });

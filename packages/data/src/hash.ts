@@ -1,17 +1,23 @@
 // dataHash: a SHA-256 identity of a data set, so that machines can check they train on the same
 // data. It covers raw files (their bytes, streamed), shard folders (their manifest's spec and
-// per-shard checksums, so no payload is re-read) and preprocessing state given as JSON
-// (vocabularies, scalers), in canonical form (keys sorted, no whitespace). Paths are not part of
+// per-shard checksums, so no payload is re-read), the samples of any SequenceDataset (read in
+// chunks of SAMPLE_HASH_CHUNK samples: a streamed source is hashed in bounded memory) and
+// preprocessing state given as JSON (vocabularies, scalers), in canonical form (keys sorted, no
+// whitespace). Paths are not part of
 // the identity: the same bytes elsewhere hash the same. Not a checksum verifier: openShards does that.
 //
 // Note [data hash]. The digest is SHA-256 over the UTF-8 text
 //   'recur-data-hash/1\n' + one line per part, in the order given: '<kind> <sha256 hex>\n'
 // where the part's own SHA-256 is over the file's bytes (kind 'file'), over the canonical JSON of
-// { spec, shards: [{ samples, sha256 }] } from manifest.json (kind 'shards'), or over the
-// canonical JSON of the value (kind 'json'). Part order counts: it fixes sample indices.
+// { spec, shards: [{ samples, sha256 }] } from manifest.json (kind 'shards'), over the canonical
+// JSON of the data set's shape { size, steps, features, ids, targetPerSample, targetKind,
+// hasLengths } followed, sample by sample in index order, by its x row (T·F float32 or T int32,
+// zeros past its length), its length (int32) and its target row (kind 'samples'; little-endian
+// bytes), or over the canonical JSON of the value (kind 'json'). Part order counts: it fixes sample indices.
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { allocateBatchBuffers, datasetShape, type SequenceDataset } from './dataset.js';
 import { DataErrorCode, fail } from './errors.js';
 import { readManifest } from './shard-format.js';
 
@@ -19,7 +25,11 @@ import { readManifest } from './shard-format.js';
 export type DataHashPart =
   | { kind: 'file'; path: string }
   | { kind: 'shards'; folder: string }
+  | { kind: 'samples'; dataset: SequenceDataset }
   | { kind: 'json'; value: unknown };
+
+/** Samples read per chunk when hashing a data set's samples (bounds the scratch buffers). */
+export const SAMPLE_HASH_CHUNK = 256;
 
 /** Version tag of the hashed description (Note [data hash]). */
 export const DATA_HASH_VERSION = 'recur-data-hash/1';
@@ -51,15 +61,56 @@ async function partHash(part: DataHashPart, k: number): Promise<string> {
         canonicalJson({ spec, shards: shards.map(({ samples, sha256 }) => ({ samples, sha256 })) }),
       );
     }
+    case 'samples':
+      if (typeof part.dataset?.read !== 'function') {
+        fail(DataErrorCode.BAD_OPTION, `dataHash: parts[${k}].dataset must be a SequenceDataset`);
+      }
+      return samplesHash(part.dataset);
     case 'json':
       return sha256Hex(canonicalJson(part.value, `parts[${k}].value`));
     default:
-      return fail(DataErrorCode.BAD_OPTION, `dataHash: parts[${k}].kind must be 'file', 'shards' or 'json'`);
+      return fail(
+        DataErrorCode.BAD_OPTION,
+        `dataHash: parts[${k}].kind must be 'file', 'shards', 'samples' or 'json'`,
+      );
   }
 }
 
 function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** SHA-256 of a data set's shape and samples (Note [data hash]), SAMPLE_HASH_CHUNK at a time. */
+async function samplesHash(dataset: SequenceDataset): Promise<string> {
+  const { size, steps, features, ids, targetPerSample } = dataset;
+  const hash = createHash('sha256');
+  hash.update(canonicalJson(datasetShape(dataset)));
+  const rows = Math.max(1, Math.min(SAMPLE_HASH_CHUNK, size));
+  const buffers = allocateBatchBuffers(dataset, rows);
+  const input = (ids ? buffers.ids : buffers.x) as Float32Array | Int32Array; // (rows, T·F)
+  const rowSize = ids ? steps : steps * features;
+  const perStep = ids ? 1 : features;
+  for (let first = 0; first < size; first += rows) {
+    const n = Math.min(rows, size - first);
+    input.fill(0);
+    for (let b = 0; b < n; b++) {
+      const length = dataset.read(first + b, buffers, b);
+      input.fill(0, b * rowSize + length * perStep, (b + 1) * rowSize); // padding past the length
+      buffers.lengths[b] = length;
+    }
+    for (let b = 0; b < n; b++) {
+      hash.update(bytesOf(input.subarray(b * rowSize, (b + 1) * rowSize)));
+      hash.update(bytesOf(buffers.lengths.subarray(b, b + 1)));
+      if (buffers.target !== null)
+        hash.update(bytesOf(buffers.target.subarray(b * targetPerSample, (b + 1) * targetPerSample)));
+    }
+    if (first + rows < size) await new Promise<void>((resolve) => setImmediate(resolve)); // stay responsive
+  }
+  return hash.digest('hex');
+}
+
+function bytesOf(view: Float32Array | Int32Array): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
 /** SHA-256 of a file's bytes, streamed. */

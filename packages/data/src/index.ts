@@ -4,15 +4,16 @@ export * from './batching.js';
 export * from './dataset.js';
 export * from './errors.js';
 export * from './hash.js';
+export * from './pack.js';
 export {
-  type CursorState,
+  MAX_EPOCH,
   MAX_SAMPLES,
   permutation,
   rankShare,
-  SampleCursor,
   type SampleRange,
   Sampler,
   type SamplerOptions,
+  shuffled,
   splitRange,
 } from './sampler.js';
 export * from './scaler.js';
@@ -63,6 +64,7 @@ export {
   type TextFileOptions,
   type TextFolderOptions,
 } from './sources/text.js';
+export * from './text/baselines.js';
 export * from './text/datasets.js';
 export * from './text/tokenizers.js';
 export * from './text/vocabulary.js';

@@ -1,8 +1,10 @@
-// The sampler's contract (Note [exactly once], Note [permutation hash]): per-epoch permutations
+// The sampler's contract (Note [exactly once], Note [one shuffle]): per-epoch permutations
 // keyed by (seed, epoch), batches split over ranks so every sample is used exactly once per
-// epoch, the remainder policy, and a cursor that resumes exactly.
+// epoch, the remainder policy, and ranges of positions split over ranks.
+
+import { permutation as kernelPermutation } from '@recur/kernels';
 import t from 'tap';
-import { MAX_SAMPLES, permutation, rankShare, SampleCursor, Sampler, splitRange } from './sampler.js';
+import { MAX_EPOCH, MAX_SAMPLES, permutation, rankShare, Sampler, shuffled, splitRange } from './sampler.js';
 
 /** Every sample index used over an epoch, across all batches and ranks, in order of use. */
 function epochUse(sampler: Sampler, epoch: number, batchSize: number, world: number): number[] {
@@ -79,7 +81,9 @@ t.test('different epochs give different orders; the same seed the same order', a
 t.test('large seeds and epochs use all their bits', async (t) => {
   const order = (seed: number, epoch: number) => Array.from(permutation(new Int32Array(20), seed, epoch));
   t.notSame(order(2 ** 40, 0), order(2 ** 40 + 2 ** 33, 0), 'high seed bits');
-  t.notSame(order(1, 2 ** 35), order(1, 0), 'high epoch bits');
+  t.notSame(order(1, 2 ** 31), order(1, 0), 'high epoch bits');
+  t.throws(() => order(1, MAX_EPOCH + 1), { code: 'ERR_DATA_BAD_OPTION', message: /epoch/ });
+  t.same(order(1, MAX_EPOCH).length, 20, 'the largest epoch itself is accepted');
   t.throws(() => order(-1, 0), { code: 'ERR_DATA_BAD_OPTION', message: /seed/ });
 });
 
@@ -94,6 +98,24 @@ t.test('the permutation is close to uniform (all 6 orders of 3, about equally of
   const worst = Math.max(...[...counts.values()].map((c) => Math.abs(c - 1000)));
   t.ok(worst < 120, `largest deviation from 1000 is ${worst} (about 4 standard deviations allowed)`);
 });
+
+t.test(
+  'one shuffle: the same permutation as @recur/kernels (so as nn fit), and shuffled() follows it',
+  async (t) => {
+    const ours = permutation(new Int32Array(40), 7, 3);
+    const theirs = new Int32Array(40);
+    kernelPermutation(theirs, 7, 3);
+    t.same(Array.from(ours), Array.from(theirs));
+    t.same(Array.from(new Sampler(40, { seed: 7 }).order(3)), Array.from(theirs), 'the Sampler too');
+    const letters = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const order = permutation(new Int32Array(6), 9, 0);
+    t.same(
+      shuffled(letters, 9),
+      Array.from(order, (i) => letters[i]),
+    );
+    t.same(letters, ['a', 'b', 'c', 'd', 'e', 'f'], 'the input is left as it was');
+  },
+);
 
 t.test('a view handed out stays valid after another epoch is computed', async (t) => {
   const sampler = new Sampler(30, { seed: 2 });
@@ -116,60 +138,6 @@ t.test('options and indices are checked with coded errors', async (t) => {
   t.throws(() => s.rankBatch(0, 0, 2, 2, 2), { code, message: /rank must be an integer in \[0, 2\)/ });
   t.throws(() => s.batchesPerEpoch(0), { code, message: /batchSize/ });
   t.throws(() => s.order(-1), { code, message: /epoch/ });
-});
-
-t.test('a cursor hands out the sampler global batches, across epochs', async (t) => {
-  const cursor = new SampleCursor(10, 4);
-  const ranges = Array.from({ length: 7 }, () => cursor.next(4));
-  t.same(
-    ranges.map((r) => [r.epoch, r.start, r.end]),
-    [
-      [0, 0, 4],
-      [0, 4, 8],
-      [0, 8, 10],
-      [1, 0, 4],
-      [1, 4, 8],
-      [1, 8, 10],
-      [2, 0, 4],
-    ],
-    'a range never straddles two epochs',
-  );
-  const sampler = new Sampler(10, { seed: 4 });
-  t.same(Array.from(cursor.indices(ranges[4])), Array.from(sampler.globalBatch(1, 1, 4)), 'same samples');
-  t.same(cursor.state(), { epoch: 2, position: 4 });
-});
-
-t.test('a cursor with dropRemainder skips the short tail to the next epoch', async (t) => {
-  const cursor = new SampleCursor(10, 4, undefined, { dropRemainder: true });
-  const ranges = Array.from({ length: 3 }, () => cursor.next(4));
-  t.same(ranges[2], { epoch: 1, start: 0, end: 4 });
-  t.throws(() => cursor.next(11), { code: 'ERR_DATA_BAD_OPTION', message: /exceeds/ });
-});
-
-t.test('a cursor resumed mid-epoch continues exactly as the uninterrupted one', async (t) => {
-  const straight = new SampleCursor(23, 9);
-  const interrupted = new SampleCursor(23, 9);
-  const sizes = [5, 3, 7, 6, 4, 5, 8, 2, 9, 5];
-  const a = sizes.map((s) => straight.next(s));
-  const before = sizes.slice(0, 3).map((s) => interrupted.next(s));
-  const state = JSON.parse(JSON.stringify(interrupted.state()));
-  t.same(state, { epoch: 0, position: 15 }, 'mid-epoch');
-  const resumed = new SampleCursor(23, 9, state);
-  const after = sizes.slice(3).map((s) => resumed.next(s));
-  t.same([...before, ...after], a, 'same ranges');
-  t.same(Array.from(resumed.indices(after[4])), Array.from(straight.indices(a[7])), 'same samples');
-});
-
-t.test('a cursor state at the end of an epoch rolls over; bad states are rejected', async (t) => {
-  t.same(new SampleCursor(6, 1, { epoch: 2, position: 6 }).state(), { epoch: 3, position: 0 });
-  t.throws(() => new SampleCursor(6, 1, { epoch: 0, position: 7 }), {
-    code: 'ERR_DATA_BAD_OPTION',
-    message: /position/,
-  });
-  t.throws(() => new SampleCursor(6, 1, { epoch: -1, position: 0 }), {
-    code: 'ERR_DATA_BAD_OPTION',
-    message: /epoch/,
-  });
 });
 
 t.test('splitRange gives ranks contiguous shares of a range that tile it', async (t) => {

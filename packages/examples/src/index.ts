@@ -3,4 +3,5 @@ export * from './brown.js';
 export * from './imdb.js';
 export * from './paths.js';
 export * from './series.js';
+export * from './sotu-next-word.js';
 export * from './text.js';
