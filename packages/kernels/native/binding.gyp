@@ -5,7 +5,7 @@
   "variables": {
     "isa_sources": [
       "src/isa/gemm.cc", "src/isa/lstm.cc", "src/isa/gru.cc", "src/isa/rnn.cc", "src/isa/optim.cc",
-      "src/isa/table.cc"
+      "src/isa/reduce.cc", "src/isa/table.cc"
     ],
     "common_cflags": ["-O3", "-fPIC", "-std=gnu++17", "-fno-exceptions", "-ffp-contract=fast", "-fno-math-errno"]
   },

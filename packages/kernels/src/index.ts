@@ -37,6 +37,7 @@ export { type NativeAddon, type NativeLoad, nativeAddon } from './native/addon.j
 export type { GemmFunction, KernelOps } from './ops.js';
 export * from './optim.js';
 export * from './random.js';
+export * from './reduce.js';
 export {
   denseBackward,
   denseForward,

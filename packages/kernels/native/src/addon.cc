@@ -8,6 +8,7 @@
 #include <napi.h>
 
 #include <cstring>
+#include <vector>
 
 #include "args.h"
 #include "kernels.h"
@@ -300,6 +301,34 @@ Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/**
+ * (start, end, count, slots): slots is an Array of W ≥ 1 Float32Arrays of at least `end`
+ * elements, read in place; slot 0 receives the mean. Returns the chunk's squared norm.
+ */
+Napi::Value ReduceSlots(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const long start = a.count("start"), end = a.count("end");
+  const double count = a.number("count");
+  if (a.failed()) return info.Env().Undefined();
+  const Napi::Value list = info[3];
+  if (!list.IsArray() || list.As<Napi::Array>().Length() == 0) {
+    a.fail("ERR_KERNELS_BAD_ARGUMENT", "slots", "a non-empty Array of Float32Arrays");
+    return info.Env().Undefined();
+  }
+  const Napi::Array array = list.As<Napi::Array>();
+  const uint32_t W = array.Length();
+  // The slots' data pointers: grown on first use, then reused (no allocation per call).
+  thread_local std::vector<float*> slots;
+  if (slots.size() < W) slots.resize(W);
+  for (uint32_t r = 0; r < W; r++) {
+    slots[r] = a.f32At(array.Get(r), "slots[r]", end);
+    if (a.failed()) return info.Env().Undefined();
+  }
+  const double factor = count > 0 ? 1 / count : 0;
+  const double norm = end > start ? kernels->reduceSlots(slots[0], slots.data() + 1, (int)W, start, end, factor) : 0;
+  return Napi::Number::New(info.Env(), norm);
+}
+
 /** fmaPeak(iterations): runs the ISA's register-only FMA loop; returns the flops it did. */
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   Args a(info);
@@ -332,6 +361,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}, {"gruForward", GruForward},
       {"gruBackward", GruBackward}, {"rnnForward", RnnForward},     {"rnnBackward", RnnBackward},
       {"sgdUpdate", SgdUpdate}, {"adamUpdate", AdamUpdate},     {"rmspropUpdate", RmspropUpdate},
+      {"reduceSlots", ReduceSlots},
       {"selectIsa", SelectIsa}, {"fmaPeak", FmaPeak},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));

@@ -101,6 +101,11 @@ struct KernelTable {
   void (*adamUpdate)(float* params, float* m, float* v, const float* grads, long n, const AdamArgs& o);
   void (*rmspropUpdate)(float* params, float* squareAvg, float* gradAvg, float* momentumBuf,
                         const float* grads, long n, const RmspropArgs& o);
+  /**
+   * first[i] = (first[i] + Σ_r others[r][i]) / count over [start, end), rank order, float64;
+   * `factor` = 1 / count (0 for count 0); returns the squared norm (src/reduce.ts, bit for bit).
+   */
+  double (*reduceSlots)(float* first, const float* const* others, int W, long start, long end, double factor);
   /** For benchmarks: `iterations` rounds of independent vector FMAs in registers; returns the flops. */
   double (*fmaPeak)(long iterations);
 };

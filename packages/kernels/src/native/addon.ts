@@ -32,6 +32,8 @@ export interface NativeAddon {
   sgdUpdate: NativeCall;
   adamUpdate: NativeCall;
   rmspropUpdate: NativeCall;
+  /** (start, end, count, slots): the chunk's squared norm */
+  reduceSlots(start: number, end: number, count: number, slots: readonly Float32Array[]): number;
   /** benchmarks: `iterations` rounds of register-only vector FMAs at this ISA; returns the flops */
   fmaPeak(iterations: number): number;
 }

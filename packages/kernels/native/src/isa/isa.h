@@ -61,6 +61,7 @@ void sgdUpdate(float* params, float* momentumBuf, const float* grads, long n, co
 void adamUpdate(float* params, float* m, float* v, const float* grads, long n, const AdamArgs& o);
 void rmspropUpdate(float* params, float* squareAvg, float* gradAvg, float* momentumBuf, const float* grads,
                    long n, const RmspropArgs& o);
+double reduceSlots(float* first, const float* const* others, int W, long start, long end, double factor);
 void lstmForward(const RecurrentCall& c);
 void lstmBackward(const RecurrentCall& c);
 void gruForward(const RecurrentCall& c);
