@@ -22,8 +22,9 @@ thread_local const KernelTable* kernels = nullptr;
 const KernelTable* tableFor(const std::string& want) {
 #if defined(__x86_64__) && defined(RECUR_HAVE_X86_ISAS)
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") &&
+                      __builtin_cpu_supports("f16c");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
   if ((want == "" || want == "avx512") && avx512) return avx512::table();
   if ((want == "" || want == "avx2") && avx2) return avx2::table();
   if (want == "avx512" || want == "avx2") return nullptr;
@@ -329,6 +330,28 @@ Napi::Value ReduceSlots(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), norm);
 }
 
+/** (n, scale, out: Uint16Array, x: Float32Array): out[i] = half(x[i] · scale). */
+Napi::Value EncodeHalves(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const long n = a.count("n");
+  const double scale = a.number("scale");
+  uint16_t* out = a.u16("out", n);
+  const float* x = a.f32("x", n);
+  if (!a.failed() && n > 0) kernels->encodeHalves(out, x, n, scale);
+  return info.Env().Undefined();
+}
+
+/** (n, scale, out: Float32Array, h: Uint16Array): out[i] = float(h[i]) · scale. */
+Napi::Value DecodeHalves(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const long n = a.count("n");
+  const double scale = a.number("scale");
+  float* out = a.f32("out", n);
+  const uint16_t* h = a.u16("h", n);
+  if (!a.failed() && n > 0) kernels->decodeHalves(out, h, n, scale);
+  return info.Env().Undefined();
+}
+
 /** fmaPeak(iterations): runs the ISA's register-only FMA loop; returns the flops it did. */
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   Args a(info);
@@ -361,7 +384,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}, {"gruForward", GruForward},
       {"gruBackward", GruBackward}, {"rnnForward", RnnForward},     {"rnnBackward", RnnBackward},
       {"sgdUpdate", SgdUpdate}, {"adamUpdate", AdamUpdate},     {"rmspropUpdate", RmspropUpdate},
-      {"reduceSlots", ReduceSlots},
+      {"reduceSlots", ReduceSlots}, {"encodeHalves", EncodeHalves}, {"decodeHalves", DecodeHalves},
       {"selectIsa", SelectIsa}, {"fmaPeak", FmaPeak},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));

@@ -26,6 +26,11 @@ class Args {
     return static_cast<float*>(check(v, name, need, false, napi_float32_array));
   }
 
+  /** The next argument: a Uint16Array of at least `need` elements. */
+  uint16_t* u16(const char* name, long need) {
+    return static_cast<uint16_t*>(view(name, need, false, napi_uint16_array));
+  }
+
   const int32_t* i32(const char* name, long need, bool nullable) {
     return static_cast<int32_t*>(view(name, need, nullable, napi_int32_array));
   }
@@ -71,7 +76,7 @@ class Args {
     if (!v.IsTypedArray() ||
         napi_get_typedarray_info(info_.Env(), v, &type, &length, &data, nullptr, nullptr) != napi_ok ||
         type != want) {
-      fail("ERR_KERNELS_BAD_ARGUMENT", name, want == napi_float32_array ? "a Float32Array" : "an Int32Array");
+      fail("ERR_KERNELS_BAD_ARGUMENT", name, want == napi_float32_array ? "a Float32Array" : want == napi_uint16_array ? "a Uint16Array" : "an Int32Array");
       return nullptr;
     }
     if ((long)length < need) {
