@@ -103,6 +103,62 @@ float* scratch(ScratchSlot slot, long floats) {
   return s.data;
 }
 
+namespace {
+
+typedef int vi __attribute__((vector_size(RECUR_VL * 4)));
+
+/**
+ * One stage of a VL × VL transpose in registers: within every 2S × 2S block, swap the two
+ * off-diagonal S × S blocks (rows i and i + S exchange their S-wide column halves). The stages
+ * S = 1, 2, 4, …, VL/2 together transpose the tile; each is VL two-source shuffles.
+ */
+template <int S>
+inline void transposeStage(vf* r) {
+  vi lo, hi;
+  for (int c = 0; c < VL; c++) {
+    lo[c] = (c & S) ? VL + c - S : c;
+    hi[c] = (c & S) ? VL + c : c + S;
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < VL; i++) {
+    if (i & S) continue;
+    const vf x = r[i], y = r[i + S];
+    r[i] = __builtin_shuffle(x, y, lo);
+    r[i + S] = __builtin_shuffle(x, y, hi);
+  }
+}
+
+inline void transposeTile(vf* r) {
+  transposeStage<1>(r);
+  transposeStage<2>(r);
+  if (VL > 4) transposeStage<(VL > 4 ? 4 : 1)>(r);
+  if (VL > 8) transposeStage<(VL > 8 ? 8 : 1)>(r);
+}
+
+/**
+ * A panel of op(B) = Bᵀ (B row-major, rows of length ≥ kc at stride ldb): panel[k·NR + j] =
+ * src[j·ldb + k] for j < NR, k < kc; whole VL × VL tiles through registers, the kc % VL last
+ * depth rows scalar.
+ */
+void packTransposed(float* panel, const float* src, long ldb, int kc) {
+  const int whole = kc / VL * VL;
+  for (int v = 0; v < NV; v++) {
+    const float* rows = src + (long)v * VL * ldb;
+    for (int k = 0; k < whole; k += VL) {
+      vf r[VL];
+#pragma GCC unroll 16
+      for (int i = 0; i < VL; i++) r[i] = *(const vfu*)(rows + i * ldb + k);
+      transposeTile(r);
+#pragma GCC unroll 16
+      for (int i = 0; i < VL; i++) *(vf*)(panel + (long)(k + i) * NR + v * VL) = r[i];
+    }
+    for (int k = whole; k < kc; k++)
+      for (int i = 0; i < VL; i++) panel[(long)k * NR + v * VL + i] = rows[i * ldb + k];
+  }
+}
+
+}  // namespace
+
 void packB(float* dst, Strided b, int K, int n) {
   const int panels = (n + NR - 1) / NR;
   for (int k0 = 0; k0 < K; k0 += KC) {
@@ -123,6 +179,8 @@ void packB(float* dst, Strided b, int K, int n) {
           const float* src = b.data + (long)(k0 + k) * b.rs + j0;
           for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? src[j] : 0.f;
         }
+      } else if (b.rs == 1 && nr == NR) {  // Bᵀ, a whole panel: VL × VL tiles transposed in registers
+        packTransposed(panel, b.data + (long)j0 * b.cs + k0, b.cs, kc);
       } else {  // columns of op(B) contiguous (Bᵀ): NR column streams, each read in order
         const float* columns[NR];
         for (int j = 0; j < NR; j++) columns[j] = b.data + (long)(j0 + (j < nr ? j : 0)) * b.cs + (long)k0 * b.rs;
@@ -135,20 +193,39 @@ void packB(float* dst, Strided b, int K, int n) {
   }
 }
 
+namespace {
+
+/** Rows of C from which the strips of A run outermost (M ≥ this: see gemmPacked). */
+constexpr int STRIPS_OUTER_ROWS = 256;
+
+}  // namespace
+
+/**
+ * Few rows: each B panel (kc × NR, in L1) meets every strip of A in turn. Many rows
+ * (M ≥ STRIPS_OUTER_ROWS, the products over all T·B rows): each strip of A (MR × kc, in L1)
+ * meets every panel of the depth block (in L2) in turn, so A is read once per depth block rather
+ * than once per panel, and C is written a row block at a time.
+ */
 void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n, int K, float alpha,
                 float beta) {
   const bool ta = a.rs == 1 && a.cs != 1;
   const long lda = ta ? a.cs : a.rs;
   const int panels = (n + NR - 1) / NR;
+  const int strips = (M + MR - 1) / MR;
+  const bool stripsOuter = M >= STRIPS_OUTER_ROWS;
+  const int outer = stripsOuter ? strips : panels;
+  const int inner = stripsOuter ? panels : strips;
   for (int k0 = 0; k0 < K; k0 += KC) {
     const int kc = K - k0 < KC ? K - k0 : KC;
     const bool first = k0 == 0;
     const float blockBeta = first ? beta : 1.f;
     const bool overwrite = first && beta == 0;
     const float* block = packed + (long)k0 * panels * NR;
-    for (int p = 0; p < panels; p++) {  // one B panel (kc × NR) stays in L1 while every strip meets it
-      const int nr = n - p * NR < NR ? n - p * NR : NR;
-      for (int i0 = 0; i0 < M; i0 += MR) {
+    for (int o = 0; o < outer; o++) {
+      for (int q = 0; q < inner; q++) {
+        const int p = stripsOuter ? q : o;
+        const int i0 = (stripsOuter ? o : q) * MR;
+        const int nr = n - p * NR < NR ? n - p * NR : NR;
         const int mr = M - i0 < MR ? M - i0 : MR;
         const float* strip = ta ? a.data + (long)k0 * lda + i0 : a.data + (long)i0 * lda + k0;
         const MicroKernel kernel = ta ? MicroTable<true, RECUR_ROWS>::kernels[mr - 1]
