@@ -201,40 +201,45 @@ constexpr int STRIPS_OUTER_ROWS = 256;
 }  // namespace
 
 /**
- * Few rows: each B panel (kc × NR, in L1) meets every strip of A in turn. Many rows
- * (M ≥ STRIPS_OUTER_ROWS, the products over all T·B rows): each strip of A (MR × kc, in L1)
- * meets every panel of the depth block (in L2) in turn, so A is read once per depth block rather
- * than once per panel, and C is written a row block at a time.
+ * Few rows: per depth block, each B panel (kc × NR, in L1) meets every strip of A in turn. Many
+ * rows (M ≥ STRIPS_OUTER_ROWS, the products over all T·B rows): each strip of A runs through the
+ * whole depth, block by block, meeting every panel of the block (packed B stays in L2), so A
+ * streams in once, in order, and each C row block is finished before the next; for op(A) = Aᵀ
+ * (a strip is a few floats of every row) the depth blocks stay outermost instead. Every element
+ * sums its depth blocks in the same order either way (the same bits).
  */
 void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n, int K, float alpha,
                 float beta) {
   const bool ta = a.rs == 1 && a.cs != 1;
   const long lda = ta ? a.cs : a.rs;
   const int panels = (n + NR - 1) / NR;
-  const int strips = (M + MR - 1) / MR;
-  const bool stripsOuter = M >= STRIPS_OUTER_ROWS;
-  const int outer = stripsOuter ? strips : panels;
-  const int inner = stripsOuter ? panels : strips;
-  for (int k0 = 0; k0 < K; k0 += KC) {
+  /** The MR-row strip at row i0 against panel p of the depth block at k0. */
+  auto tile = [&](int i0, int k0, int p) {
     const int kc = K - k0 < KC ? K - k0 : KC;
     const bool first = k0 == 0;
-    const float blockBeta = first ? beta : 1.f;
-    const bool overwrite = first && beta == 0;
-    const float* block = packed + (long)k0 * panels * NR;
-    for (int o = 0; o < outer; o++) {
-      for (int q = 0; q < inner; q++) {
-        const int p = stripsOuter ? q : o;
-        const int i0 = (stripsOuter ? o : q) * MR;
-        const int nr = n - p * NR < NR ? n - p * NR : NR;
-        const int mr = M - i0 < MR ? M - i0 : MR;
-        const float* strip = ta ? a.data + (long)k0 * lda + i0 : a.data + (long)i0 * lda + k0;
-        const MicroKernel kernel = ta ? MicroTable<true, RECUR_ROWS>::kernels[mr - 1]
-                                      : MicroTable<false, RECUR_ROWS>::kernels[mr - 1];
-        kernel(kc, strip, lda, block + (long)p * kc * NR, c + (long)i0 * ldc + p * NR, ldc, nr, alpha,
-               blockBeta, overwrite);
-      }
-    }
+    const int nr = n - p * NR < NR ? n - p * NR : NR;
+    const int mr = M - i0 < MR ? M - i0 : MR;
+    const float* strip = ta ? a.data + (long)k0 * lda + i0 : a.data + (long)i0 * lda + k0;
+    const MicroKernel kernel =
+        ta ? MicroTable<true, RECUR_ROWS>::kernels[mr - 1] : MicroTable<false, RECUR_ROWS>::kernels[mr - 1];
+    kernel(kc, strip, lda, packed + (long)k0 * panels * NR + (long)p * kc * NR, c + (long)i0 * ldc + p * NR, ldc,
+           nr, alpha, first ? beta : 1.f, first && beta == 0);
+  };
+  if (M >= STRIPS_OUTER_ROWS && !ta) {
+    for (int i0 = 0; i0 < M; i0 += MR)
+      for (int k0 = 0; k0 < K; k0 += KC)
+        for (int p = 0; p < panels; p++) tile(i0, k0, p);
+    return;
   }
+  if (M >= STRIPS_OUTER_ROWS) {  // Aᵀ: a strip is MR floats of each of kc rows; the block's rows
+    for (int k0 = 0; k0 < K; k0 += KC)  // stay in L2 while the strips walk across them
+      for (int i0 = 0; i0 < M; i0 += MR)
+        for (int p = 0; p < panels; p++) tile(i0, k0, p);
+    return;
+  }
+  for (int k0 = 0; k0 < K; k0 += KC)
+    for (int p = 0; p < panels; p++)
+      for (int i0 = 0; i0 < M; i0 += MR) tile(i0, k0, p);
 }
 
 void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta) {
