@@ -248,6 +248,23 @@ void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float a
     scaleBlock(c, ldc, M, N, beta);
     return;
   }
+  if (M < STRIPS_OUTER_ROWS) {  // few rows: each panel packed just before its strips, in L1
+    float* panel = scratch(PACK_GEMM, (long)KC * NR);
+    if (panel == nullptr) std::abort();  // out of memory for 8 KiB of scratch
+    const int panels = (N + NR - 1) / NR;
+    for (int k0 = 0; k0 < K; k0 += KC) {
+      const int kc = K - k0 < KC ? K - k0 : KC;
+      for (int p = 0; p < panels; p++) {
+        const int j0 = p * NR;
+        const int nr = N - j0 < NR ? N - j0 : NR;
+        packB(panel, Strided{b.data + (long)k0 * b.rs + (long)j0 * b.cs, b.rs, b.cs}, kc, nr);
+        const Strided ak = a.rs == 1 && a.cs != 1 ? Strided{a.data + (long)k0 * a.cs, a.rs, a.cs}
+                                                   : Strided{a.data + k0, a.rs, a.cs};
+        gemmPacked(c + j0, ldc, ak, panel, M, nr, kc, alpha, k0 == 0 ? beta : 1.f);
+      }
+    }
+    return;
+  }
   long columns = PACK_FLOATS / K / NR * NR;
   if (columns < NR) columns = NR;
   for (int j0 = 0; j0 < N; j0 += (int)columns) {
