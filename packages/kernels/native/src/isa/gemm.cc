@@ -8,6 +8,9 @@
 // multiply-adds per element of A: 8 × 32 on AVX-512 (16 zmm accumulators), 6 × 16 on AVX2,
 // 4 × 8 on 128-bit vectors. beta applies on the first depth block; later blocks add to it.
 // The recurrent loops pack W_hh once per call (packB) and call gemmPacked every step.
+// Packing Bᵀ transposes VL × VL tiles in registers. Loop orders: with few rows of C (M < 256)
+// each panel is packed just before its strips use it; with many, op(B) is packed first and A's
+// strips run outermost (see gemmPacked). No order changes any element's order of summation.
 #include <cstdlib>
 
 #include "isa.h"
