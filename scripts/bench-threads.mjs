@@ -16,6 +16,12 @@
 // barrier+reduce share = (wait + reduce) ÷ (compute + wait + reduce + update) over the timed
 // steps, the mean over ranks of the per-rank sums the ranks keep in shared memory (timings()). Wait includes a
 // fast rank waiting for a slow one, so it also measures imbalance.
+// Where a step's time goes (threads(W) rows, ms per timed step): compute (forward, backward: the
+// gemm, gate math and head), wait (barriers), reduce (the all-reduce), update (clipping and the
+// optimizer) — each the mean over ranks of their per-step times — and rest = the mean step time
+// on the main thread − the busiest rank's compute + wait + reduce + update: filling the batch
+// buffers from the data set, waking the ranks and fit's own bookkeeping. With RECUR_KERNELS=ts,
+// wasm or native the same table per kernel backend.
 // all-reduce GB/s = (W + 1)·P·4 bytes (W slots read, one written) ÷ the median per-step reduce
 // time of the slowest rank; memcpy GB/s = the same byte count copied with TypedArray.set.
 import { availableParallelism } from 'node:os';
@@ -124,6 +130,15 @@ async function runOnce(w, data, world) {
       };
     });
     const total = (r) => r.computeMs + r.waitMs + r.reduceMs + r.updateMs;
+    const perStep = (key) => t.reduce((a, r) => a + r[key], 0) / t.length / timed.length;
+    const meanStep = timed.reduce((a, x) => a + x, 0) / timed.length;
+    result.phasesMs = {
+      compute: perStep('computeMs'),
+      wait: perStep('waitMs'),
+      reduce: perStep('reduceMs'),
+      update: perStep('updateMs'),
+      rest: meanStep - Math.max(...t.map(total)) / timed.length,
+    };
     result.barrierReduceShare = t.reduce((a, r) => a + (r.waitMs + r.reduceMs) / total(r), 0) / t.length;
     const bytes = (world + 1) * model.layout.size * 4;
     result.allReduceGBs = bytes / (median(reduceMs) / 1000) / 1e9;
@@ -180,6 +195,14 @@ if (values.json) {
         `${name.padEnd(10)} ${who.padEnd(15)} ${r.samplesPerSecond.toFixed(1).padStart(9)}  ${r.medianStepMs.toFixed(0).padStart(7)}  ` +
           `${r.scaling.toFixed(2).padStart(4)}×  ${share.padStart(14)}  ${ar.padStart(15)}  ${mc.padStart(11)}`,
       );
+    }
+  }
+  console.log('\nms per step (mean over ranks): compute, wait, reduce, update, rest (filling, waking, fit)');
+  for (const [name, runs] of Object.entries(report.workloads)) {
+    for (const r of runs) {
+      if (r.phasesMs === undefined) continue;
+      const cells = Object.values(r.phasesMs).map((v) => v.toFixed(2).padStart(8));
+      console.log(`${name.padEnd(10)} threads(${r.world})  ${cells.join('  ')}`);
     }
   }
 }

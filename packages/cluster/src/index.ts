@@ -1,6 +1,7 @@
 // @recur/cluster: training across machines through a coordinator; see README.md.
 export * from './coordinator.js';
 export * from './errors.js';
+export { installHalfConversions } from './halves.js';
 export * from './node.js';
 export { CLUSTER_LIMITS } from './options.js';
 export { statusPage } from './status.js';

@@ -12,6 +12,7 @@ import { resolveOptions, ThreadGroup } from '@recur/parallel';
 import { decodeFrame, type Frame, maxFrameBytes, PROTOCOL_VERSION } from '@recur/protocol';
 import { WebSocket } from 'ws';
 import { ClusterError, ClusterErrorCode } from './errors.js';
+import { installHalfConversions } from './halves.js';
 import { type NodeOptions, type ResolvedNode, resolveNodeOptions } from './node-options.js';
 import { messageBytes, send, wsPayloadCap, zeroMask } from './wire.js';
 
@@ -42,6 +43,7 @@ export interface NodeTimings {
 
 /** Runs a node until the coordinator ends the run; rejects with a coded ClusterError. */
 export async function runNode(options: NodeOptions): Promise<NodeSummary> {
+  installHalfConversions();
   return new ClusterNode(options).run();
 }
 

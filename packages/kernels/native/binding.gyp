@@ -5,6 +5,7 @@
   "variables": {
     "isa_sources": [
       "src/isa/gemm.cc", "src/isa/lstm.cc", "src/isa/gru.cc", "src/isa/rnn.cc", "src/isa/optim.cc",
+      "src/isa/reduce.cc", "src/isa/half.cc",
       "src/isa/table.cc"
     ],
     "common_cflags": ["-O3", "-fPIC", "-std=gnu++17", "-fno-exceptions", "-ffp-contract=fast", "-fno-math-errno"]
@@ -43,7 +44,7 @@
           "type": "static_library",
           "sources": ["<@(isa_sources)"],
           "defines": ["RECUR_ISA_AVX512"],
-          "cflags_cc": ["<@(common_cflags)", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mfma", "-mavx2",
+          "cflags_cc": ["<@(common_cflags)", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mfma", "-mavx2", "-mf16c",
                         "-mprefer-vector-width=512"]
         },
         {
@@ -51,7 +52,7 @@
           "type": "static_library",
           "sources": ["<@(isa_sources)"],
           "defines": ["RECUR_ISA_AVX2"],
-          "cflags_cc": ["<@(common_cflags)", "-mavx2", "-mfma"]
+          "cflags_cc": ["<@(common_cflags)", "-mavx2", "-mfma", "-mf16c"]
         }
       ]
     }]

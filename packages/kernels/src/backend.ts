@@ -20,6 +20,7 @@ import { nativeAddon } from './native/addon.js';
 import { nativeBackend } from './native/kernels.js';
 import type { GemmFunction } from './ops.js';
 import { adamUpdate, adamwUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { reduceSlots } from './reduce.js';
 import {
   denseBackward,
   denseForward,
@@ -53,6 +54,8 @@ export interface KernelBackend {
   adamUpdate: typeof adamUpdate;
   adamwUpdate: typeof adamwUpdate;
   rmspropUpdate: typeof rmspropUpdate;
+  /** the rank-ordered all-reduce of a chunk of W gradient slots (src/reduce.ts) */
+  reduceSlots: typeof reduceSlots;
 }
 
 /** The TypeScript reference backend. */
@@ -72,6 +75,7 @@ export const referenceKernels: KernelBackend = {
   adamUpdate,
   adamwUpdate,
   rmspropUpdate,
+  reduceSlots,
 };
 
 /** Kernel memories of this thread, by their buffer (a view's `buffer` finds its instance). */
@@ -106,6 +110,7 @@ export const wasmKernels: KernelBackend = {
   adamUpdate: (p, m, v, g, start, end, step, o) => route(p).adamUpdate(p, m, v, g, start, end, step, o),
   adamwUpdate: (p, m, v, g, start, end, step, o) => route(p).adamwUpdate(p, m, v, g, start, end, step, o),
   rmspropUpdate,
+  reduceSlots,
 };
 
 export type KernelBackendChoice = KernelBackendName | 'auto';

@@ -33,10 +33,17 @@ export * from './gemm.js';
 export * from './gru.js';
 export * from './losses.js';
 export * from './lstm.js';
-export { type NativeAddon, type NativeLoad, nativeAddon } from './native/addon.js';
+export {
+  type HalfConversions,
+  type NativeAddon,
+  type NativeLoad,
+  nativeAddon,
+  nativeHalfConversions,
+} from './native/addon.js';
 export type { GemmFunction, KernelOps } from './ops.js';
 export * from './optim.js';
 export * from './random.js';
+export * from './reduce.js';
 export {
   denseBackward,
   denseForward,

@@ -121,6 +121,7 @@ if (load.addon === null) {
           [9, 33, 70],
           [64, 512, 128],
           [37, 19, 131],
+          [301, 45, 150], // M ≥ 256: the strips of A outermost (native/src/isa/gemm.cc)
         ]) {
           for (const transA of [false, true])
             for (const transB of [false, true]) {

@@ -8,6 +8,7 @@
 //   update  — global-norm clipping and the optimizer over the rank's chunk
 //
 // Dimension letters: P parameters, W ranks, B samples of a micro-batch.
+import { kernelBackend } from '@recur/kernels';
 import type { Batch, Compiled, LossSum, Model, ModelMemory, StepContext } from '@recur/nn';
 import { clipRange } from '@recur/nn';
 
@@ -47,8 +48,9 @@ export function computeShare(
 
 /**
  * Phase 3: slots[0][i] = (Σ_r slots[r][i]) / count over [start, end), summed in rank order in
- * float64 (bit-identical run to run); returns the chunk's squared norm. One pass: the result is
- * bit for bit that of @recur/nn's reduceRange after the sum (round, scale, round, square).
+ * float64 (bit-identical run to run); returns the chunk's squared norm. One pass, on this
+ * thread's kernel backend (@recur/kernels' reduceSlots: the same bits on every backend): the
+ * result is bit for bit that of @recur/nn's reduceRange after the sum (round, scale, round, square).
  */
 export function reduceChunk(
   slots: readonly Float32Array[],
@@ -56,18 +58,7 @@ export function reduceChunk(
   end: number,
   count: number,
 ): number {
-  const first = slots[0];
-  const W = slots.length;
-  const factor = count > 0 ? 1 / count : 0;
-  let norm = 0;
-  for (let i = start; i < end; i++) {
-    let acc = first[i];
-    for (let r = 1; r < W; r++) acc += slots[r][i];
-    const v = Math.fround(Math.fround(acc) * factor);
-    first[i] = v;
-    norm += v * v;
-  }
-  return norm;
+  return kernelBackend().reduceSlots(slots, start, end, count);
 }
 
 /**

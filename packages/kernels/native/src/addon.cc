@@ -8,6 +8,7 @@
 #include <napi.h>
 
 #include <cstring>
+#include <vector>
 
 #include "args.h"
 #include "kernels.h"
@@ -21,8 +22,9 @@ thread_local const KernelTable* kernels = nullptr;
 const KernelTable* tableFor(const std::string& want) {
 #if defined(__x86_64__) && defined(RECUR_HAVE_X86_ISAS)
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") &&
+                      __builtin_cpu_supports("f16c");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
   if ((want == "" || want == "avx512") && avx512) return avx512::table();
   if ((want == "" || want == "avx2") && avx2) return avx2::table();
   if (want == "avx512" || want == "avx2") return nullptr;
@@ -300,6 +302,56 @@ Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/**
+ * (start, end, count, slots): slots is an Array of W ≥ 1 Float32Arrays of at least `end`
+ * elements, read in place; slot 0 receives the mean. Returns the chunk's squared norm.
+ */
+Napi::Value ReduceSlots(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const long start = a.count("start"), end = a.count("end");
+  const double count = a.number("count");
+  if (a.failed()) return info.Env().Undefined();
+  const Napi::Value list = info[3];
+  if (!list.IsArray() || list.As<Napi::Array>().Length() == 0) {
+    a.fail("ERR_KERNELS_BAD_ARGUMENT", "slots", "a non-empty Array of Float32Arrays");
+    return info.Env().Undefined();
+  }
+  const Napi::Array array = list.As<Napi::Array>();
+  const uint32_t W = array.Length();
+  // The slots' data pointers: grown on first use, then reused (no allocation per call).
+  thread_local std::vector<float*> slots;
+  if (slots.size() < W) slots.resize(W);
+  for (uint32_t r = 0; r < W; r++) {
+    slots[r] = a.f32At(array.Get(r), "slots[r]", end);
+    if (a.failed()) return info.Env().Undefined();
+  }
+  const double factor = count > 0 ? 1 / count : 0;
+  const double norm = end > start ? kernels->reduceSlots(slots[0], slots.data() + 1, (int)W, start, end, factor) : 0;
+  return Napi::Number::New(info.Env(), norm);
+}
+
+/** (n, scale, out: Uint16Array, x: Float32Array): out[i] = half(x[i] · scale). */
+Napi::Value EncodeHalves(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const long n = a.count("n");
+  const double scale = a.number("scale");
+  uint16_t* out = a.u16("out", n);
+  const float* x = a.f32("x", n);
+  if (!a.failed() && n > 0) kernels->encodeHalves(out, x, n, scale);
+  return info.Env().Undefined();
+}
+
+/** (n, scale, out: Float32Array, h: Uint16Array): out[i] = float(h[i]) · scale. */
+Napi::Value DecodeHalves(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const long n = a.count("n");
+  const double scale = a.number("scale");
+  float* out = a.f32("out", n);
+  const uint16_t* h = a.u16("h", n);
+  if (!a.failed() && n > 0) kernels->decodeHalves(out, h, n, scale);
+  return info.Env().Undefined();
+}
+
 /** fmaPeak(iterations): runs the ISA's register-only FMA loop; returns the flops it did. */
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   Args a(info);
@@ -332,6 +384,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}, {"gruForward", GruForward},
       {"gruBackward", GruBackward}, {"rnnForward", RnnForward},     {"rnnBackward", RnnBackward},
       {"sgdUpdate", SgdUpdate}, {"adamUpdate", AdamUpdate},     {"rmspropUpdate", RmspropUpdate},
+      {"reduceSlots", ReduceSlots}, {"encodeHalves", EncodeHalves}, {"decodeHalves", DecodeHalves},
       {"selectIsa", SelectIsa}, {"fmaPeak", FmaPeak},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));

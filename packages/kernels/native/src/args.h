@@ -21,6 +21,16 @@ class Args {
     return static_cast<float*>(view(name, need, nullable, napi_float32_array));
   }
 
+  /** A given value (not the next argument): a Float32Array of at least `need` elements. */
+  float* f32At(const Napi::Value& v, const char* name, long need) {
+    return static_cast<float*>(check(v, name, need, false, napi_float32_array));
+  }
+
+  /** The next argument: a Uint16Array of at least `need` elements. */
+  uint16_t* u16(const char* name, long need) {
+    return static_cast<uint16_t*>(view(name, need, false, napi_uint16_array));
+  }
+
   const int32_t* i32(const char* name, long need, bool nullable) {
     return static_cast<int32_t*>(view(name, need, nullable, napi_int32_array));
   }
@@ -54,7 +64,10 @@ class Args {
   Napi::Value next() { return info_[index_++]; }
 
   void* view(const char* name, long need, bool nullable, napi_typedarray_type want) {
-    const Napi::Value v = next();
+    return check(next(), name, need, nullable, want);
+  }
+
+  void* check(const Napi::Value& v, const char* name, long need, bool nullable, napi_typedarray_type want) {
     if (failed_) return nullptr;
     if (nullable && (v.IsNull() || v.IsUndefined())) return nullptr;
     napi_typedarray_type type;
@@ -63,7 +76,7 @@ class Args {
     if (!v.IsTypedArray() ||
         napi_get_typedarray_info(info_.Env(), v, &type, &length, &data, nullptr, nullptr) != napi_ok ||
         type != want) {
-      fail("ERR_KERNELS_BAD_ARGUMENT", name, want == napi_float32_array ? "a Float32Array" : "an Int32Array");
+      fail("ERR_KERNELS_BAD_ARGUMENT", name, want == napi_float32_array ? "a Float32Array" : want == napi_uint16_array ? "a Uint16Array" : "an Int32Array");
       return nullptr;
     }
     if ((long)length < need) {
@@ -74,6 +87,8 @@ class Args {
     return data;
   }
 
+ public:
+  /** Throws a coded error (once): `name` must be `expected`. */
   void fail(const char* code, const char* name, const char* expected) {
     if (failed_) return;
     failed_ = true;
@@ -82,6 +97,7 @@ class Args {
     error.ThrowAsJavaScriptException();
   }
 
+ private:
   const Napi::CallbackInfo& info_;
   size_t index_ = 0;
   bool failed_ = false;

@@ -101,6 +101,15 @@ struct KernelTable {
   void (*adamUpdate)(float* params, float* m, float* v, const float* grads, long n, const AdamArgs& o);
   void (*rmspropUpdate)(float* params, float* squareAvg, float* gradAvg, float* momentumBuf,
                         const float* grads, long n, const RmspropArgs& o);
+  /**
+   * first[i] = (first[i] + Σ_r others[r][i]) / count over [start, end), rank order, float64;
+   * `factor` = 1 / count (0 for count 0); returns the squared norm (src/reduce.ts, bit for bit).
+   */
+  double (*reduceSlots)(float* first, const float* const* others, int W, long start, long end, double factor);
+  /** out[i] = half(float(x[i] · scale)), nearest even (@recur/protocol's encodeHalves, bit for bit). */
+  void (*encodeHalves)(uint16_t* out, const float* x, long n, double scale);
+  /** out[i] = float(half(h[i]) · scale) (@recur/protocol's decodeHalves, bit for bit). */
+  void (*decodeHalves)(float* out, const uint16_t* h, long n, double scale);
   /** For benchmarks: `iterations` rounds of independent vector FMAs in registers; returns the flops. */
   double (*fmaPeak)(long iterations);
 };

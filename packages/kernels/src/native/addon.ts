@@ -32,6 +32,12 @@ export interface NativeAddon {
   sgdUpdate: NativeCall;
   adamUpdate: NativeCall;
   rmspropUpdate: NativeCall;
+  /** (start, end, count, slots): the chunk's squared norm */
+  reduceSlots(start: number, end: number, count: number, slots: readonly Float32Array[]): number;
+  /** (n, scale, out, x): out[i] = half(x[i] · scale), nearest even */
+  encodeHalves(n: number, scale: number, out: Uint16Array, x: Float32Array): void;
+  /** (n, scale, out, h): out[i] = float(h[i]) · scale */
+  decodeHalves(n: number, scale: number, out: Float32Array, h: Uint16Array): void;
   /** benchmarks: `iterations` rounds of register-only vector FMAs at this ISA; returns the flops */
   fmaPeak(iterations: number): number;
 }
@@ -80,4 +86,26 @@ function load(): NativeLoad {
 export function nativeAddon(): NativeLoad {
   if (loaded === undefined) loaded = load();
   return loaded;
+}
+
+/** Half precision array conversions with @recur/protocol's `halfConversions` signatures. */
+export interface HalfConversions {
+  /** out[i] = half(x[i] · scale): the product rounded to float32, then to half (nearest even) */
+  encode(out: Uint16Array, x: Float32Array, scale: number): void;
+  /** out[i] = float(h[i]) · scale: the product rounded to float32 */
+  decode(out: Float32Array, h: Uint16Array, scale: number): void;
+}
+
+/**
+ * The native half conversions of this thread's addon (F16C / AVX-512 at its ISA, else scalar
+ * C++), bit for bit @recur/protocol's: @recur/cluster installs them there when the native
+ * backend is active. Null when the addon does not load.
+ */
+export function nativeHalfConversions(): HalfConversions | null {
+  const { addon } = nativeAddon();
+  if (addon === null) return null;
+  return {
+    encode: (out, x, scale) => addon.encodeHalves(x.length, scale, out, x),
+    decode: (out, h, scale) => addon.decodeHalves(h.length, scale, out, h),
+  };
 }

@@ -254,5 +254,6 @@ export function nativeBackend(x: NativeAddon, isa: string): KernelBackend {
         o.momentum > 0 ? buf : null,
         grads,
       ),
+    reduceSlots: (slots, start, end, count) => x.reduceSlots(start, end, count, slots),
   };
 }

@@ -18,6 +18,7 @@ import { lstmBackwardWith, lstmForwardWith } from '../lstm.js';
 import type { GemmFunction, KernelOps } from '../ops.js';
 import { type AdamOptions, rmspropUpdate, type SgdOptions } from '../optim.js';
 import { RealRuns, zeroPaddedRows } from '../real-runs.js';
+import { reduceSlots } from '../reduce.js';
 import { rnnBackwardWith, rnnForwardWith } from '../rnn.js';
 import { instantiate, type KernelExports, kernelMemoryLayout } from './module.js';
 
@@ -319,6 +320,8 @@ export class WasmKernels implements KernelBackend {
   };
 
   readonly rmspropUpdate: KernelBackend['rmspropUpdate'] = rmspropUpdate;
+  /** the reference: the reduce is bound by memory, WebAssembly would gain nothing */
+  readonly reduceSlots: KernelBackend['reduceSlots'] = reduceSlots;
 }
 
 /** A new kernel memory with room for `threads` instances and an arena, and this thread's instance (slot 0). */

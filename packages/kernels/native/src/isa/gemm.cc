@@ -8,6 +8,9 @@
 // multiply-adds per element of A: 8 × 32 on AVX-512 (16 zmm accumulators), 6 × 16 on AVX2,
 // 4 × 8 on 128-bit vectors. beta applies on the first depth block; later blocks add to it.
 // The recurrent loops pack W_hh once per call (packB) and call gemmPacked every step.
+// Packing Bᵀ transposes VL × VL tiles in registers. Loop orders: with few rows of C (M < 256)
+// each panel is packed just before its strips use it; with many, op(B) is packed first and A's
+// strips run outermost (see gemmPacked). No order changes any element's order of summation.
 #include <cstdlib>
 
 #include "isa.h"
@@ -103,6 +106,62 @@ float* scratch(ScratchSlot slot, long floats) {
   return s.data;
 }
 
+namespace {
+
+typedef int vi __attribute__((vector_size(RECUR_VL * 4)));
+
+/**
+ * One stage of a VL × VL transpose in registers: within every 2S × 2S block, swap the two
+ * off-diagonal S × S blocks (rows i and i + S exchange their S-wide column halves). The stages
+ * S = 1, 2, 4, …, VL/2 together transpose the tile; each is VL two-source shuffles.
+ */
+template <int S>
+inline void transposeStage(vf* r) {
+  vi lo, hi;
+  for (int c = 0; c < VL; c++) {
+    lo[c] = (c & S) ? VL + c - S : c;
+    hi[c] = (c & S) ? VL + c : c + S;
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < VL; i++) {
+    if (i & S) continue;
+    const vf x = r[i], y = r[i + S];
+    r[i] = __builtin_shuffle(x, y, lo);
+    r[i + S] = __builtin_shuffle(x, y, hi);
+  }
+}
+
+inline void transposeTile(vf* r) {
+  transposeStage<1>(r);
+  transposeStage<2>(r);
+  if (VL > 4) transposeStage<(VL > 4 ? 4 : 1)>(r);
+  if (VL > 8) transposeStage<(VL > 8 ? 8 : 1)>(r);
+}
+
+/**
+ * A panel of op(B) = Bᵀ (B row-major, rows of length ≥ kc at stride ldb): panel[k·NR + j] =
+ * src[j·ldb + k] for j < NR, k < kc; whole VL × VL tiles through registers, the kc % VL last
+ * depth rows scalar.
+ */
+void packTransposed(float* panel, const float* src, long ldb, int kc) {
+  const int whole = kc / VL * VL;
+  for (int v = 0; v < NV; v++) {
+    const float* rows = src + (long)v * VL * ldb;
+    for (int k = 0; k < whole; k += VL) {
+      vf r[VL];
+#pragma GCC unroll 16
+      for (int i = 0; i < VL; i++) r[i] = *(const vfu*)(rows + i * ldb + k);
+      transposeTile(r);
+#pragma GCC unroll 16
+      for (int i = 0; i < VL; i++) *(vf*)(panel + (long)(k + i) * NR + v * VL) = r[i];
+    }
+    for (int k = whole; k < kc; k++)
+      for (int i = 0; i < VL; i++) panel[(long)k * NR + v * VL + i] = rows[i * ldb + k];
+  }
+}
+
+}  // namespace
+
 void packB(float* dst, Strided b, int K, int n) {
   const int panels = (n + NR - 1) / NR;
   for (int k0 = 0; k0 < K; k0 += KC) {
@@ -123,6 +182,8 @@ void packB(float* dst, Strided b, int K, int n) {
           const float* src = b.data + (long)(k0 + k) * b.rs + j0;
           for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? src[j] : 0.f;
         }
+      } else if (b.rs == 1 && nr == NR) {  // Bᵀ, a whole panel: VL × VL tiles transposed in registers
+        packTransposed(panel, b.data + (long)j0 * b.cs + k0, b.cs, kc);
       } else {  // columns of op(B) contiguous (Bᵀ): NR column streams, each read in order
         const float* columns[NR];
         for (int j = 0; j < NR; j++) columns[j] = b.data + (long)(j0 + (j < nr ? j : 0)) * b.cs + (long)k0 * b.rs;
@@ -135,35 +196,76 @@ void packB(float* dst, Strided b, int K, int n) {
   }
 }
 
+namespace {
+
+/** Rows of C from which the strips of A run outermost (M ≥ this: see gemmPacked). */
+constexpr int STRIPS_OUTER_ROWS = 256;
+
+}  // namespace
+
+/**
+ * Few rows: per depth block, each B panel (kc × NR, in L1) meets every strip of A in turn. Many
+ * rows (M ≥ STRIPS_OUTER_ROWS, the products over all T·B rows): each strip of A runs through the
+ * whole depth, block by block, meeting every panel of the block (packed B stays in L2), so A
+ * streams in once, in order, and each C row block is finished before the next; for op(A) = Aᵀ
+ * (a strip is a few floats of every row) the depth blocks stay outermost instead. Every element
+ * sums its depth blocks in the same order either way (the same bits).
+ */
 void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n, int K, float alpha,
                 float beta) {
   const bool ta = a.rs == 1 && a.cs != 1;
   const long lda = ta ? a.cs : a.rs;
   const int panels = (n + NR - 1) / NR;
-  for (int k0 = 0; k0 < K; k0 += KC) {
+  /** The MR-row strip at row i0 against panel p of the depth block at k0. */
+  auto tile = [&](int i0, int k0, int p) {
     const int kc = K - k0 < KC ? K - k0 : KC;
     const bool first = k0 == 0;
-    const float blockBeta = first ? beta : 1.f;
-    const bool overwrite = first && beta == 0;
-    const float* block = packed + (long)k0 * panels * NR;
-    for (int p = 0; p < panels; p++) {  // one B panel (kc × NR) stays in L1 while every strip meets it
-      const int nr = n - p * NR < NR ? n - p * NR : NR;
-      for (int i0 = 0; i0 < M; i0 += MR) {
-        const int mr = M - i0 < MR ? M - i0 : MR;
-        const float* strip = ta ? a.data + (long)k0 * lda + i0 : a.data + (long)i0 * lda + k0;
-        const MicroKernel kernel = ta ? MicroTable<true, RECUR_ROWS>::kernels[mr - 1]
-                                      : MicroTable<false, RECUR_ROWS>::kernels[mr - 1];
-        kernel(kc, strip, lda, block + (long)p * kc * NR, c + (long)i0 * ldc + p * NR, ldc, nr, alpha,
-               blockBeta, overwrite);
-      }
-    }
+    const int nr = n - p * NR < NR ? n - p * NR : NR;
+    const int mr = M - i0 < MR ? M - i0 : MR;
+    const float* strip = ta ? a.data + (long)k0 * lda + i0 : a.data + (long)i0 * lda + k0;
+    const MicroKernel kernel =
+        ta ? MicroTable<true, RECUR_ROWS>::kernels[mr - 1] : MicroTable<false, RECUR_ROWS>::kernels[mr - 1];
+    kernel(kc, strip, lda, packed + (long)k0 * panels * NR + (long)p * kc * NR, c + (long)i0 * ldc + p * NR, ldc,
+           nr, alpha, first ? beta : 1.f, first && beta == 0);
+  };
+  if (M >= STRIPS_OUTER_ROWS && !ta) {
+    for (int i0 = 0; i0 < M; i0 += MR)
+      for (int k0 = 0; k0 < K; k0 += KC)
+        for (int p = 0; p < panels; p++) tile(i0, k0, p);
+    return;
   }
+  if (M >= STRIPS_OUTER_ROWS) {  // Aᵀ: a strip is MR floats of each of kc rows; the block's rows
+    for (int k0 = 0; k0 < K; k0 += KC)  // stay in L2 while the strips walk across them
+      for (int i0 = 0; i0 < M; i0 += MR)
+        for (int p = 0; p < panels; p++) tile(i0, k0, p);
+    return;
+  }
+  for (int k0 = 0; k0 < K; k0 += KC)
+    for (int p = 0; p < panels; p++)
+      for (int i0 = 0; i0 < M; i0 += MR) tile(i0, k0, p);
 }
 
 void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     scaleBlock(c, ldc, M, N, beta);
+    return;
+  }
+  if (M < STRIPS_OUTER_ROWS) {  // few rows: each panel packed just before its strips, in L1
+    float* panel = scratch(PACK_GEMM, (long)KC * NR);
+    if (panel == nullptr) std::abort();  // out of memory for 8 KiB of scratch
+    const int panels = (N + NR - 1) / NR;
+    for (int k0 = 0; k0 < K; k0 += KC) {
+      const int kc = K - k0 < KC ? K - k0 : KC;
+      for (int p = 0; p < panels; p++) {
+        const int j0 = p * NR;
+        const int nr = N - j0 < NR ? N - j0 : NR;
+        packB(panel, Strided{b.data + (long)k0 * b.rs + (long)j0 * b.cs, b.rs, b.cs}, kc, nr);
+        const Strided ak = a.rs == 1 && a.cs != 1 ? Strided{a.data + (long)k0 * a.cs, a.rs, a.cs}
+                                                   : Strided{a.data + k0, a.rs, a.cs};
+        gemmPacked(c + j0, ldc, ak, panel, M, nr, kc, alpha, k0 == 0 ? beta : 1.f);
+      }
+    }
     return;
   }
   long columns = PACK_FLOATS / K / NR * NR;

@@ -3,6 +3,7 @@
 // internal kernels the recurrent loops call. Everything lives in namespace recur::RECUR_ISA.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -61,6 +62,9 @@ void sgdUpdate(float* params, float* momentumBuf, const float* grads, long n, co
 void adamUpdate(float* params, float* m, float* v, const float* grads, long n, const AdamArgs& o);
 void rmspropUpdate(float* params, float* squareAvg, float* gradAvg, float* momentumBuf, const float* grads,
                    long n, const RmspropArgs& o);
+void encodeHalves(uint16_t* out, const float* x, long n, double scale);
+void decodeHalves(float* out, const uint16_t* h, long n, double scale);
+double reduceSlots(float* first, const float* const* others, int W, long start, long end, double factor);
 void lstmForward(const RecurrentCall& c);
 void lstmBackward(const RecurrentCall& c);
 void gruForward(const RecurrentCall& c);

@@ -8,7 +8,7 @@ namespace {
 const KernelTable kTable = {
     RECUR_ISA_NAME, gemm,         addBiasRows, addColumnSums, lstmForward, lstmBackward,
     gruForward,     gruBackward,  rnnForward,  rnnBackward,   sgdUpdate,
-    adamUpdate,     rmspropUpdate, fmaPeak,
+    adamUpdate,     rmspropUpdate, reduceSlots,   encodeHalves, decodeHalves, fmaPeak,
 };
 }  // namespace
 
