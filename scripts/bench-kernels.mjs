@@ -40,6 +40,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as kernels from '@recur/kernels';
+import { GEMM_PRODUCTS } from './gemm-products.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -142,18 +143,7 @@ function randomOperand(length, index, allocate = plainAllocate) {
   return out;
 }
 
-// [label, M, N, K, transA, transB]
-const PRODUCTS = [
-  ['A·B    (64×160)·(160×512)          BENCHMARKS.md', 64, 512, 160, false, false],
-  ['A·Bᵀ   (64×512)·(160×512)ᵀ         BENCHMARKS.md', 64, 160, 512, false, true],
-  ['Aᵀ·B   (64×160)ᵀ·(64×512)          BENCHMARKS.md', 160, 512, 64, true, false],
-  ['A·Bᵀ   X·W_ihᵀ (3200×32)·(512×32)ᵀ', 3200, 512, 32, false, true],
-  ['A·Bᵀ   h·W_hhᵀ (64×128)·(512×128)ᵀ', 64, 512, 128, false, true],
-  ['A·B    dGates·W_hh (64×512)·(512×128)', 64, 128, 512, false, false],
-  ['A·B    dGates·W_ih (3200×512)·(512×32)', 3200, 32, 512, false, false],
-  ['Aᵀ·B   dGatesᵀ·H (3200×512)ᵀ·(3200×128)', 512, 128, 3200, true, false],
-  ['Aᵀ·B   dGatesᵀ·X (3200×512)ᵀ·(3200×32)', 512, 32, 3200, true, false],
-];
+const PRODUCTS = GEMM_PRODUCTS;
 
 /**
  * PyTorch's GFLOP/s on the same products (one thread, OpenBLAS when Debian's openblas-openmp is

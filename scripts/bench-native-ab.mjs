@@ -10,6 +10,7 @@
 //   node scripts/bench-native-ab.mjs /tmp/base.node packages/kernels/dist/native/recur_kernels.node
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { GEMM_PRODUCTS } from './gemm-products.mjs';
 
 const require = createRequire(import.meta.url);
 if (process.argv.length < 4) {
@@ -18,18 +19,7 @@ if (process.argv.length < 4) {
 }
 const base = require(resolve(process.argv[2]));
 const next = require(resolve(process.argv[3]));
-// [label, M, N, K, transA, transB]
-const P = [
-  ['A·B  64x160·160x512', 64, 512, 160, false, false],
-  ['A·Bt 64x512·(160x512)t', 64, 160, 512, false, true],
-  ['At·B (64x160)t·64x512', 160, 512, 64, true, false],
-  ['A·Bt X·Wiht', 3200, 512, 32, false, true],
-  ['A·Bt h·Whht', 64, 512, 128, false, true],
-  ['A·B  dG·Whh', 64, 128, 512, false, false],
-  ['A·B  dG·Wih', 3200, 32, 512, false, false],
-  ['At·B dGt·H', 512, 128, 3200, true, false],
-  ['At·B dGt·X', 512, 32, 3200, true, false],
-];
+const P = GEMM_PRODUCTS;
 /** This process's CPU time in ms. */
 const cpu = () => {
   const u = process.cpuUsage();
