@@ -177,7 +177,7 @@ t.test('wss with an openssl certificate, fp16 gradients, and the status endpoint
       workers: [{ id: 'tls-node-0', threads: 1 }],
       events: [{ kind: 'join' }],
     },
-    'GET /status: the live page\'s JSON',
+    "GET /status: the live page's JSON",
   );
   t.match(
     await fetchTls(`${base}/`, ca, { cookie: `recur_token=${TOKEN}` }),

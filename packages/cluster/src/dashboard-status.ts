@@ -3,7 +3,15 @@
 // loop's history, the learning rate from the optimizer's schedule, each node from RunStats.
 // Called at most once per refresh by the Dashboard, never per step.
 import { basename } from 'node:path';
-import { type DashboardStatus, eta, SCHEMA_VERSION, thin, type WorkerRow } from '@recur/dashboard';
+import {
+  type DashboardStatus,
+  eta,
+  recentRate,
+  SCHEMA_VERSION,
+  thin,
+  throughputSeries,
+  type WorkerRow,
+} from '@recur/dashboard';
 import type { CoordinatorCore } from './connections.js';
 import type { Member } from './membership.js';
 import type { Resolved } from './options.js';
@@ -39,16 +47,6 @@ function workerRow(m: Member, s: NodeStats, now: number): WorkerRow {
   };
 }
 
-/** Samples/s of each step (from the loss history's times), and over the last ten. */
-function throughput(core: CoordinatorCore): Pick<DashboardStatus, 'throughput' | 'samplesPerSecond'> {
-  const h = core.loop.lossHistory;
-  const points = h.slice(1).map((r, i) => ({
-    seconds: (r.at - core.stats.startedAt) / 1000,
-    samplesPerSecond: r.samples / Math.max(1e-3, (r.at - h[i].at) / 1000),
-  }));
-  return { throughput: thin(points), samplesPerSecond: core.status().samplesPerSecond };
-}
-
 export function clusterStatus(core: CoordinatorCore, o: Resolved, info: DashboardInfo): DashboardStatus {
   const now = performance.now();
   const compiled = o.model.compiled;
@@ -79,7 +77,8 @@ export function clusterStatus(core: CoordinatorCore, o: Resolved, info: Dashboar
               left,
             ),
     },
-    ...throughput(core),
+    samplesPerSecond: recentRate(history),
+    throughput: throughputSeries(history, core.stats.startedAt),
     loss: thin(history.map(({ step: s, loss }) => ({ step: s, loss }))),
     validation: [],
     learningRate: {

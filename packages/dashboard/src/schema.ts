@@ -144,3 +144,34 @@ export function eta(stamps: readonly number[], left: number): number | null {
   const perStep = (recent[recent.length - 1] - recent[0]) / (recent.length - 1);
   return (perStep * left) / 1000;
 }
+
+/** One optimizer step as the page's throughput needs it: when it ended, how many samples. */
+export interface StepTime {
+  /** performance.now() at its end */
+  at: number;
+  samples: number;
+}
+
+/** Samples/s over the last `window` steps of `steps` (0 before two). */
+export function recentRate(steps: readonly StepTime[], window = 10): number {
+  const recent = steps.slice(-(window + 1));
+  if (recent.length < 2) return 0;
+  const seconds = (recent[recent.length - 1].at - recent[0].at) / 1000;
+  return seconds > 0 ? recent.slice(1).reduce((a, r) => a + r.samples, 0) / seconds : 0;
+}
+
+/** Samples/s over time, each point the rate over the `window` steps before it (seconds since `startedAt`). */
+export function throughputSeries(
+  steps: readonly StepTime[],
+  startedAt: number,
+  window = 10,
+): DashboardStatus['throughput'] {
+  const points: DashboardStatus['throughput'] = [];
+  for (let i = 1; i < steps.length; i++) {
+    points.push({
+      seconds: (steps[i].at - startedAt) / 1000,
+      samplesPerSecond: recentRate(steps.slice(Math.max(0, i - window), i + 1), window),
+    });
+  }
+  return thin(points);
+}

@@ -11,6 +11,7 @@ import { formatScore, writeReport } from '../report/html.js';
 import { type Evaluation, type PreparedTask, prepareTask, type Score } from '../tasks/index.js';
 import { appendMetrics, createRunFolder, type RunPaths, readKernels, readMetrics } from './folder.js';
 import { describeKernels, kernelsUsed } from './kernels.js';
+import { type LocalRun, startLive } from './live.js';
 import { type Progress, progressFor } from './progress.js';
 
 export interface TrainOptions {
@@ -22,6 +23,8 @@ export interface TrainOptions {
   write?: (line: string) => void;
   /** where the progress bar goes when it is a terminal (default: stderr) */
   progressStream?: NodeJS.WriteStream;
+  /** serve the live page on this loopback host:port while training (live.ts) */
+  serve?: string;
 }
 
 export interface TrainResult {
@@ -65,7 +68,17 @@ export async function trainRun(config: Config, options: TrainOptions = {}): Prom
     );
   }
   const progress = progressFor(options.progressStream ?? process.stderr, write);
-  const fitted = await fitWithProgress(model, task, paths, progress, strategy, options.signal, resume);
+  const live = await startLive(options.serve, task, model, strategy, resume, write);
+  const fitted = await fitWithProgress(
+    model,
+    task,
+    paths,
+    progress,
+    strategy,
+    options.signal,
+    resume,
+    live?.run,
+  ).finally(() => live?.close());
   const seconds = (performance.now() - started) / 1000;
   if (fitted.aborted) {
     throw new CliError(
@@ -93,6 +106,7 @@ async function fitWithProgress(
   strategy: ThreadsStrategy | undefined,
   signal: AbortSignal | undefined,
   resume: boolean,
+  live?: LocalRun,
 ): Promise<{ aborted: boolean; epochs: number }> {
   const t = task.config.training;
   const steps = Math.ceil(task.train.size / t.batchSize);
@@ -130,6 +144,7 @@ async function fitWithProgress(
       callbacks: {
         onBatchEnd: (b: number, logs: Logs) => {
           progress.step(b + 1, logs.loss, samplesSoFar(b + 1), (performance.now() - epochStart) / 1000);
+          live?.batch(b, logs.loss, samplesSoFar(b + 1));
         },
         onEpochEnd: async (e: number, logs: Logs) => {
           const seconds = (performance.now() - epochStart) / 1000;
@@ -146,10 +161,12 @@ async function fitWithProgress(
           const numbers = { epoch: e, ...logs, seconds, samples_per_second: samples / seconds };
           appendMetrics(paths, numbers, kernels);
           const value = logs[task.monitor];
-          if (value !== undefined && value < best) {
+          const improved = value !== undefined && value < best;
+          if (improved) {
             best = value;
             await model.save(paths.best, { preprocessing: task.preprocessing });
           }
+          live?.epoch(e, logs, improved ? ['last.ckpt', 'best.ckpt'] : ['last.ckpt']);
           epochsRun++;
           if (e + 1 < t.epochs) begin(e + 1, 0);
         },
