@@ -126,7 +126,9 @@ export class EventLog {
   readonly events: RunEvent[] = [];
   constructor(private readonly max: number = DASHBOARD_LIMITS.events) {}
 
+  /** Adds an event; a checkpoint right after a checkpoint replaces it (one line per series). */
   add(kind: RunEvent['kind'], message: string, code?: string): void {
+    if (kind === 'checkpoint' && this.events.at(-1)?.kind === 'checkpoint') this.events.pop();
     this.events.push({
       at: new Date().toISOString(),
       kind,

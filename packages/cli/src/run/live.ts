@@ -54,14 +54,18 @@ export class LocalRun {
   private state: DashboardStatus['state'] = 'training';
   private samplesBefore = 0;
   private checkpoint: DashboardStatus['checkpoint'] = null;
+  /** where training is (fit moves the model's trainingPosition only at checkpoints) */
+  private position: { epoch: number; position: number };
 
   constructor(private readonly info: LocalRunInfo) {
+    this.position = { ...info.model.trainingPosition };
     if (info.resumed) this.log.add('restart', `resumed at step ${info.model.compiled?.step ?? 0}`);
   }
 
   /** After batch `b` of an epoch; `samples`: the epoch's samples so far. */
   batch(b: number, loss: number, samples: number): void {
     if (b === 0) this.samplesBefore = 0;
+    this.position.position = b + 1;
     const step = this.info.model.compiled?.step ?? 0;
     this.steps.push({ step, loss, at: performance.now(), samples: samples - this.samplesBefore });
     this.samplesBefore = samples;
@@ -70,6 +74,7 @@ export class LocalRun {
 
   /** After epoch `e` (0-based): its validation numbers; `saved` the checkpoints it wrote. */
   epoch(e: number, logs: Logs, saved: string[]): void {
+    this.position = { epoch: e + 1, position: 0 };
     for (const [name, value] of Object.entries(logs))
       if (name.startsWith('val_')) this.validation.push({ epoch: e + 1, name, value });
     const step = this.info.model.compiled?.step ?? 0;
@@ -88,7 +93,7 @@ export class LocalRun {
     const { model, epochs, batchesPerEpoch, kernels } = this.info;
     const compiled = model.compiled;
     const step = compiled?.step ?? 0;
-    const { epoch, position } = model.trainingPosition;
+    const { epoch, position } = this.position;
     const left = Math.max(0, epochs * batchesPerEpoch - (epoch * batchesPerEpoch + position));
     return {
       schemaVersion: SCHEMA_VERSION,
