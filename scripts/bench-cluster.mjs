@@ -5,6 +5,11 @@
 //
 //   pnpm exec turbo run build
 //   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std] [--json]
+//                                  [--pages N]
+//
+// --pages N: also runs 2 nodes (fp32) with N live pages open on the coordinator — a separate
+// process holding N GET /events streams with the token, reading every update as a browser
+// would — beside the same run without pages, to show that watching does not slow training.
 //
 // A step's time is the wall time between two onStep calls of the coordinator (between two fit
 // onBatchEnd calls for threads); the figure is batch ÷ the median of the timed steps.
@@ -32,6 +37,7 @@ const { values, positionals } = parseArgs({
     warmup: { type: 'string', default: '2' },
     workload: { type: 'string', default: 'lstm-std' },
     json: { type: 'boolean', default: false },
+    pages: { type: 'string', default: '0' },
   },
 });
 const steps = Number(values.steps);
@@ -42,6 +48,11 @@ if (w === undefined || !Number.isInteger(steps) || steps < 3 || !Number.isIntege
   process.exit(2);
 }
 const batches = warmup + steps;
+const pages = Number(values.pages);
+if (!Number.isInteger(pages) || pages < 0) {
+  console.error('usage: --pages N (N ≥ 0 live pages during a 2-node run)');
+  process.exit(2);
+}
 
 function model() {
   const m = sequential([w.cell({ units: w.H }), dense({ units: 1 })], { inputShape: [w.T, w.I], seed: 1 });
@@ -82,7 +93,45 @@ async function nodeMain(url, precision) {
   });
 }
 
-async function clusterRun(nodes, precision) {
+/** The pages process: `node bench-cluster.mjs pages <http url> <N>`; on SIGTERM prints the updates read. */
+async function pagesMain(base, count) {
+  let updates = 0;
+  const streams = [];
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(`${base}/events`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    if (res.status !== 200) throw new Error(`GET /events: ${res.status} ${await res.text()}`);
+    streams.push(res);
+    void (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body) updates += decoder.decode(chunk).split('data: ').length - 1;
+    })().catch(() => {});
+  }
+  process.on('SIGTERM', () => {
+    process.stdout.write(`${JSON.stringify({ streams: streams.length, updates })}\n`);
+    process.exit(0);
+  });
+}
+
+/** Starts the pages process on the coordinator; stop() ends it and says what it read. */
+function openPages(coordinator, count) {
+  const child = spawn(
+    process.execPath,
+    [process.argv[1], 'pages', coordinator.url.replace('ws', 'http'), String(count)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      return out === '' ? { streams: 0, updates: 0 } : JSON.parse(out);
+    },
+  };
+}
+
+async function clusterRun(nodes, precision, pageCount = 0) {
   const d = data();
   const stamps = [];
   const coordinator = await startCoordinator({
@@ -94,6 +143,7 @@ async function clusterRun(nodes, precision) {
     minNodes: nodes,
     onStep: () => stamps.push(performance.now()),
   });
+  const watchers = pageCount > 0 ? openPages(coordinator, pageCount) : null;
   const children = Array.from({ length: nodes }, () =>
     spawn(process.execPath, [process.argv[1], 'node', coordinator.url, precision, ...process.argv.slice(2)], {
       stdio: 'inherit',
@@ -101,6 +151,9 @@ async function clusterRun(nodes, precision) {
   );
   await coordinator.done;
   await Promise.all(children.map((c) => new Promise((resolve) => c.on('exit', resolve))));
+  const read = await watchers?.stop();
+  if (read !== undefined && !values.json)
+    process.stderr.write(`  ${read.streams} pages read ${read.updates} updates in all\n`);
   const times = stamps.slice(warmup).map((s, i) => s - stamps[warmup - 1 + i]);
   return w.B / (median(times) / 1000);
 }
@@ -161,6 +214,8 @@ function bytesPerStep(nodes, precision) {
 
 if (positionals[0] === 'node') {
   await nodeMain(positionals[1], positionals[2]);
+} else if (positionals[0] === 'pages') {
+  await pagesMain(positionals[1], Number(positionals[2]));
 } else {
   const rows = [];
   const add = async (system, run, bytes) => {
@@ -174,6 +229,15 @@ if (positionals[0] === 'node') {
   await add('threads(2)', () => threadsRun(2));
   await add('cluster 2 nodes × 1 thread, fp32', () => clusterRun(2, 'fp32'), bytesPerStep(2, 'fp32'));
   await add('cluster 2 nodes × 1 thread, fp16', () => clusterRun(2, 'fp16'), bytesPerStep(2, 'fp16'));
+  if (pages > 0) {
+    // the same run again without and with the pages, back to back
+    await add('cluster 2 nodes, fp32, no page', () => clusterRun(2, 'fp32'), bytesPerStep(2, 'fp32'));
+    await add(
+      `cluster 2 nodes, fp32, ${pages} pages`,
+      () => clusterRun(2, 'fp32', pages),
+      bytesPerStep(2, 'fp32'),
+    );
+  }
   const one = rows.find((r) => r.system.startsWith('cluster 1 node × 1 thread, fp32')).samplesPerSecond;
   if (values.json) {
     console.log(
