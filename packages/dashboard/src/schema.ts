@@ -15,6 +15,8 @@ export const DASHBOARD_LIMITS = {
   maxQueuedBytes: 1 << 20,
   /** points kept per chart (older ones are thinned out) */
   chartPoints: 200,
+  /** a render not answered within this shows the tables alone, saying why */
+  renderTimeoutMs: 30_000,
   /** events kept in the log (the oldest go first) */
   events: 200,
 } as const;

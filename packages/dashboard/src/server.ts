@@ -7,7 +7,7 @@
 // listens on loopback only).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Worker } from 'node:worker_threads';
-import { livePage } from './page.js';
+import { liveFragment, livePage } from './page.js';
 import type { RenderReply } from './render-worker.js';
 import { DASHBOARD_LIMITS, DashboardErrorCode, type DashboardStatus } from './schema.js';
 
@@ -147,7 +147,16 @@ export class Dashboard {
       return Promise.resolve(this.fragmentCache.html);
     const id = this.nextId++;
     this.rendering = new Promise<string>((resolve) => {
-      this.waiting.set(id, resolve);
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(
+          this.withoutCharts(`the renderer did not answer within ${DASHBOARD_LIMITS.renderTimeoutMs} ms`),
+        );
+      }, DASHBOARD_LIMITS.renderTimeoutMs);
+      this.waiting.set(id, (html) => {
+        clearTimeout(timer);
+        resolve(html);
+      });
       this.renderer().postMessage({ id, status: this.status() });
     }).then((html) => {
       const done = performance.now();
@@ -157,6 +166,11 @@ export class Dashboard {
       return html;
     });
     return this.rendering;
+  }
+
+  /** The tables without the charts, saying why (built here: no vega on this thread). */
+  private withoutCharts(why: string): string {
+    return `${liveFragment(this.status(), [])}<p>charts unavailable: ${why.replace(/[&<>"']/g, ' ')}</p>`;
   }
 
   private renderer(): Worker {
@@ -169,7 +183,7 @@ export class Dashboard {
     });
     worker.on('error', (error) => {
       // a broken renderer: the waiting pages get the error, the next render starts a new one
-      for (const resolve of this.waiting.values()) resolve(`<p>the page failed: ${error.message}</p>`);
+      for (const resolve of this.waiting.values()) resolve(this.withoutCharts(error.message));
       this.waiting.clear();
       this.worker = null;
     });
