@@ -73,12 +73,15 @@ export class RunStats {
 
   /** `peer`, stamping what the roles send to it; `member()` is who it is once joined. */
   watch(peer: Peer, member: () => Member | null): Peer {
+    const traffic = peer.traffic?.bind(peer);
     return {
-      ...peer,
       send: (frame) => {
         this.sent(frame, member(), peer);
         peer.send(frame);
       },
+      close: (code) => peer.close(code),
+      terminate: () => peer.terminate(),
+      ...(traffic === undefined ? {} : { traffic }),
     };
   }
 

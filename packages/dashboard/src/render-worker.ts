@@ -2,7 +2,7 @@
 // rendered to SVG by vega, tables): the rendering costs tens of ms, so it never runs on the
 // event loop that trains (the coordinator's, or `recur train`'s).
 import { parentPort } from 'node:worker_threads';
-import { renderLiveCharts } from './charts.js';
+import { LiveChartRenderer } from './charts.js';
 import { liveFragment } from './page.js';
 import type { DashboardStatus } from './schema.js';
 
@@ -16,9 +16,11 @@ export interface RenderReply {
   html: string;
 }
 
+const charts = new LiveChartRenderer();
+
 async function render({ id, status }: RenderRequest): Promise<RenderReply> {
   try {
-    return { id, html: liveFragment(status, await renderLiveCharts(status)) };
+    return { id, html: liveFragment(status, await charts.render(status)) };
   } catch (error) {
     // the tables still show; the charts say why they are missing
     const why = (error as Error).message.replace(/[<>&]/g, ' ');
