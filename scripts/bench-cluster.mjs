@@ -9,7 +9,8 @@
 //
 // --pages N: also runs 2 nodes (fp32) with N live pages open on the coordinator — a separate
 // process holding N GET /events streams with the token, reading every update as a browser
-// would — and the same run without pages, alternating 3 times each; the rows are the medians.
+// would — and the same run without pages, alternating 5 times each; the rows are the medians
+// (with --pages only threads(1) and 1 node run beside them).
 //
 // A step's time is the wall time between two onStep calls of the coordinator (between two fit
 // onBatchEnd calls for threads); the figure is batch ÷ the median of the timed steps.
@@ -225,15 +226,16 @@ if (positionals[0] === 'node') {
   };
   await add('threads(1)', () => threadsRun(1));
   await add('cluster 1 node × 1 thread, fp32', () => clusterRun(1, 'fp32'), bytesPerStep(1, 'fp32'));
-  await add('cluster 1 node × 1 thread, fp16', () => clusterRun(1, 'fp16'), bytesPerStep(1, 'fp16'));
-  await add('threads(2)', () => threadsRun(2));
-  await add('cluster 2 nodes × 1 thread, fp32', () => clusterRun(2, 'fp32'), bytesPerStep(2, 'fp32'));
-  await add('cluster 2 nodes × 1 thread, fp16', () => clusterRun(2, 'fp16'), bytesPerStep(2, 'fp16'));
-  if (pages > 0) {
-    // the same run without and with the pages, alternating 3 times (a shared machine drifts)
+  if (pages === 0) {
+    await add('cluster 1 node × 1 thread, fp16', () => clusterRun(1, 'fp16'), bytesPerStep(1, 'fp16'));
+    await add('threads(2)', () => threadsRun(2));
+    await add('cluster 2 nodes × 1 thread, fp32', () => clusterRun(2, 'fp32'), bytesPerStep(2, 'fp32'));
+    await add('cluster 2 nodes × 1 thread, fp16', () => clusterRun(2, 'fp16'), bytesPerStep(2, 'fp16'));
+  } else {
+    // the same run without and with the pages, alternating 5 times (a shared machine drifts)
     const without = [];
     const withPages = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       without.push(await clusterRun(2, 'fp32'));
       withPages.push(await clusterRun(2, 'fp32', pages));
     }
