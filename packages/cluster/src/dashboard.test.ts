@@ -77,6 +77,7 @@ t.test('a real two-node run fills the per-node numbers; the checkpoint by name',
       if (step === 12) mid = get(`${base}/status`, auth).then((r) => r.body());
     },
   });
+  t.teardown(() => coordinator.close());
   base = coordinator.url.replace('ws:', 'http:');
   const nodes = [0, 1].map((i) => runNode(taskNode(coordinator.url, TOKEN, { nodeId: `n${i}` })));
   await coordinator.done;
@@ -98,4 +99,34 @@ t.test('a real two-node run fills the per-node numbers; the checkpoint by name',
     s.events.some((e) => e.kind === 'checkpoint'),
     'checkpoints in the event log',
   );
+});
+
+t.test('an eviction and a step assigned again: in the event log and the node row', async (t) => {
+  let mid: Promise<string> | null = null;
+  let base = '';
+  const coordinator = await taskCoordinator(TOKEN, 1, {
+    stepDeadlineMs: 1500,
+    dashboard: { refreshMs: 1 },
+    onStep: ({ step }) => {
+      if (step === 3) mid = get(`${base}/status`, auth).then((r) => r.body());
+    },
+  });
+  t.teardown(() => coordinator.close());
+  base = coordinator.url.replace('ws:', 'http:');
+  // joins first, so step 1 is assigned to it alone; it never answers and is evicted
+  const silent = raw(coordinator.url);
+  await silent.open;
+  silent.ws.send(encodeFrame(joinFrame(TOKEN, { nodeId: 'silent' })), { binary: true });
+  await silent.closed;
+  const honest = runNode(taskNode(coordinator.url, TOKEN, { nodeId: 'honest' }));
+  await coordinator.done;
+  await honest;
+  const s = JSON.parse(await (mid as unknown as Promise<string>)) as DashboardStatus;
+  t.match(s.events, [
+    { kind: 'join', message: /silent joined/ },
+    { kind: 'eviction', code: 'ERR_CLUSTER_EVICTED', message: /silent .*stepDeadlineMs/ },
+    { kind: 'join', message: /honest joined/ },
+    { kind: 'retry', message: /step 1 assigned again \(attempt 2\)/ },
+  ]);
+  t.match(s.workers, [{ id: 'honest', attempts: 1, evictions: 0 }], 'the re-assigned part in its row');
 });

@@ -100,6 +100,8 @@ export class Dashboard {
     this.streams.clear();
     void this.worker?.terminate();
     this.worker = null;
+    for (const resolve of this.waiting.values()) resolve('<p>the page is closed</p>');
+    this.waiting.clear();
   }
 
   private openStream(res: ServerResponse): void {
@@ -152,7 +154,7 @@ export class Dashboard {
         resolve(
           this.withoutCharts(`the renderer did not answer within ${DASHBOARD_LIMITS.renderTimeoutMs} ms`),
         );
-      }, DASHBOARD_LIMITS.renderTimeoutMs);
+      }, DASHBOARD_LIMITS.renderTimeoutMs).unref();
       this.waiting.set(id, (html) => {
         clearTimeout(timer);
         resolve(html);
