@@ -5,7 +5,12 @@
 //
 //   pnpm exec turbo run build
 //   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std]
-//                                  [--nodes 1,2,3] [--repeats 1] [--rate-mbit 100] [--json]
+//                                  [--nodes 1,2,3] [--repeats 1] [--rate-mbit 100] [--pages N] [--json]
+//
+// --pages N: each repeat also runs the first node count over 1 (2 by default) in fp32 with N live
+// pages open on the coordinator — a separate process holding N GET /events streams with the token,
+// reading every update as a browser would — beside the same run without pages; with --repeats
+// the systems alternate (a shared machine drifts) and the rows are medians.
 //
 // On loopback by default. --rate-mbit R (root and iproute2) puts the coordinator and each node
 // on hosts in network namespaces of their own, every link limited to R Mbit/s on both ends
@@ -47,6 +52,7 @@ const { values, positionals } = parseArgs({
     nodes: { type: 'string', default: '1,2,3' },
     repeats: { type: 'string', default: '1' },
     'rate-mbit': { type: 'string' },
+    pages: { type: 'string', default: '0' },
     inside: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
@@ -71,6 +77,11 @@ if (!nodeCounts.every((n) => Number.isInteger(n) && n >= 1 && n <= 8)) {
 }
 /** the namespaces' name prefix when this process runs inside the coordinator's (--rate-mbit) */
 const hostsPrefix = values.inside ?? null;
+const pages = Number(values.pages);
+if (!Number.isInteger(pages) || pages < 0 || pages > 64) {
+  console.error('usage: --pages N (0 ≤ N ≤ 64 live pages during a run)');
+  process.exit(2);
+}
 
 function model() {
   const m = sequential([w.cell({ units: w.H }), dense({ units: 1 })], { inputShape: [w.T, w.I], seed: 1 });
@@ -149,7 +160,45 @@ function nodeCommand(k, url, precision) {
   return ['ip', ['netns', 'exec', `${hostsPrefix}w${k}`, process.execPath, ...args]];
 }
 
-async function clusterRun(nodes, precision) {
+/** The pages process: `node bench-cluster.mjs pages <http url> <N>`; on SIGTERM prints the updates read. */
+async function pagesMain(base, count) {
+  let updates = 0;
+  const streams = [];
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(`${base}/events`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    if (res.status !== 200) throw new Error(`GET /events: ${res.status} ${await res.text()}`);
+    streams.push(res);
+    void (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body) updates += decoder.decode(chunk).split('data: ').length - 1;
+    })().catch(() => {});
+  }
+  process.on('SIGTERM', () => {
+    process.stdout.write(`${JSON.stringify({ streams: streams.length, updates })}\n`);
+    process.exit(0);
+  });
+}
+
+/** Starts the pages process on the coordinator; stop() ends it and says what it read. */
+function openPages(coordinator, count) {
+  const child = spawn(
+    process.execPath,
+    [process.argv[1], 'pages', coordinator.url.replace('ws', 'http'), String(count)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      return out === '' ? { streams: 0, updates: 0 } : JSON.parse(out);
+    },
+  };
+}
+
+async function clusterRun(nodes, precision, pageCount = 0) {
   const d = data();
   const stamps = [];
   const timings = [];
@@ -168,6 +217,7 @@ async function clusterRun(nodes, precision) {
       timings.push(info.timings);
     },
   });
+  const watchers = pageCount > 0 ? openPages(coordinator, pageCount) : null;
   const summaries = [];
   const children = Array.from({ length: nodes }, (_, k) => {
     const [command, args] = nodeCommand(k + 1, coordinator.url, precision);
@@ -185,6 +235,9 @@ async function clusterRun(nodes, precision) {
   });
   await coordinator.done;
   await Promise.all(children);
+  const read = await watchers?.stop();
+  if (read !== undefined && !values.json)
+    process.stderr.write(`  ${read.streams} pages read ${read.updates} updates in all\n`);
   const times = stamps.slice(warmup).map((s, i) => s - stamps[warmup - 1 + i]);
   const cpu = { coordinator: perStep(cpuAt), node: Math.max(...summaries.map((s) => s.cpuPerStepMs)) };
   return {
@@ -297,6 +350,14 @@ async function oneRepeat() {
     for (const precision of ['fp32', 'fp16'])
       await add(label(n, precision), () => clusterRun(n, precision), bytesPerStep(n, precision));
   }
+  if (pages > 0) {
+    const n = nodeCounts.find((k) => k > 1) ?? 2;
+    await add(
+      `${label(n, 'fp32')}, ${pages} pages`,
+      () => clusterRun(n, 'fp32', pages),
+      bytesPerStep(n, 'fp32'),
+    );
+  }
   const base = runs.find((r) => r.system === label(nodeCounts[0], 'fp32'));
   for (const r of runs) {
     r.ratio = r.samplesPerSecond / base.samplesPerSecond;
@@ -345,6 +406,7 @@ async function main() {
 }
 
 if (positionals[0] === 'node') await nodeMain(positionals[1], positionals[2]);
+else if (positionals[0] === 'pages') await pagesMain(positionals[1], Number(positionals[2]));
 else if (values['rate-mbit'] !== undefined && hostsPrefix === null)
   await onHosts(Number(values['rate-mbit']));
 else await main();

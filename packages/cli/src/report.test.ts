@@ -4,11 +4,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import t from 'tap';
+import { CHROMIUM, launchChromium } from './testing/browser.js';
 import { config, recur, tempFolder } from './testing/recur.js';
-
-const CHROMIUM = process.env.RECUR_CHROMIUM ?? '/usr/bin/chromium';
 
 interface Drawn {
   id: string;
@@ -31,16 +29,7 @@ const cases: [string, string[], RegExp][] = [
 t.test('the report charts render in headless Chromium', async (t) => {
   t.ok(existsSync(CHROMIUM), `${CHROMIUM} is installed (npm test installs Debian's chromium with apt)`);
   const runs = tempFolder('report');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   t.teardown(() => browser.close());
   for (const [name, charts, result] of cases) {
     const run = join(runs, name);

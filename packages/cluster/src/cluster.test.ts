@@ -180,8 +180,15 @@ t.test('wss with an openssl certificate, fp16 gradients, and the status endpoint
   const ca = await readFile(cert);
   t.match(
     JSON.parse(await fetchTls(`${base}/status`, ca, { authorization: `Bearer ${TOKEN}` })),
-    { state: 'waiting', step: 0, members: [{ nodeId: 'tls-node-0', threads: 1 }] },
-    'GET /status',
+    {
+      schemaVersion: 1,
+      kind: 'cluster',
+      state: 'waiting',
+      progress: { step: 0, epochs: 4 },
+      workers: [{ id: 'tls-node-0', threads: 1 }],
+      events: [{ kind: 'join' }],
+    },
+    "GET /status: the live page's JSON",
   );
   t.match(
     await fetchTls(`${base}/`, ca, { cookie: `recur_token=${TOKEN}` }),

@@ -2,12 +2,14 @@
 // here. Before its join a connection counts as pending (maxPendingConnections) and must join
 // within joinTimeoutMs; its first frame goes to Membership; a member's frames go to the training
 // loop (gradients), to Membership (leave) or are refused. Tests drive this with fake peers.
+import { basename } from 'node:path';
 import { errorFrame, type Frame } from '@recur/protocol';
 import { ClusterErrorCode } from './errors.js';
 import { TrainingLoop } from './loop.js';
 import { type Member, Membership } from './membership.js';
 import type { Resolved } from './options.js';
 import type { Peer } from './peer.js';
+import { RunStats } from './run-stats.js';
 import type { StatusJson } from './status.js';
 import { tokensEqual } from './wire.js';
 
@@ -24,12 +26,19 @@ export interface Connection {
 export class CoordinatorCore {
   readonly membership: Membership;
   readonly loop: TrainingLoop;
+  /** what the live page shows of the nodes and the run's events */
+  readonly stats = new RunStats();
   /** connections open and not yet joined */
   pending = 0;
 
   constructor(private readonly o: Resolved) {
-    this.membership = new Membership(o, o.model, (m) => this.loop.memberGone(m));
+    this.membership = new Membership(o, o.model, (m, why) => {
+      this.stats.left(m, why);
+      this.loop.memberGone(m);
+    });
     this.loop = new TrainingLoop(o, this.membership);
+    this.loop.onCheckpoint = (c) => this.stats.log.add('checkpoint', `${basename(c.path)} at step ${c.step}`);
+    if (o.resume) this.stats.log.add('restart', `resumed at step ${o.model.compiled?.step ?? 0}`);
   }
 
   /** Whether one more connection may open (fewer than maxPendingConnections pending). */
@@ -37,8 +46,9 @@ export class CoordinatorCore {
     return this.pending < this.o.maxPendingConnections;
   }
 
-  connect(peer: Peer): Connection {
+  connect(socketPeer: Peer): Connection {
     let member: Member | null = null;
+    const peer = this.stats.watch(socketPeer, () => member);
     let pending = true;
     this.pending += 1;
     const settle = () => {
@@ -54,10 +64,14 @@ export class CoordinatorCore {
         if (member === null) {
           member = this.first(peer, frame);
           settle();
-          if (member !== null) clearTimeout(joinTimer);
+          if (member !== null) {
+            clearTimeout(joinTimer);
+            this.stats.joined(member);
+          }
           return;
         }
         member.lastSeen = performance.now();
+        if (frame.kind === 'gradient') this.stats.answered(member);
         this.memberFrame(member, frame);
       },
       refuse: (error) => {

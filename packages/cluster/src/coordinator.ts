@@ -7,7 +7,8 @@
 // step is assigned again to the others (a new attempt); a node can join at any step boundary.
 // A step whose sum or update is not finite is refused and ends the run with a coded error,
 // nothing written. stop() ends it at a step boundary with a checkpoint.
-// Status: GET /status (JSON) and GET / (a page) on the same port, behind the token.
+// Status: the live page (@recur/dashboard: GET / the page, GET /status its JSON, GET /events
+// the pushed updates) on the same port, behind the token.
 //
 // The roles live in their own files, without sockets: membership.ts (join, heartbeat,
 // eviction), parts.ts (the assignment of parts, a pure function), loop.ts (sum, update,
@@ -15,10 +16,12 @@
 // transport: the HTTP(S) server, the ws server, decoding, and the run's start and end.
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { Dashboard } from '@recur/dashboard';
 import { decodeFrame, errorFrame, type Frame, maxFrameBytes } from '@recur/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CoordinatorCore } from './connections.js';
+import { clusterStatus } from './dashboard-status.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import { installHalfConversions } from './halves.js';
 import type { RunSummary } from './loop.js';
@@ -41,6 +44,7 @@ export class Coordinator {
   private readonly limit: number;
   private readonly server: Server;
   private readonly wss: WebSocketServer;
+  private readonly dashboard: Dashboard;
   private sweep: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -51,18 +55,27 @@ export class Coordinator {
     this.server =
       o.tls === null ? createHttpServer() : createHttpsServer({ cert: o.tls.cert, key: o.tls.key });
     const access = { token: o.token, publicStatus: o.publicStatus };
-    this.server.on('request', (req, res) => serveStatus(req, res, () => this.status(), access));
+    this.dashboard = new Dashboard({
+      snapshot: () => clusterStatus(this.core, o, o.dashboard),
+      maxStreams: o.dashboard.maxStreams,
+      refreshMs: o.dashboard.refreshMs,
+    });
+    this.server.on('request', (req, res) => serveStatus(req, res, this.dashboard, access));
     this.wss = new WebSocketServer({
       server: this.server,
       maxPayload: wsPayloadCap(this.limit),
       verifyClient: (_info, accept) => this.verifyClient(accept),
     });
-    this.wss.on('connection', (ws) => this.connection(ws));
+    this.wss.on('connection', (ws, req) => this.connection(ws, req.socket));
     this.wss.on('error', () => {}); // the server's own errors: start() rejects with a coded one
     this.done = new Promise<RunSummary>((resolve, reject) => {
       this.server.once('listening', () => {
         this.core.loop.run().then(
           (summary) => {
+            this.core.stats.log.add(
+              'end',
+              summary.stopped ? `stopped at step ${summary.steps}` : `ended at step ${summary.steps}`,
+            );
             setTimeout(() => void this.close(), summary.stopped ? 0 : this.o.endGraceMs).unref();
             resolve(summary);
           },
@@ -111,6 +124,7 @@ export class Coordinator {
     this.closed = true;
     if (this.sweep !== null) clearInterval(this.sweep);
     this.core.loop.close();
+    this.dashboard.close();
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -150,8 +164,8 @@ export class Coordinator {
     }
   }
 
-  private connection(ws: WebSocket): void {
-    const connection = this.core.connect(wsPeer(ws));
+  private connection(ws: WebSocket, socket: Socket): void {
+    const connection = this.core.connect(wsPeer(ws, socket));
     const limits = { maxFrameBytes: this.limit, parameterCount: this.o.model.layout.size };
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       let frame: Frame;

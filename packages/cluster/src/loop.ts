@@ -61,6 +61,8 @@ export class TrainingLoop {
   state: StatusJson['state'] = 'waiting';
   readonly lossHistory: LossRecord[] = [];
   lastCheckpoint: { path: string; step: number } | null = null;
+  /** hears of every checkpoint written (the live page's event log) */
+  onCheckpoint: (checkpoint: { path: string; step: number }) => void = () => {};
   private readonly compiled: Compiled;
   private readonly guard: UpdateGuard;
   private readonly termsPerSample: number;
@@ -255,6 +257,7 @@ export class TrainingLoop {
     if (c === null) return;
     await this.model.save(c.path, { preprocessing: c.preprocessing });
     this.lastCheckpoint = { path: c.path, step: this.compiled.step };
+    this.onCheckpoint(this.lastCheckpoint);
   }
 
   private missedDeadline(): void {

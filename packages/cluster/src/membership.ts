@@ -41,7 +41,7 @@ export class Membership {
   constructor(
     private readonly o: MembershipOptions,
     private readonly model: Model,
-    private readonly onRemoved: (member: Member) => void,
+    private readonly onRemoved: (member: Member, why: string) => void,
   ) {}
 
   get size(): number {
@@ -95,7 +95,7 @@ export class Membership {
     if (this.members.get(member.peer) !== member) return;
     this.members.delete(member.peer);
     this.o.log(`node ${member.nodeId} (rank ${member.rank}) removed: ${why}`);
-    this.onRemoved(member);
+    this.onRemoved(member, why);
   }
 
   /** Tells the member why, removes it and drops its connection. */

@@ -1,6 +1,7 @@
 // The coordinator's options: defaults and checks (ERR_CLUSTER_BAD_OPTION names the option),
 // and the named limits they default to.
 import type { Model } from '@recur/nn';
+import type { DashboardInfo } from './dashboard-status.js';
 import { ClusterErrorCode, fail } from './errors.js';
 import type { StepTimings } from './loop.js';
 import { checkHash, checkToken, NO_RUN_HASH } from './wire.js';
@@ -60,6 +61,11 @@ export interface CoordinatorOptions {
   log?: (line: string) => void;
   /** after every optimizer step */
   onStep?: (info: { step: number; loss: number; members: number; timings: StepTimings }) => void;
+  /**
+   * the live page (GET /, /status, /events): the run's name, the kernels, and its limits
+   * (maxStreams open event streams, default 16; refreshMs, default 1000)
+   */
+  dashboard?: DashboardInfo & { maxStreams?: number; refreshMs?: number };
 }
 
 export interface Resolved {
@@ -85,6 +91,7 @@ export interface Resolved {
   tls: { cert: string | Buffer; key: string | Buffer } | null;
   log: (line: string) => void;
   onStep: CoordinatorOptions['onStep'];
+  dashboard: NonNullable<CoordinatorOptions['dashboard']>;
 }
 
 const bad = (what: string, rule: string, got: unknown): never =>
@@ -160,5 +167,6 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): Resolved {
     tls: o.tls ?? null,
     log: o.log ?? (() => {}),
     onStep: o.onStep,
+    dashboard: o.dashboard ?? {},
   };
 }

@@ -1,5 +1,6 @@
 // The coordinator's view of one connection, without sockets: the roles (membership, training
 // loop) send frames and close peers through this, so tests can drive them with fake peers.
+import type { Socket } from 'node:net';
 import type { Frame } from '@recur/protocol';
 import type { WebSocket } from 'ws';
 import { send } from './wire.js';
@@ -11,11 +12,16 @@ export interface Peer {
   close(code: number): void;
   /** drops the connection at once */
   terminate(): void;
+  /** bytes read and written on the connection so far (the live page's bytes per step) */
+  traffic?(): { read: number; written: number };
 }
 
-/** A Peer over a ws WebSocket. */
-export const wsPeer = (ws: WebSocket): Peer => ({
+/** A Peer over a ws WebSocket (`socket`: its TCP or TLS socket, for the byte counters). */
+export const wsPeer = (ws: WebSocket, socket?: Socket): Peer => ({
   send: (frame) => send(ws, frame),
   close: (code) => ws.close(code),
   terminate: () => ws.terminate(),
+  ...(socket === undefined
+    ? {}
+    : { traffic: () => ({ read: socket.bytesRead, written: socket.bytesWritten }) }),
 });

@@ -65,10 +65,13 @@ export const coordinator: CliCommand = {
       .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM), with --tls-key')
       .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
       .option('--resume', "continue from the run folder's last.ckpt")
-      .option('--public-status', 'serve GET /status and GET / without the token (default: token needed)')
+      .option(
+        '--public-status',
+        'serve the live page (GET /, /status, /events) without the token (default: token needed)',
+      )
       .addHelpText(
         'after',
-        '\nExample (two terminals, or two machines with --listen 0.0.0.0:7070):\n  RECUR_TOKEN=change-me-0123456789 recur coordinator configs/seattle-temperature-cluster.json\n  RECUR_TOKEN=change-me-0123456789 recur worker configs/seattle-temperature-cluster.json --connect ws://127.0.0.1:7070\n\nThe token never goes on the command line (at least 8 characters). GET http://<listen>/status shows the run\nto holders of the token (Authorization: Bearer <token>, or a recur_token cookie) unless --public-status.\nExit codes: 0 done, 1 failed, 2 bad flag or config, 130 stopped by Ctrl-C or SIGTERM.',
+        '\nExample (two terminals, or two machines with --listen 0.0.0.0:7070):\n  RECUR_TOKEN=change-me-0123456789 recur coordinator configs/seattle-temperature-cluster.json\n  RECUR_TOKEN=change-me-0123456789 recur worker configs/seattle-temperature-cluster.json --connect ws://127.0.0.1:7070\n\nThe token never goes on the command line (at least 8 characters). http://<listen>/ is the live page (JSON at /status)\nfor holders of the token (Authorization: Bearer <token>, or a recur_token cookie) unless --public-status.\nExit codes: 0 done, 1 failed, 2 bad flag or config, 130 stopped by Ctrl-C or SIGTERM.',
       )
       .action(async (path: string, flags: CoordinatorFlags) => {
         const overrides: Overrides = {};

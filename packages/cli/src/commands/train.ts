@@ -2,12 +2,14 @@
 // and a report. Ctrl-C (SIGINT) stops after the current step and writes last.ckpt.
 import type { Command } from 'commander';
 import { applyOverrides, loadConfig, type Overrides } from '../config/load.js';
+import { DEFAULT_SERVE } from '../run/live.js';
 import { trainRun } from '../run/train.js';
 import { type CliCommand, integerFlag } from './command.js';
 
 interface TrainFlags extends Overrides {
   resume?: boolean;
   smoke?: boolean;
+  serve?: string | true;
 }
 
 /** --smoke: one epoch on at most 64 samples per split, batches of 16: checks a config end to end in seconds. */
@@ -37,6 +39,10 @@ export const train: CliCommand = {
         `a smoke run: ${SMOKE.epochs} epoch, --limit ${SMOKE.limit}, --batch-size ${SMOKE.batchSize} (flags given win)`,
       )
       .option('--resume', "continue from the run folder's last.ckpt")
+      .option(
+        '--serve [host:port]',
+        `serve the live page (progress, charts, threads, events; JSON at /status) while training; loopback only, default ${DEFAULT_SERVE}`,
+      )
       .addHelpText(
         'after',
         '\nExamples:\n  recur train configs/seattle-temperature.json\n  recur train configs/imdb-sentiment.json --threads 2 --epochs 1\n  recur train my.json --smoke --output /tmp/try\n\nCtrl-C stops after the current step and writes last.ckpt; --resume continues from it.\nExit codes: 0 done, 1 failed, 2 bad flag or config, 130 stopped by Ctrl-C.',
@@ -60,6 +66,9 @@ export const train: CliCommand = {
             resume: flags.resume === true,
             signal: controller.signal,
             write: context.write,
+            ...(flags.serve === undefined
+              ? {}
+              : { serve: flags.serve === true ? DEFAULT_SERVE : flags.serve }),
           });
         } finally {
           process.removeListener('SIGINT', onSigint);

@@ -1,14 +1,8 @@
-// Charts for the report, as Vega-Lite specs rendered to SVG in Node (vega's headless renderer:
-// no canvas, no browser). Each chart has an id the report test looks for.
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+// Charts for the report, as Vega-Lite specs rendered to SVG in Node by @recur/dashboard's
+// renderSvg (vega's headless renderer: no canvas, no browser; the live page uses it too). Each chart has an id the report test looks for.
+import type { ChartSpec } from '@recur/dashboard/charts';
 
-export interface ChartSpec {
-  /** e.g. 'loss', 'forecast', 'confusion' */
-  id: string;
-  title: string;
-  spec: vl.TopLevelSpec;
-}
+export { type ChartSpec, renderSvg } from '@recur/dashboard/charts';
 
 type Row = Record<string, string | number>;
 
@@ -137,15 +131,4 @@ export function confusionChart(labels: readonly string[], counts: number[][]): C
       ],
     },
   };
-}
-
-/** The chart as an SVG document. */
-export async function renderSvg(chart: ChartSpec): Promise<string> {
-  const compiled = vl.compile(chart.spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
 }

@@ -21,6 +21,7 @@ import { formatScore } from '../report/html.js';
 import { prepareTask, type Split } from '../tasks/index.js';
 import { checkPort, checkWsUrl, readTlsPair } from './endpoints.js';
 import { createRunFolder } from './folder.js';
+import { kernelsUsed } from './kernels.js';
 import { readUserFile } from './user-files.js';
 
 export interface ClusterRunOptions {
@@ -152,12 +153,16 @@ export async function coordinatorRun(config: Config, options: CoordinatorRunOpti
     },
     ...(options.tls === undefined ? {} : { tls: readTlsPair(options.tls.cert, options.tls.key) }),
     log: write,
+    dashboard: { title: config.name, kernels: kernelsUsed(1) },
     onStep: ({ step, loss, members }) => {
       if (step % steps === 0)
         write(`epoch ${step / steps}/${t.epochs}: loss ${loss.toPrecision(4)} (${members} nodes)`);
     },
   });
   write(`${config.name}: ${task.describe}; waiting for workers on ${coordinator.url} (status: GET /status)`);
+  write(
+    `live page: ${coordinator.url.replace(/^ws/, 'http')}/ (${options.publicStatus === true ? 'public' : 'with the token: Authorization: Bearer or a recur_token cookie'})`,
+  );
   if (options.signal?.aborted) void coordinator.stop();
   options.signal?.addEventListener('abort', () => void coordinator.stop(), { once: true });
   const summary = await coordinator.done;

@@ -19,6 +19,7 @@ import {
   runPaths,
 } from './folder.js';
 import { describeKernels, kernelsUsed } from './kernels.js';
+import { type LocalRun, startLive } from './live.js';
 import { lockRunFolder } from './lock.js';
 import { type Progress, progressFor } from './progress.js';
 import { makeFolder } from './user-files.js';
@@ -32,6 +33,8 @@ export interface TrainOptions {
   write?: (line: string) => void;
   /** where the progress bar goes when it is a terminal (default: stderr) */
   progressStream?: NodeJS.WriteStream;
+  /** serve the live page on this loopback host:port while training (live.ts) */
+  serve?: string;
 }
 
 export interface TrainResult {
@@ -119,7 +122,17 @@ async function trainLocked(
     );
   }
   const progress = progressFor(options.progressStream ?? process.stderr, write);
-  const fitted = await fitWithProgress(model, task, paths, progress, strategy, options.signal, resume);
+  const live = await startLive(options.serve, task, model, strategy, resume, write);
+  const fitted = await fitWithProgress(
+    model,
+    task,
+    paths,
+    progress,
+    strategy,
+    options.signal,
+    resume,
+    live?.run,
+  ).finally(() => live?.close());
   const seconds = (performance.now() - started) / 1000;
   if (fitted.aborted) {
     throw new CliError(
@@ -147,6 +160,7 @@ async function fitWithProgress(
   strategy: ThreadsStrategy | undefined,
   signal: AbortSignal | undefined,
   resume: boolean,
+  live?: LocalRun,
 ): Promise<{ aborted: boolean; epochs: number }> {
   const t = task.config.training;
   const steps = Math.ceil(task.train.size / t.batchSize);
@@ -184,6 +198,7 @@ async function fitWithProgress(
       callbacks: {
         onBatchEnd: (b: number, logs: Logs) => {
           progress.step(b + 1, logs.loss, samplesSoFar(b + 1), (performance.now() - epochStart) / 1000);
+          live?.batch(b, logs.loss, samplesSoFar(b + 1));
         },
         onEpochEnd: async (e: number, logs: Logs) => {
           const seconds = (performance.now() - epochStart) / 1000;
@@ -200,10 +215,12 @@ async function fitWithProgress(
           const numbers = { epoch: e, ...logs, seconds, samples_per_second: samples / seconds };
           appendMetrics(paths, numbers, kernels);
           const value = logs[task.monitor];
-          if (value !== undefined && value < best) {
+          const improved = value !== undefined && value < best;
+          if (improved) {
             best = value;
             await model.save(paths.best, { preprocessing: task.preprocessing });
           }
+          live?.epoch(e, logs, improved ? ['last.ckpt', 'best.ckpt'] : ['last.ckpt']);
           epochsRun++;
           if (e + 1 < t.epochs) begin(e + 1, 0);
         },
