@@ -20,7 +20,15 @@ import { generate, type Model, sequential } from '@recur/nn';
 import type { LanguageModelConfig } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
 import { barChart } from '../report/charts.js';
-import { clipOf, materialize, optimizerOf, type PreparedTask, type Split } from './common.js';
+import {
+  clipOf,
+  forEachChunk,
+  optimizerOf,
+  type PreparedTask,
+  type Split,
+  sourceOf,
+  splitOf,
+} from './common.js';
 import { recurrentStack } from './models.js';
 
 async function loadCorpus(config: LanguageModelConfig): Promise<string> {
@@ -103,15 +111,18 @@ export async function prepareLanguageModel(config: LanguageModelConfig): Promise
         `data.split.${name}: ${encoded[name].length} tokens make no sequence of data.sequenceLength ${T}`,
       );
     }
-    return materialize(nextTokenDataset(encoded[name], { sequenceLength: T }), d.limit);
+    return splitOf(nextTokenDataset(encoded[name], { sequenceLength: T }), d.limit);
   };
   const train = split('train');
   const validation = split('validation');
   const test = split('test');
   // Unigram baseline over the training ids the model sees, add-one smoothed over V.
   const counts = new Float64Array(V);
-  for (const id of train.y.data as Int32Array) counts[id]++;
-  const total = (train.y.data as Int32Array).length;
+  let total = 0;
+  forEachTargetId(train, (id) => {
+    counts[id]++;
+    total++;
+  });
   const preprocessing = {
     task: 'language-model',
     tokenizer: tokenizer.toJSON(),
@@ -143,11 +154,14 @@ export async function prepareLanguageModel(config: LanguageModelConfig): Promise
     },
     monitor: 'val_loss',
     evaluate: async (model, s = test) => {
-      const logs = await model.evaluate(s.x, s.y, { batchSize: 64 });
+      const logs = await model.evaluate(sourceOf(s, { shuffle: false, seed: 0 }), { batchSize: 64 });
       let nll = 0;
-      const ids = s.y.data as Int32Array;
-      for (const id of ids) nll -= Math.log((counts[id] + 1) / (total + V));
-      const unigram = Math.exp(nll / ids.length);
+      let n = 0;
+      forEachTargetId(s, (id) => {
+        nll -= Math.log((counts[id] + 1) / (total + V));
+        n++;
+      });
+      const unigram = Math.exp(nll / n);
       const perplexity = Math.exp(logs.loss);
       const g = config.generate;
       const samples = sampleTexts(model, vocabulary, tokenizer, d.tokenizer, {
@@ -178,4 +192,13 @@ export async function prepareLanguageModel(config: LanguageModelConfig): Promise
       };
     },
   };
+}
+
+/** Calls `visit` with every target id of a split (T a sample), read a chunk at a time. */
+function forEachTargetId(split: Split, visit: (id: number) => void): void {
+  const T = split.dataset.targetPerSample;
+  forEachChunk(split, (buffers, _first, count) => {
+    const target = buffers.target as Int32Array; // (chunk, T)
+    for (let k = 0; k < count * T; k++) visit(target[k]);
+  });
 }
