@@ -14,7 +14,7 @@ export interface NodeOptions {
   token: string;
   /** the same architecture as the coordinator's (its layout hash is checked at join) */
   model: Model;
-  /** the node's local copy of the data set */
+  /** the node's local copy of the data set; it must have fillRange (the node reads only assigned ranges) */
   source: BatchSource;
   /** SHA-256 identity of that data set, as the coordinator's */
   dataHash: string;

@@ -1,6 +1,7 @@
 // A node of a cluster: connects to the coordinator, joins with its token and the hashes of its
 // model's layout and its data, then computes every assignment on a @recur/parallel thread group
-// (the machine's gradients are reduced in shared memory first), sends one gradient sum per step
+// whose ranks read exactly the assignment's sample range (assigned-source.ts; the machine's
+// gradients are reduced in shared memory first), sends one gradient sum per step
 // and applies the parameters it receives. It keeps no optimizer state. A lost connection is
 // retried with exponential backoff for reconnectTimeoutMs (a handshake or a welcome that does
 // not come within handshakeTimeoutMs counts as a lost connection); the run's end frame ends it
@@ -11,6 +12,7 @@ import type { CompileOptions } from '@recur/nn';
 import { resolveOptions, ThreadGroup } from '@recur/parallel';
 import { decodeFrame, type Frame, maxFrameBytes, PROTOCOL_VERSION } from '@recur/protocol';
 import { WebSocket } from 'ws';
+import { AssignedRangeSource, type RangeSource } from './assigned-source.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import { installHalfConversions } from './halves.js';
 import { type NodeOptions, type ResolvedNode, resolveNodeOptions } from './node-options.js';
@@ -51,6 +53,8 @@ class ClusterNode {
   private readonly o: ResolvedNode;
   private readonly limit: number;
   private group: ThreadGroup | null = null;
+  /** the threads read only the assignment's range of the data (the coordinator owns the cursor) */
+  private readonly data: AssignedRangeSource;
   /** frames are handled one after another, across connections: the group is not re-entrant */
   private chain: Promise<void> = Promise.resolve();
   private readonly summary: NodeSummary = {
@@ -64,6 +68,7 @@ class ClusterNode {
 
   constructor(options: NodeOptions) {
     this.o = resolveNodeOptions(options);
+    this.data = new AssignedRangeSource(this.o.source as RangeSource);
     this.limit = maxFrameBytes(this.o.model.layout.size);
   }
 
@@ -196,7 +201,7 @@ class ClusterNode {
           model.params.set(frame.parameters);
           this.group = await ThreadGroup.start(
             model,
-            this.o.source,
+            this.data,
             frame.batchSize,
             this.o.threads,
             resolveOptions(this.o.threads, this.o.threadsOptions),
@@ -209,6 +214,7 @@ class ClusterNode {
         const group = this.group as ThreadGroup;
         const timings = this.summary.timings;
         const computing = performance.now();
+        this.data.assign({ epoch: frame.epoch, start: frame.rangeStart, end: frame.rangeEnd });
         const out = await group.sums(frame.epoch, frame.batchIndex, {
           offset: frame.partOffset,
           total: frame.partTotal,

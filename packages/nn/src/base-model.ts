@@ -37,6 +37,7 @@ import {
   type FitOptions,
   fit,
   type History,
+  isSource,
   type Logs,
   predictArrays,
 } from './training/fit.js';
@@ -293,20 +294,33 @@ export abstract class Model {
     return fit(this, x, (y as FitOptions | undefined) ?? {});
   }
 
-  /** Mean loss and metrics on (x, y), without dropout. */
-  async evaluate(x: ArrayData, y: ArrayData, options: { batchSize?: number } = {}): Promise<Logs> {
+  /** Mean loss and metrics on (x, y), or over a BatchSource (read in order), without dropout. */
+  async evaluate(
+    x: ArrayData | BatchSource,
+    y?: ArrayData | { batchSize?: number },
+    options: { batchSize?: number } = {},
+  ): Promise<Logs> {
     if (this.compiled === null) fail(NnErrorCode.NOT_READY, 'evaluate: call model.compile({ loss }) first');
+    const opts = isSource(x) ? ((y as { batchSize?: number } | undefined) ?? {}) : options;
     const batchSize =
-      options.batchSize === undefined ? 32 : positiveInteger('evaluate', 'batchSize', options.batchSize);
+      opts.batchSize === undefined ? 32 : positiveInteger('evaluate', 'batchSize', opts.batchSize);
+    if (isSource(x)) {
+      checkStateRows(this, x.size, 'evaluate');
+      return evaluateSource(this, x, batchSize);
+    }
     checkStateRows(this, x?.shape?.[0], 'evaluate');
-    return evaluateSource(this, arraySource(this, this.compiled, x, y, false, this.seed), batchSize);
+    return evaluateSource(
+      this,
+      arraySource(this, this.compiled, x, y as ArrayData, false, this.seed),
+      batchSize,
+    );
   }
 
-  /** Outputs for x, batch-major: (N, O), or (N, T, O) for sequence outputs. */
-  async predict(x: ArrayData, options: { batchSize?: number } = {}): Promise<Float32Array> {
+  /** Outputs for x (arrays, or a BatchSource read in order), batch-major: (N, O), or (N, T, O). */
+  async predict(x: ArrayData | BatchSource, options: { batchSize?: number } = {}): Promise<Float32Array> {
     const batchSize =
       options.batchSize === undefined ? 32 : positiveInteger('predict', 'batchSize', options.batchSize);
-    checkStateRows(this, x?.shape?.[0], 'predict');
+    checkStateRows(this, isSource(x) ? x.size : x?.shape?.[0], 'predict');
     const recorder = new StateRecorder(this);
     const out = predictArrays(this, x, batchSize, (first, B, n) => recorder.record(first, B, n));
     this.predictStates = recorder;

@@ -1,41 +1,13 @@
 // recur data pack <config> --out <folder>: the config's three splits as shard sets
 // (@recur/data's format: train/, validation/, test/ each with manifest.json), plus the
 // preprocessing JSON, so large data sets are read once and then streamed.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createShardWriter } from '@recur/data';
+import { writePack } from '@recur/data';
 import type { Command } from 'commander';
 import { applyOverrides, loadConfig } from '../config/load.js';
-import { prepareTask, type Split } from '../tasks/index.js';
+import { prepareTask } from '../tasks/index.js';
 import { type CliCommand, integerFlag } from './command.js';
-
-function pack(folder: string, split: Split, samplesPerShard: number): number {
-  const x = split.x;
-  const ids = x.data instanceof Int32Array;
-  const T = x.shape[1];
-  const F = ids ? 1 : x.shape[2];
-  const labels = split.y.data instanceof Int32Array;
-  const perSample = split.y.data.length / split.size;
-  const writer = createShardWriter(
-    folder,
-    {
-      dtype: ids ? 'int32' : 'float32',
-      steps: T,
-      features: F,
-      targetDtype: labels ? 'int32' : 'float32',
-      targetPerSample: perSample,
-      hasLengths: x.lengths !== undefined,
-    },
-    { samplesPerShard, overwrite: true },
-  );
-  writer.appendBatch({
-    x: x.data,
-    ...(x.lengths === undefined ? {} : { lengths: x.lengths }),
-    target: split.y.data,
-  });
-  writer.close();
-  return split.size;
-}
 
 export const data: CliCommand = {
   name: 'data',
@@ -58,11 +30,16 @@ export const data: CliCommand = {
         );
         const task = await prepareTask(config);
         mkdirSync(flags.out, { recursive: true });
+        // Each split's samples are made and written a shard at a time (writePack's bounded memory).
+        const counts = writePack(
+          flags.out,
+          { train: task.train.dataset, validation: task.validation.dataset, test: task.test.dataset },
+          task.preprocessing,
+          { samplesPerShard: flags.samplesPerShard, overwrite: true },
+        );
         for (const name of ['train', 'validation', 'test'] as const) {
-          const n = pack(join(flags.out, name), task[name], flags.samplesPerShard);
-          context.write(`${name}: ${n} samples → ${join(flags.out, name)}`);
+          context.write(`${name}: ${counts[name]} samples → ${join(flags.out, name)}`);
         }
-        writeFileSync(join(flags.out, 'preprocessing.json'), `${JSON.stringify(task.preprocessing)}\n`);
       });
   },
 };

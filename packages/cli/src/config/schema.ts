@@ -228,7 +228,16 @@ const languageModel = z.strictObject({
       }),
       /** a text file, or a folder of .txt files (read in path order) */
       z.strictObject({ kind: z.literal('text'), path: z.string().min(1) }),
+      /** a shard pack (`recur data pack` of a language-model config): train/, validation/, test/, preprocessing.json */
+      z.strictObject({ kind: z.literal('shards'), path: z.string().min(1) }),
     ]),
+    /** write the splits as a shard pack once (path default: <run folder>/pack) and train from it */
+    pack: z
+      .strictObject({
+        path: z.string().min(1).optional(),
+        samplesPerShard: positiveInt.default(8192),
+      })
+      .optional(),
     tokenizer: z.enum(['char', 'word']).default('char'),
     vocabularySize: positiveInt.min(3).default(20000),
     sequenceLength: positiveInt.default(100),

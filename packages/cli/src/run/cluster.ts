@@ -4,7 +4,6 @@
 // split at the end; each worker prepares the same data locally and trains on its threads.
 // The token comes from RECUR_TOKEN or a file, never from the command line. Both sides present
 // the run hash of the config (runDescription), so a worker with another seed is refused.
-import { createHash } from 'node:crypto';
 import {
   ClusterError,
   type Coordinator,
@@ -14,10 +13,12 @@ import {
   runNode,
   startCoordinator,
 } from '@recur/cluster';
-import { ArraySource, loadModel, type Model } from '@recur/nn';
+import { dataHash } from '@recur/data';
+import { loadModel, type Model } from '@recur/nn';
 import type { Config } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
 import { formatScore } from '../report/html.js';
+import { sourceOf } from '../tasks/common.js';
 import { prepareTask, type Split } from '../tasks/index.js';
 import { checkPort, checkWsUrl, readTlsPair } from './endpoints.js';
 import { createRunFolder } from './folder.js';
@@ -106,15 +107,9 @@ async function startOrUsageError(options: CoordinatorOptions): Promise<Coordinat
   }
 }
 
-/** SHA-256 over the training split's bytes: the coordinator and the workers must agree on it. */
-export function splitHash(split: Split): string {
-  const hash = createHash('sha256');
-  for (const part of [split.x.data, split.y.data, split.x.lengths]) {
-    if (part === undefined) continue;
-    const typed = part as Float32Array | Int32Array;
-    hash.update(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
-  }
-  return hash.digest('hex');
+/** The training split's identity (@recur/data's dataHash of its samples, read a chunk at a time): coordinator and workers must agree on it. */
+export function trainHash(split: Split): Promise<string> {
+  return dataHash([{ kind: 'samples', dataset: split.dataset }]);
 }
 
 function hostPort(listen: string): { host: string; port: number } {
@@ -137,7 +132,7 @@ export async function coordinatorRun(config: Config, options: CoordinatorRunOpti
   const coordinator = await startOrUsageError({
     model,
     resume: options.resume === true,
-    data: { size: task.train.size, hash: splitHash(task.train) },
+    data: { size: task.train.size, hash: await trainHash(task.train) },
     runHash: runHashOf(runDescription(config)),
     batchSize: t.batchSize,
     epochs: t.epochs,
@@ -187,13 +182,13 @@ export async function workerRun(config: Config, options: WorkerRunOptions = {}) 
   checkWsUrl(options.connect === undefined ? 'cluster.coordinator' : '--connect', url);
   const task = await prepareTask(config);
   const t = config.training;
-  const source = new ArraySource(task.train.x, task.train.y, { shuffle: true, seed: t.seed });
+  const source = sourceOf(task.train, { shuffle: true, seed: t.seed });
   const summary = await runNode({
     url,
     token,
     model: task.buildModel(),
     source,
-    dataHash: splitHash(task.train),
+    dataHash: await trainHash(task.train),
     runHash: runHashOf(runDescription(config)),
     threads: options.threads ?? config.cluster?.threadsPerNode ?? t.threads,
     precision: options.precision ?? 'fp32',

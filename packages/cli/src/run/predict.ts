@@ -16,7 +16,7 @@ import type { Model } from '@recur/nn';
 import type { Config } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
 import { argmax } from '../tasks/classes.js';
-import { materialize } from '../tasks/common.js';
+import { type Split, sourceOf, splitOf } from '../tasks/common.js';
 import { requireRows, type SeriesPreprocessing, seriesColumns, withDates } from '../tasks/series.js';
 
 type Line = Record<string, unknown>;
@@ -63,8 +63,8 @@ async function predictSeries(
       mode: config.task === 'seq2seq' ? 'seq2seq' : 'many-to-one',
     },
   );
-  const split = materialize(dataset);
-  const out = scaler.inverseColumn(pre.target, await model.predict(split.x, { batchSize: 256 }));
+  const split = splitOf(dataset);
+  const out = scaler.inverseColumn(pre.target, await predictSplit(model, split));
   const dates = columns.date;
   return Array.from({ length: split.size }, (_, i) => {
     const last = i + pre.window - 1;
@@ -92,9 +92,9 @@ async function predictClassify(model: Model, pre: Record<string, unknown>, input
     maxLength: pre.maxLength as number,
     empty: 'skip',
   });
-  const split = materialize(dataset);
+  const split = splitOf(dataset);
   const C = labels.size;
-  const logits = await model.predict(split.x, { batchSize: 256 });
+  const logits = await predictSplit(model, split);
   return Array.from({ length: split.size }, (_, i) => {
     const row = Array.from(logits.subarray(i * C, (i + 1) * C));
     const max = Math.max(...row);
@@ -114,21 +114,36 @@ async function predictTag(model: Model, pre: Record<string, unknown>, input: str
   const T = pre.maxLength as number;
   const K = tags.size;
   const sentences = (await lines(input)).map((l) => l.trim().split(/\s+/));
-  const ids = new Int32Array(sentences.length * T);
-  const lengths = new Int32Array(sentences.length);
-  sentences.forEach((tokens, i) => {
-    const words = (pre.lowercase === true ? tokens.map((t) => t.toLowerCase()) : tokens).slice(0, T);
-    ids.set(vocabulary.encode(words), i * T);
-    lengths[i] = words.length;
+  const words = (tokens: string[]) =>
+    (pre.lowercase === true ? tokens.map((t) => t.toLowerCase()) : tokens).slice(0, T);
+  // Each sentence is encoded when its batch is read: (T) ids, right-padded by the batch source.
+  const split = splitOf({
+    size: sentences.length,
+    steps: T,
+    features: 1,
+    ids: true,
+    targetPerSample: 0,
+    targetKind: 'labels',
+    hasLengths: true,
+    read: (i, into, b) => {
+      const encoded = vocabulary.encode(words(sentences[i]));
+      (into.ids as Int32Array).set(encoded, b * T);
+      return encoded.length;
+    },
   });
-  const logits = await model.predict(
-    { data: ids, shape: [sentences.length, T], lengths },
-    { batchSize: 256 },
-  );
+  const logits = await predictSplit(model, split);
   return sentences.map((tokens, i) => ({
     tokens: tokens.slice(0, T),
-    tags: Array.from({ length: lengths[i] }, (_, t) => tags.tokens[argmax(logits, (i * T + t) * K, K)]),
+    tags: Array.from(
+      { length: words(tokens).length },
+      (_, t) => tags.tokens[argmax(logits, (i * T + t) * K, K)],
+    ),
   }));
+}
+
+/** The model's outputs for every sample of a split, read a batch at a time, in order. */
+function predictSplit(model: Model, split: Split): Promise<Float32Array> {
+  return model.predict(sourceOf(split, { shuffle: false, seed: 0 }), { batchSize: 256 });
 }
 
 export async function predictFile(

@@ -8,6 +8,7 @@ import { type ThreadsStrategy, threads } from '@recur/parallel';
 import type { Config } from '../config/schema.js';
 import { CliError, CliErrorCode, fail } from '../errors.js';
 import { formatScore, writeReport } from '../report/html.js';
+import { sourceOf } from '../tasks/common.js';
 import { type Evaluation, type PreparedTask, prepareTask, type Score } from '../tasks/index.js';
 import {
   appendMetrics,
@@ -186,11 +187,11 @@ async function fitWithProgress(
   let epochsRun = 0;
   const kernels = kernelsUsed(t.threads);
   try {
-    const history = await model.fit(task.train.x, task.train.y, {
+    const history = await model.fit(sourceOf(task.train, { shuffle: true, seed: t.seed }), {
       epochs: t.epochs,
       batchSize: t.batchSize,
       seed: t.seed,
-      validationData: [task.validation.x, task.validation.y],
+      validationData: sourceOf(task.validation, { shuffle: false, seed: t.seed }),
       resume,
       ...(signal === undefined ? {} : { signal }),
       ...(strategy === undefined ? {} : { strategy }),

@@ -6,6 +6,7 @@ import {
   buildLabelSet,
   buildVocabulary,
   charTokenizer,
+  shuffled,
   streamJsonLines,
   textClassificationDataset,
   wordTokenizer,
@@ -18,12 +19,13 @@ import { barChart, confusionChart } from '../report/charts.js';
 import { argmax, Confusion, mostFrequent } from './classes.js';
 import {
   clipOf,
-  materialize,
+  forEachChunk,
   optimizerOf,
   type PreparedTask,
   recordRanges,
   type Split,
-  shuffleInPlace,
+  sourceOf,
+  splitOf,
 } from './common.js';
 import { recurrentStack } from './models.js';
 
@@ -52,7 +54,7 @@ async function loadRecords(config: ClassifyConfig): Promise<Record_[]> {
     }
     records.push({ text, label: String(label) });
   }
-  return shuffleInPlace(records, config.training.seed);
+  return shuffled(records, config.training.seed);
 }
 
 export async function prepareClassify(config: ClassifyConfig): Promise<PreparedTask> {
@@ -78,9 +80,7 @@ export async function prepareClassify(config: ClassifyConfig): Promise<PreparedT
       rs.map((r) => r.label),
       { tokenizer, vocabulary, labelSet, maxLength: d.maxLength, empty: 'skip' },
     );
-    const s = materialize(dataset, d.limit);
-    s.y = { data: s.y.data, shape: [s.size] };
-    return s;
+    return splitOf(dataset, d.limit);
   };
   const train = split('train');
   const validation = split('validation');
@@ -94,7 +94,7 @@ export async function prepareClassify(config: ClassifyConfig): Promise<PreparedT
     maxLength: d.maxLength,
   };
   const trainCounts = new Array<number>(classes).fill(0);
-  for (const label of train.y.data as Int32Array) trainCounts[label]++;
+  forEachLabel(train, (label) => trainCounts[label]++);
   const majority = mostFrequent(trainCounts);
   return {
     config,
@@ -125,14 +125,13 @@ export async function prepareClassify(config: ClassifyConfig): Promise<PreparedT
     },
     monitor: 'val_loss',
     evaluate: async (model, s = test) => {
-      const logits = await model.predict(s.x, { batchSize: 256 }); // (N, C)
-      const labels = s.y.data as Int32Array;
+      const logits = await model.predict(sourceOf(s, { shuffle: false, seed: 0 }), { batchSize: 256 }); // (N, C)
       const confusion = new Confusion(classes);
       let baseline = 0;
-      for (let i = 0; i < s.size; i++) {
-        confusion.add(labels[i], argmax(logits, i * classes, classes));
-        if (labels[i] === majority) baseline++;
-      }
+      forEachLabel(s, (label, i) => {
+        confusion.add(label, argmax(logits, i * classes, classes));
+        if (label === majority) baseline++;
+      });
       const names = labelSet.tokens;
       return {
         score: {
@@ -157,4 +156,12 @@ export async function prepareClassify(config: ClassifyConfig): Promise<PreparedT
       };
     },
   };
+}
+
+/** Calls `visit` with every sample's label of a split, read a chunk at a time. */
+function forEachLabel(split: Split, visit: (label: number, i: number) => void): void {
+  forEachChunk(split, (buffers, first, count) => {
+    const target = buffers.target as Int32Array; // (chunk) labels
+    for (let k = 0; k < count; k++) visit(target[k], first + k);
+  });
 }

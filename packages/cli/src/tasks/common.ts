@@ -1,14 +1,25 @@
-// What every task gives the trainer: three splits as arrays for @recur/nn, the preprocessing
+// What every task gives the trainer: three splits as data sets read on the fly, the preprocessing
 // JSON that travels in checkpoints, the model, how to compile it, and how to score a trained
 // model on the test split beside the task's naive baseline (with the data the report plots).
-import { allocateBatchBuffers, type SequenceDataset } from '@recur/data';
-import type { ArrayData, CompileOptions, Model } from '@recur/nn';
+import {
+  allocateBatchBuffers,
+  type BatchBuffers,
+  batchSource,
+  type DatasetBatchSource,
+  datasetShape,
+  type SequenceDataset,
+} from '@recur/data';
+import type { CompileOptions, Model } from '@recur/nn';
 import type { Config } from '../config/schema.js';
 import type { ChartSpec } from '../report/charts.js';
 
+/**
+ * One split of a task: a data set whose samples (windows, encoded texts) are made on the fly by
+ * its `read`, never copied whole. Training, evaluation and prediction read it through @recur/data
+ * batch sources or a chunk of batch buffers at a time (Note [no materialised split]).
+ */
 export interface Split {
-  x: ArrayData;
-  y: ArrayData;
+  dataset: SequenceDataset;
   size: number;
 }
 
@@ -53,50 +64,54 @@ export function limited(size: number, limit: number | undefined): number {
   return limit === undefined ? size : Math.min(size, limit);
 }
 
-/** Every sample of a data set (up to `limit`) in arrays, batch-major, with lengths when it has them. */
-export function materialize(dataset: SequenceDataset, limit?: number): Split {
-  const n = limited(dataset.size, limit);
-  const buffers = allocateBatchBuffers(dataset, Math.max(1, n));
-  for (let i = 0; i < n; i++) buffers.lengths[i] = dataset.read(i, buffers, i);
-  const T = dataset.steps;
-  const xShape = dataset.ids ? [n, T] : [n, T, dataset.features];
-  const xData = (dataset.ids ? buffers.ids : buffers.x) as Float32Array | Int32Array;
-  const perSample = dataset.targetPerSample;
-  const target = buffers.target as Float32Array | Int32Array;
-  const x: ArrayData = dataset.hasLengths
-    ? {
-        data: xData.subarray(
-          0,
-          xShape.reduce((a, b) => a * b, 1),
-        ),
-        shape: xShape,
-        lengths: buffers.lengths.subarray(0, n),
-      }
-    : {
-        data: xData.subarray(
-          0,
-          xShape.reduce((a, b) => a * b, 1),
-        ),
-        shape: xShape,
-      };
-  return { x, y: { data: target.subarray(0, n * perSample), shape: [n, perSample] }, size: n };
+// Note [no materialised split]: a split is read a batch (or a chunk of EVAL_CHUNK samples) at a
+// time, into buffers reused for the next one; nothing holds all of its samples at once. The
+// observer below lets a test check that bound on every sample read by train, eval, predict and
+// the cluster commands.
+
+/** Samples read at a time when a task scans a split outside fit (evaluation, targets). */
+export const EVAL_CHUNK = 256;
+
+/** Called on every sample read from a split: (sample index, row of the buffers it lands in). */
+export type SampleReadObserver = (sample: number, row: number) => void;
+let observer: SampleReadObserver | null = null;
+
+/** Installs (or, with null, removes) the observer of every split's sample reads (for tests). */
+export function observeSampleReads(next: SampleReadObserver | null): void {
+  observer = next;
 }
 
-/** A seeded Fisher–Yates shuffle (mulberry32), in place. */
-export function shuffleInPlace<T>(items: T[], seed: number): T[] {
-  let state = (seed ^ 0x9e3779b9) >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
+/** The first `limit` samples of `dataset` (all without a limit) as a split; nothing is read yet. */
+export function splitOf(dataset: SequenceDataset, limit?: number): Split {
+  const size = limited(dataset.size, limit);
+  const view: SequenceDataset = {
+    ...datasetShape(dataset),
+    size,
+    read: (i, into, b) => {
+      observer?.(i, b);
+      return dataset.read(i, into, b);
+    },
   };
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
+  return { dataset: view, size };
+}
+
+/** A @recur/data batch source over a split: shuffled by data's sampler for training, in order otherwise. */
+export function sourceOf(split: Split, options: { shuffle: boolean; seed: number }): DatasetBatchSource {
+  return batchSource(split.dataset, { seed: options.seed, shuffle: options.shuffle });
+}
+
+/** Calls `visit` with consecutive chunks of a split's samples, read into one reused set of buffers. */
+export function forEachChunk(
+  split: Split,
+  visit: (buffers: BatchBuffers, first: number, count: number) => void,
+  chunk = EVAL_CHUNK,
+): void {
+  const buffers = allocateBatchBuffers(split.dataset, Math.max(1, Math.min(chunk, split.size)));
+  for (let first = 0; first < split.size; first += chunk) {
+    const count = Math.min(chunk, split.size - first);
+    for (let k = 0; k < count; k++) buffers.lengths[k] = split.dataset.read(first + k, buffers, k);
+    visit(buffers, first, count);
   }
-  return items;
 }
 
 /** Cuts `n` records into consecutive train / validation / test index ranges by fractions. */

@@ -5,6 +5,7 @@
 // model of the training tokens (add-one smoothed), as perplexity on the same test tokens.
 
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   buildVocabulary,
   charTokenizer,
@@ -12,7 +13,9 @@ import {
   readTextFile,
   readTextFolder,
   type Tokenizer,
+  tokenizerFromJSON,
   type Vocabulary,
+  vocabularyFromJSON,
   wordTokenizer,
 } from '@recur/data';
 import { loadMobyDick, loadSotu } from '@recur/examples';
@@ -20,7 +23,22 @@ import { generate, type Model, sequential } from '@recur/nn';
 import type { LanguageModelConfig } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
 import { barChart } from '../report/charts.js';
-import { clipOf, materialize, optimizerOf, type PreparedTask, type Split } from './common.js';
+import { runFolderOf } from '../run/folder.js';
+import {
+  clipOf,
+  forEachChunk,
+  optimizerOf,
+  type PreparedTask,
+  type Split,
+  sourceOf,
+  splitOf,
+} from './common.js';
+import {
+  ensurePack,
+  type LanguagePreprocessing,
+  openLanguagePack,
+  type PackedSplits,
+} from './language-pack.js';
 import { recurrentStack } from './models.js';
 
 async function loadCorpus(config: LanguageModelConfig): Promise<string> {
@@ -78,6 +96,30 @@ export function sampleTexts(
 
 export async function prepareLanguageModel(config: LanguageModelConfig): Promise<PreparedTask> {
   const d = config.data;
+  if (d.source.kind === 'shards') {
+    const packed = await openLanguagePack(d.source.path, 'data.source.path', d.limit);
+    if (packed.preprocessing.sequenceLength !== d.sequenceLength) {
+      fail(
+        CliErrorCode.BAD_CONFIG,
+        `data.sequenceLength ${d.sequenceLength} differs from the pack's ${packed.preprocessing.sequenceLength} (${d.source.path})`,
+      );
+    }
+    return languageTask(config, packed, `a shard pack (${d.source.path})`);
+  }
+  const corpus = await splitCorpus(config);
+  if (d.pack === undefined) return languageTask(config, corpus, `${corpus.tokens} tokens`);
+  const folder = d.pack.path ?? join(runFolderOf(config), 'pack');
+  ensurePack(folder, corpus, corpus.preprocessing, d.pack.samplesPerShard);
+  return languageTask(
+    config,
+    await openLanguagePack(folder, 'data.pack.path', d.limit),
+    `${corpus.tokens} tokens, packed in ${folder}`,
+  );
+}
+
+/** The corpus tokenized, its vocabulary fitted on the training part, cut into three splits of windows made on the fly. */
+async function splitCorpus(config: LanguageModelConfig): Promise<PackedSplits & { tokens: number }> {
+  const d = config.data;
   const tokenizer = d.tokenizer === 'char' ? charTokenizer() : wordTokenizer();
   let tokens = tokenizer.tokenize(await loadCorpus(config));
   if (d.maxTokens !== undefined) tokens = tokens.slice(0, d.maxTokens);
@@ -90,7 +132,6 @@ export async function prepareLanguageModel(config: LanguageModelConfig): Promise
   const b = Math.round(tokens.length * (d.split.train + d.split.validation));
   const parts = { train: tokens.slice(0, a), validation: tokens.slice(a, b), test: tokens.slice(b) };
   const vocabulary = buildVocabulary(parts.train, { maxSize: d.vocabularySize });
-  const V = vocabulary.size;
   const encoded = {
     train: vocabulary.encode(parts.train),
     validation: vocabulary.encode(parts.validation),
@@ -103,16 +144,9 @@ export async function prepareLanguageModel(config: LanguageModelConfig): Promise
         `data.split.${name}: ${encoded[name].length} tokens make no sequence of data.sequenceLength ${T}`,
       );
     }
-    return materialize(nextTokenDataset(encoded[name], { sequenceLength: T }), d.limit);
+    return splitOf(nextTokenDataset(encoded[name], { sequenceLength: T }), d.limit);
   };
-  const train = split('train');
-  const validation = split('validation');
-  const test = split('test');
-  // Unigram baseline over the training ids the model sees, add-one smoothed over V.
-  const counts = new Float64Array(V);
-  for (const id of train.y.data as Int32Array) counts[id]++;
-  const total = (train.y.data as Int32Array).length;
-  const preprocessing = {
+  const preprocessing: LanguagePreprocessing = {
     task: 'language-model',
     tokenizer: tokenizer.toJSON(),
     vocabulary: vocabulary.toJSON(),
@@ -120,12 +154,37 @@ export async function prepareLanguageModel(config: LanguageModelConfig): Promise
     kind: d.tokenizer,
   };
   return {
+    train: split('train'),
+    validation: split('validation'),
+    test: split('test'),
+    preprocessing,
+    tokens: tokens.length,
+  };
+}
+
+/** The task over three splits and their preprocessing (from the corpus or a pack). */
+function languageTask(config: LanguageModelConfig, splits: PackedSplits, from: string): PreparedTask {
+  const d = config.data;
+  const { train, validation, test, preprocessing } = splits;
+  const tokenizer = tokenizerFromJSON(preprocessing.tokenizer);
+  const vocabulary = vocabularyFromJSON(preprocessing.vocabulary);
+  const kind = preprocessing.kind;
+  const T = preprocessing.sequenceLength;
+  const V = vocabulary.size;
+  // Unigram baseline over the training ids the model sees, add-one smoothed over V.
+  const counts = new Float64Array(V);
+  let total = 0;
+  forEachTargetId(train, (id) => {
+    counts[id]++;
+    total++;
+  });
+  return {
     config,
     train,
     validation,
     test,
     preprocessing,
-    describe: `${train.size} / ${validation.size} / ${test.size} sequences of ${T} ${d.tokenizer === 'char' ? 'characters' : 'words'} (${tokens.length} tokens), vocabulary ${V}`,
+    describe: `${train.size} / ${validation.size} / ${test.size} sequences of ${T} ${kind === 'char' ? 'characters' : 'words'} (${from}), vocabulary ${V}`,
     buildModel: (): Model =>
       sequential(
         recurrentStack(config.model, {
@@ -143,14 +202,17 @@ export async function prepareLanguageModel(config: LanguageModelConfig): Promise
     },
     monitor: 'val_loss',
     evaluate: async (model, s = test) => {
-      const logs = await model.evaluate(s.x, s.y, { batchSize: 64 });
+      const logs = await model.evaluate(sourceOf(s, { shuffle: false, seed: 0 }), { batchSize: 64 });
       let nll = 0;
-      const ids = s.y.data as Int32Array;
-      for (const id of ids) nll -= Math.log((counts[id] + 1) / (total + V));
-      const unigram = Math.exp(nll / ids.length);
+      let n = 0;
+      forEachTargetId(s, (id) => {
+        nll -= Math.log((counts[id] + 1) / (total + V));
+        n++;
+      });
+      const unigram = Math.exp(nll / n);
       const perplexity = Math.exp(logs.loss);
       const g = config.generate;
-      const samples = sampleTexts(model, vocabulary, tokenizer, d.tokenizer, {
+      const samples = sampleTexts(model, vocabulary, tokenizer, kind, {
         ...g,
         steps: Math.min(g.steps, d.limit === undefined ? g.steps : 20),
         seed: config.training.seed,
@@ -178,4 +240,13 @@ export async function prepareLanguageModel(config: LanguageModelConfig): Promise
       };
     },
   };
+}
+
+/** Calls `visit` with every target id of a split (T a sample), read a chunk at a time. */
+function forEachTargetId(split: Split, visit: (id: number) => void): void {
+  const T = split.dataset.targetPerSample;
+  forEachChunk(split, (buffers, _first, count) => {
+    const target = buffers.target as Int32Array; // (chunk, T)
+    for (let k = 0; k < count * T; k++) visit(target[k]);
+  });
 }

@@ -22,10 +22,11 @@ import { barChart, lineChart } from '../report/charts.js';
 import {
   clipOf,
   type Evaluation,
-  materialize,
   optimizerOf,
   type PreparedTask,
   type Split,
+  sourceOf,
+  splitOf,
 } from './common.js';
 import { recurrentStack } from './models.js';
 
@@ -177,9 +178,7 @@ export async function prepareSeries(config: SeriesConfig): Promise<PreparedTask>
         range,
       },
     );
-    const s = materialize(dataset, d.limit);
-    if (seq) s.y = { data: s.y.data, shape: [s.size, horizon, 1] };
-    return s;
+    return splitOf(dataset, d.limit);
   };
   const preprocessing: SeriesPreprocessing = {
     task: config.task,
@@ -242,7 +241,10 @@ async function evaluateSeries(
   const d = config.data;
   const H = config.task === 'seq2seq' ? d.horizon : 1;
   const raw = columns[d.target];
-  const predicted = scaler.inverseColumn(d.target, await model.predict(split.x, { batchSize: 256 })); // (N, H)
+  const predicted = scaler.inverseColumn(
+    d.target,
+    await model.predict(sourceOf(split, { shuffle: false, seed: 0 }), { batchSize: 256 }),
+  ); // (N, H)
   const N = split.size;
   const errors = { model: new Float64Array(H), persistence: new Float64Array(H) };
   let meanError = 0;

@@ -3,7 +3,7 @@
 // over the tags. Baseline: the most frequent tag of each word in the training split (unknown
 // words get the most frequent tag overall), scored on the same tokens.
 import { readFile } from 'node:fs/promises';
-import { buildLabelSet, buildVocabulary, type TaggedSentence, taggingDataset } from '@recur/data';
+import { buildLabelSet, buildVocabulary, shuffled, type TaggedSentence, taggingDataset } from '@recur/data';
 import { loadBrown } from '@recur/examples';
 import { type Model, sequential } from '@recur/nn';
 import type { TagConfig } from '../config/schema.js';
@@ -12,12 +12,13 @@ import { barChart, confusionChart } from '../report/charts.js';
 import { argmax, Confusion, mostFrequent } from './classes.js';
 import {
   clipOf,
-  materialize,
+  forEachChunk,
   optimizerOf,
   type PreparedTask,
   recordRanges,
   type Split,
-  shuffleInPlace,
+  sourceOf,
+  splitOf,
 } from './common.js';
 import { recurrentStack } from './models.js';
 
@@ -52,7 +53,7 @@ async function loadSentences(config: TagConfig): Promise<TaggedSentence[]> {
       ? loadBrown({ tagset: source.tagset })
       : parseTaggedText(await readFile(source.path, 'utf8'), source.path);
   const lower = config.data.lowercase;
-  return shuffleInPlace(
+  return shuffled(
     sentences.map((s) => ({ tokens: lower ? s.tokens.map((t) => t.toLowerCase()) : s.tokens, tags: s.tags })),
     config.training.seed,
   );
@@ -76,12 +77,10 @@ export async function prepareTag(config: TagConfig): Promise<PreparedTask> {
   const split = (name: keyof typeof ranges): Split => {
     const ss = part(name);
     if (ss.length === 0) fail(CliErrorCode.BAD_CONFIG, `data.split.${name}: no sentences fall in this split`);
-    const s = materialize(
+    return splitOf(
       taggingDataset(ss, { vocabulary, tagSet, maxLength: d.maxLength, empty: 'skip' }),
       d.limit,
     );
-    s.y = { data: s.y.data, shape: [s.size, d.maxLength] };
-    return s;
   };
   const train = split('train');
   const validation = split('validation');
@@ -89,22 +88,15 @@ export async function prepareTag(config: TagConfig): Promise<PreparedTask> {
   // The baseline's table: word id → tag counts, over the training tokens the model sees.
   const counts = new Map<number, Int32Array>();
   const overall = new Int32Array(K);
-  const tx = train.x.data as Int32Array;
-  const ty = train.y.data as Int32Array;
-  const lengths = train.x.lengths as Int32Array;
-  for (let i = 0; i < train.size; i++) {
-    for (let t = 0; t < lengths[i]; t++) {
-      const word = tx[i * d.maxLength + t];
-      const tag = ty[i * d.maxLength + t];
-      let c = counts.get(word);
-      if (c === undefined) {
-        c = new Int32Array(K);
-        counts.set(word, c);
-      }
-      c[tag]++;
-      overall[tag]++;
+  forEachToken(train, d.maxLength, (word, tag) => {
+    let c = counts.get(word);
+    if (c === undefined) {
+      c = new Int32Array(K);
+      counts.set(word, c);
     }
-  }
+    c[tag]++;
+    overall[tag]++;
+  });
   const fallback = mostFrequent(overall);
   const baselineTag = (word: number) => {
     const c = word === vocabulary.unkId ? undefined : counts.get(word);
@@ -112,7 +104,7 @@ export async function prepareTag(config: TagConfig): Promise<PreparedTask> {
   };
   const tokens = (s: Split) => {
     let n = 0;
-    for (const l of s.x.lengths as Int32Array) n += l;
+    forEachToken(s, d.maxLength, () => n++);
     return n;
   };
   return {
@@ -151,19 +143,13 @@ export async function prepareTag(config: TagConfig): Promise<PreparedTask> {
     monitor: 'val_loss',
     evaluate: async (model, s = test) => {
       const T = d.maxLength;
-      const logits = await model.predict(s.x, { batchSize: 256 }); // (N, T, K)
-      const x = s.x.data as Int32Array;
-      const y = s.y.data as Int32Array;
-      const ls = s.x.lengths as Int32Array;
+      const logits = await model.predict(sourceOf(s, { shuffle: false, seed: 0 }), { batchSize: 256 }); // (N, T, K)
       const confusion = new Confusion(K);
       let baseline = 0;
-      for (let i = 0; i < s.size; i++) {
-        for (let t = 0; t < ls[i]; t++) {
-          const at = i * T + t;
-          confusion.add(y[at], argmax(logits, at * K, K));
-          if (baselineTag(x[at]) === y[at]) baseline++;
-        }
-      }
+      forEachToken(s, T, (word, tag, at) => {
+        confusion.add(tag, argmax(logits, at * K, K));
+        if (baselineTag(word) === tag) baseline++;
+      });
       const baselineAccuracy = (100 * baseline) / Math.max(1, confusion.total);
       return {
         score: {
@@ -188,4 +174,16 @@ export async function prepareTag(config: TagConfig): Promise<PreparedTask> {
       };
     },
   };
+}
+
+/** Calls `visit` with every real token of a split (word id, tag, position i·T + t), a chunk at a time. */
+function forEachToken(split: Split, T: number, visit: (word: number, tag: number, at: number) => void): void {
+  forEachChunk(split, (buffers, first, count) => {
+    const ids = buffers.ids as Int32Array; // (chunk, T)
+    const tags = buffers.target as Int32Array; // (chunk, T)
+    for (let k = 0; k < count; k++) {
+      for (let t = 0; t < buffers.lengths[k]; t++)
+        visit(ids[k * T + t], tags[k * T + t], (first + k) * T + t);
+    }
+  });
 }

@@ -37,6 +37,19 @@ export interface BatchSource {
     rank: number,
     world: number,
   ): number;
+  /**
+   * Fills `into` with rank `rank`'s contiguous share of positions [range.start, range.end) of
+   * range.epoch's order (what a cluster coordinator assigns a machine); `fill` is this over one
+   * global batch. Optional: a cluster node needs it.
+   */
+  fillRange?(into: BatchBuffers, range: SampleRange, batchSize: number, rank: number, world: number): number;
+}
+
+/** Positions [start, end) of the sample order of `epoch`. */
+export interface SampleRange {
+  epoch: number;
+  start: number;
+  end: number;
 }
 
 /** Numbers with a shape, as users hand them over (a tensor without a library). */
@@ -108,13 +121,23 @@ export class ArraySource implements BatchSource {
     rank: number,
     world: number,
   ): number {
-    const order = this.orderFor(epoch);
     const first = batchIndex * batchSize;
     const count = Math.min(batchSize, this.size - first);
-    const [start, end] = rankShare(count, rank, world);
+    return this.fillRange(into, { epoch, start: first, end: first + count }, batchSize, rank, world);
+  }
+
+  fillRange(into: BatchBuffers, range: SampleRange, _batchSize: number, rank: number, world: number): number {
+    const order = this.orderFor(range.epoch);
+    if (range.start < 0 || range.end < range.start || range.end > this.size) {
+      fail(
+        NnErrorCode.BAD_DATA,
+        `fillRange: range [${range.start}, ${range.end}) must lie in [0, ${this.size}]`,
+      );
+    }
+    const [start, end] = rankShare(range.end - range.start, rank, world);
     for (let k = start; k < end; k++) {
       const b = k - start;
-      const sample = this.indices[order[first + k]];
+      const sample = this.indices[order[range.start + k]];
       into.sampleIndex[b] = sample;
       copySample(into.x ?? into.ids, this.x, b, sample, this.xPerSample);
       if (this.y !== null && into.target !== null)

@@ -52,7 +52,8 @@ export interface FitOptions {
   shuffle?: boolean;
   /** seeds shuffling and dropout; default the model's seed */
   seed?: number;
-  validationData?: [ArrayData, ArrayData];
+  /** [x, y] arrays, or a BatchSource read in order (epoch 0, unshuffled by the caller) */
+  validationData?: [ArrayData, ArrayData] | BatchSource;
   /** the last fraction of the samples is held out for validation (before shuffling, as Keras) */
   validationSplit?: number;
   callbacks?: Callbacks;
@@ -291,6 +292,10 @@ function validationSource(
 ): BatchSource | null {
   const given = o.validationData;
   if (given === undefined) return null;
+  if (!Array.isArray(given) && typeof (given as BatchSource)?.fill === 'function') {
+    checkSource(given as BatchSource);
+    return given as BatchSource;
+  }
   if (!Array.isArray(given) || given.length !== 2) {
     fail(
       NnErrorCode.BAD_OPTION,
@@ -311,6 +316,11 @@ function validationSource(
       fail(error.code as NnErrorCodeValue, `fit: validationData ${error.message}`, error);
     throw error;
   }
+}
+
+/** Whether `x` is a BatchSource (it has `fill`) rather than arrays. */
+export function isSource(x: unknown): x is BatchSource {
+  return typeof x === 'object' && x !== null && typeof (x as BatchSource).fill === 'function';
 }
 
 /** Mean loss and metrics over a source, without training (no dropout). */
@@ -349,11 +359,11 @@ export function evaluateSource(model: Model, source: BatchSource, batchSize: num
  */
 export function predictArrays(
   model: Model,
-  x: ArrayData,
+  x: ArrayData | BatchSource,
   batchSize: number,
   afterBatch?: (first: number, B: number, N: number) => void,
 ): Float32Array {
-  const source = arraySource(model, null, x, null, false, 0);
+  const source = isSource(x) ? x : arraySource(model, null, x, null, false, 0);
   model.ensureMemory(batchSize, model.memory?.stateCount ?? 0);
   const buffers = buffersFor(model, null, batchSize);
   const O = model.outputSpec.features;
