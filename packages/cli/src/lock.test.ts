@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { lockRunFolder } from './run/lock.js';
 import { config, recur, tempFolder } from './testing/recur.js';
 
 const smoke = (run: string) => ['train', config('seattle-temperature'), '--smoke', '--output', run];
@@ -69,4 +70,21 @@ t.test("a stale lock (its process is gone) is taken over; another host's is not"
   const remote = await recur(smoke(run));
   t.equal(remote.code, 1);
   t.match(remote.stderr, /ERR_CLI_RUN_LOCKED: .*process \d+ on elsewhere .*hint: .*delete .*train\.lock/);
+});
+
+t.test('a lock naming this very process (a restarted container is pid 1 again) is stale', (t) => {
+  const folder = tempFolder('own-pid');
+  const mine = { pid: process.pid, host: hostname(), started: 'a former life of this pid' };
+  writeFileSync(join(folder, 'train.lock'), JSON.stringify(mine));
+  const lines: string[] = [];
+  const release = lockRunFolder(folder, (line) => lines.push(line));
+  t.match(lines.join('\n'), `taking over the stale lock of process ${process.pid}`);
+  t.not(
+    JSON.parse(readFileSync(join(folder, 'train.lock'), 'utf8')).started,
+    mine.started,
+    'the lock is ours now',
+  );
+  release();
+  t.notOk(existsSync(join(folder, 'train.lock')), 'released');
+  t.end();
 });

@@ -1,7 +1,9 @@
 // The lock of a run folder: `recur train` holds <run>/train.lock while it trains, so a second
 // train into the same folder is refused (ERR_CLI_RUN_LOCKED) instead of interleaving metrics
 // and mixing checkpoints. The file holds JSON { pid, host, started }. A lock whose process is
-// gone (same host, pid not alive) is stale: it is taken over, with a line saying so. A lock from
+// gone (same host, pid not alive) is stale: it is taken over, with a line saying so. So is one
+// naming this very process (same host and pid): no live holder can have our pid, it is a former
+// life of that pid, as when a restarted container runs `recur` as pid 1 again. A lock from
 // another host cannot be checked from here and is never taken over: delete the file by hand
 // once that run is gone. The lock is removed when the run ends, also on Ctrl-C and on exit.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
@@ -24,7 +26,8 @@ export function lockRunFolder(folder: string, write: (line: string) => void): ()
   const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
   if (!tryCreate(path, me)) {
     const holder = readHolder(path);
-    if (holder === null || holder.host !== me.host || isAlive(holder.pid)) refuse(folder, path, holder);
+    if (holder === null || holder.host !== me.host) refuse(folder, path, holder);
+    if (holder.pid !== me.pid && isAlive(holder.pid)) refuse(folder, path, holder);
     write(`taking over the stale lock of process ${holder.pid} (no longer running): ${path}`);
     rmSync(path, { force: true });
     if (!tryCreate(path, me)) refuse(folder, path, readHolder(path));
