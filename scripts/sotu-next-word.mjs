@@ -116,11 +116,9 @@ async function main() {
       },
       onEpochEnd: (epoch, logs) => {
         const s = (performance.now() - epochStart) / 1000;
-        const last = epoch + 1 === n('epochs');
-        const val = last ? '' : `, validation ${ppl('validation').toFixed(1)}`;
-        log(
-          `epoch ${epoch + 1}: train perplexity ${Math.exp(logs.loss).toFixed(1)}${val} (${s.toFixed(0)} s)`,
-        );
+        // No evaluation here: evaluating mid-fit with another batch size re-sizes the model's memory
+        // and detaches it from the threads' arena (seen 2026-12-06; reported), so it runs after fit.
+        log(`epoch ${epoch + 1}: train perplexity ${Math.exp(logs.loss).toFixed(1)} (${s.toFixed(0)} s)`);
         epochStart = performance.now();
       },
     },
