@@ -14,13 +14,15 @@ t.test(
     const run = join(tempFolder('resume'), 'run');
     const args = ['train', config('seattle-temperature'), '--limit', String(LIMIT), '--output', run];
     let sent = false;
+    let latest = '';
     let finishedAtSignal = 0;
     const stopped = await recur([...args, '--batch-size', '1', '--epochs', '1000'], (stdout, child) => {
+      latest = stdout;
       if (!sent && /^epoch\s+1\/1000 /m.test(stdout)) {
         sent = true;
         // inside a later epoch (0.3–1 s long here, by backend and load): before the fix it ran to its end
         setTimeout(() => {
-          finishedAtSignal = (stdout.match(/^epoch\s+\d+\/1000 /gm) ?? []).length;
+          finishedAtSignal = (latest.match(/^epoch\s+\d+\/1000 /gm) ?? []).length;
           child.kill('SIGINT');
         }, 300);
       }
