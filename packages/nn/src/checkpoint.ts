@@ -21,6 +21,7 @@
 // file's size against the one the header declares before it reads the rest, so a junk file, a
 // file with bytes appended or a device costs no more memory than its header (issue 16).
 import { createHash } from 'node:crypto';
+import { type Complain, checkCommon, isCount, layoutSize } from './checkpoint-fields.js';
 import { fail, NnErrorCode } from './errors.js';
 import {
   alignedCopy,
@@ -85,8 +86,6 @@ interface Header {
   extra?: unknown;
   tensorBytes: number;
 }
-
-type Complain = (what: string) => never;
 
 // ---- writing ----
 
@@ -400,50 +399,6 @@ function contentOf(header: Header, [params, ...state]: Float32Array[]): Checkpoi
     preprocessing: header.preprocessing,
     ...(header.extra === undefined ? {} : { extra: header.extra }),
   };
-}
-
-// ---- checks shared by writing and reading ----
-
-/** Checks the layout, the optimizer's kind and step, and the rng state. */
-function checkCommon(
-  value: {
-    layout: LayoutRow[];
-    optimizer: { kind: string; step: number } | null;
-    rng: CheckpointContent['rng'];
-  },
-  complain: Complain,
-): void {
-  if (!Array.isArray(value.layout)) complain('layout is not a list of {name, shape} rows');
-  value.layout.forEach((row, i) => {
-    if (row === null || typeof row !== 'object' || typeof row.name !== 'string' || !isShape(row.shape)) {
-      complain(`layout row ${i} is ${JSON.stringify(row)}, not {name, shape} with non-negative integer dims`);
-    }
-  });
-  const { optimizer, rng } = value;
-  if (optimizer !== null && (typeof optimizer !== 'object' || typeof optimizer.kind !== 'string')) {
-    complain('optimizer is neither null nor {kind, step, hyper, state}');
-  }
-  if (optimizer !== null && !isCount(optimizer.step)) {
-    complain(`optimizer.step is ${JSON.stringify(optimizer.step)}, not a non-negative integer`);
-  }
-  if (rng === null || typeof rng !== 'object' || !Number.isSafeInteger(rng.seed)) {
-    complain(`rng is ${JSON.stringify(rng)}; it needs an integer seed`);
-  }
-  for (const key of ['epoch', 'position'] as const) {
-    if (!isCount(rng[key])) complain(`rng.${key} is ${JSON.stringify(rng[key])}, not a non-negative integer`);
-  }
-}
-
-function isCount(value: unknown): boolean {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
-}
-
-function isShape(shape: unknown): shape is number[] {
-  return Array.isArray(shape) && shape.every(isCount);
-}
-
-function layoutSize(layout: readonly LayoutRow[]): number {
-  return layout.reduce((sum, row) => sum + row.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 function sha256(bytes: Uint8Array): Uint8Array {
