@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import t from 'tap';
 
 const root = join(import.meta.dirname, '..');
-const work = mkdtempSync(join(tmpdir(), 'recur-pack-'));
+const work = mkdtempSync(join(tmpdir(), 'recur-pack-install-'));
 const tarballs = join(work, 'tarballs');
 const app = join(work, 'app');
 const MINUTE = 60_000;
@@ -79,6 +79,12 @@ t.test('every package packs: dist, README and LICENSE; no tests, tsconfigs, logs
       ),
     );
     t.same(unwanted, [], `${name} ships no tests, tsconfigs, logs or build output`);
+    const helpers = files.some((f) => f.startsWith('package/dist/testing/'));
+    t.equal(
+      helpers,
+      manifestOf(dir).exports['./testing'] !== undefined,
+      `${name}: test helpers only if exported`,
+    );
     const packedManifest = JSON.parse(
       run('tar', 'tar', ['-xzOf', tarballOf(name), 'package/package.json'], work, MINUTE).stdout,
     );
