@@ -1,9 +1,9 @@
 // What a user gets from the registry, checked without publishing: every package is packed with
 // `pnpm pack` (workspace:* becomes the version), the tarballs are installed with npm into an empty
 // folder outside the workspace (os.tmpdir()), and there
-//   - `npx recur train <a small config> --smoke` trains and writes its run folder, with the data
-//     of @recur/examples and the kernels' addon built by its install script (or wasm, said in one
-//     line);
+//   - `npx recur train` of the repository's seattle-temperature.json with --smoke trains and
+//     writes its run folder, with the data of @recur/examples and the kernels' addon built by
+//     its install script (or wasm, said in one line);
 //   - `recur bench` without the optional @recur/bench is ERR_CLI_BENCH_MISSING;
 //   - a TypeScript consumer (strict, skipLibCheck: false, module nodenext, the default libs with
 //     lib.dom) importing every package compiles with no error.
@@ -12,6 +12,7 @@
 // npm and the addon's compile. Every child process has a timeout.
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -117,21 +118,6 @@ function appManifest() {
   };
 }
 
-const smokeConfig = {
-  name: 'tiny',
-  task: 'forecast',
-  data: {
-    source: { kind: 'dataset', name: 'seattle-weather' },
-    inputs: ['temp_max', 'temp_min'],
-    target: 'temp_max',
-    window: 7,
-    horizon: 1,
-    split: { train: 0.7, validation: 0.15, test: 0.15 },
-  },
-  model: { cell: 'lstm', units: 8 },
-  training: { epochs: 1, batchSize: 16, learningRate: 0.01, threads: 1, seed: 1 },
-};
-
 t.test('npm installs the CLI outside the workspace; `npx recur train --smoke` writes its run', (t) => {
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), `${JSON.stringify(appManifest(), null, 2)}\n`);
@@ -149,8 +135,9 @@ t.test('npm installs the CLI outside the workspace; `npx recur train --smoke` wr
   t.equal(built, addon?.[1]?.startsWith('built') === true, 'the addon is there exactly when it says so');
   t.comment(`kernels' install: native addon ${addon?.[1] ?? '?'}`);
 
-  writeFileSync(join(app, 'tiny.json'), JSON.stringify(smokeConfig, null, 2));
-  const args = ['--no-install', 'recur', 'train', 'tiny.json', '--smoke', '--output', 'runs/tiny'];
+  // the repository's quick-start config, as a user would copy it
+  copyFileSync(join(root, 'configs', 'seattle-temperature.json'), join(app, 'seattle.json'));
+  const args = ['--no-install', 'recur', 'train', 'seattle.json', '--smoke', '--output', 'runs/tiny'];
   const train = run('npx recur train --smoke', 'npx', args, app, 5 * MINUTE);
   t.equal(train.status, 0, 'recur train --smoke finishes', {
     diagnostic: train.status !== 0,
