@@ -57,34 +57,49 @@ const csv = (text: string) =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 
-/** Parses the flags (without node and the script) into options; throws ERR_BENCH_BAD_OPTION. */
-export function parseBenchArgs(argv: readonly string[]): CliPlan {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    badOption(`${(error as Error).message}; see --help`);
-  }
-  const v = parsed.values;
-  if (parsed.positionals.length > 0)
-    badOption(`unexpected argument ${JSON.stringify(parsed.positionals[0])}; see --help`);
+/**
+ * The flags of a benchmark command line, by name, as strings (what a parser hands over before
+ * any conversion): `recur bench` fills this from commander, parseBenchArgs from node:util.
+ */
+export interface BenchFlags {
+  workloads?: string;
+  systems?: string;
+  threads?: string;
+  clusterNodes?: string;
+  clusterPrecisions?: string;
+  repeats?: string;
+  warmup?: string;
+  steps?: string;
+  /** W.KEY=N, repeatable */
+  set?: string[];
+  seed?: string;
+  cacheDir?: string;
+  /** false for --no-install */
+  install?: boolean;
+  out?: string;
+  json?: boolean;
+  childTimeoutS?: string;
+  quiet?: boolean;
+}
+
+/** Converts and checks the flags (the same checks the run makes); throws ERR_BENCH_BAD_OPTION. */
+export function planFromFlags(v: BenchFlags): Omit<CliPlan, 'help'> {
   const options: BenchOptions = {};
   if (v.workloads !== undefined) options.workloads = csv(v.workloads);
   if (v.systems !== undefined) options.systems = csv(v.systems) as SystemKind[];
   if (v.threads !== undefined) options.threads = csv(v.threads).map((t) => int('threads', t));
-  if (v['cluster-nodes'] !== undefined) {
-    options.clusterNodes = csv(v['cluster-nodes']).map((t) => int('cluster-nodes', t));
+  if (v.clusterNodes !== undefined) {
+    options.clusterNodes = csv(v.clusterNodes).map((t) => int('cluster-nodes', t));
   }
-  if (v['cluster-precisions'] !== undefined)
-    options.clusterPrecisions = csv(v['cluster-precisions']) as BenchOptions['clusterPrecisions'];
+  if (v.clusterPrecisions !== undefined)
+    options.clusterPrecisions = csv(v.clusterPrecisions) as BenchOptions['clusterPrecisions'];
   if (v.repeats !== undefined) options.repeats = int('repeats', v.repeats);
   if (v.warmup !== undefined) options.warmup = int('warmup', v.warmup);
   if (v.steps !== undefined) options.steps = int('steps', v.steps);
   if (v.seed !== undefined) options.seed = int('seed', v.seed);
-  if (v['cache-dir'] !== undefined) options.cacheDir = resolve(v['cache-dir']);
-  if (v['no-install'] === true) options.install = false;
-  if (v['child-timeout-s'] !== undefined)
-    options.childTimeoutMs = int('child-timeout-s', v['child-timeout-s']) * 1000;
+  if (v.cacheDir !== undefined) options.cacheDir = resolve(v.cacheDir);
+  if (v.install === false) options.install = false;
+  if (v.childTimeoutS !== undefined) options.childTimeoutMs = int('child-timeout-s', v.childTimeoutS) * 1000;
   for (const item of v.set ?? []) {
     const m = /^([a-z0-9-]+)\.(repeats|warmup|steps)=(\d+)$/.exec(item);
     if (m === null)
@@ -101,8 +116,29 @@ export function parseBenchArgs(argv: readonly string[]): CliPlan {
     outDir: resolve(v.out ?? join('.cache', 'bench-results')),
     json: v.json === true,
     quiet: v.quiet === true,
-    help: v.help === true,
   };
+}
+
+/** Parses the flags (without node and the script) into options; throws ERR_BENCH_BAD_OPTION. */
+export function parseBenchArgs(argv: readonly string[]): CliPlan {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    badOption(`${(error as Error).message}; see --help`);
+  }
+  const v = parsed.values;
+  if (parsed.positionals.length > 0)
+    badOption(`unexpected argument ${JSON.stringify(parsed.positionals[0])}; see --help`);
+  const flags: BenchFlags = {
+    ...v,
+    clusterNodes: v['cluster-nodes'],
+    clusterPrecisions: v['cluster-precisions'],
+    cacheDir: v['cache-dir'],
+    childTimeoutS: v['child-timeout-s'],
+    install: v['no-install'] !== true,
+  };
+  return { ...planFromFlags(flags), help: v.help === true };
 }
 
 function parse(argv: readonly string[]) {
@@ -163,6 +199,19 @@ export async function runCli(
     io.stdout(USAGE.replace('usage: bench', `usage: ${name}`));
     return 0;
   }
+  return runPlan(plan, io, [name, ...argv].join(' '));
+}
+
+/**
+ * Runs the benchmark of a checked plan (planFromFlags): progress on stderr, the table (or JSON)
+ * on stdout, bench.json and bench.html in plan.outDir. Resolves with 0, or 1 when a recur
+ * measurement failed. `command` is how the run is shown in the report.
+ */
+export async function runPlan(
+  plan: Omit<CliPlan, 'help'>,
+  io: CliIo = defaultIo,
+  command = 'node scripts/bench.mjs',
+): Promise<number> {
   const report = await runBenchmarks({
     ...plan.options,
     onProgress: (e) => {
@@ -171,7 +220,7 @@ export async function runCli(
       io.stderr(`${count}${e.message}\n`);
     },
   });
-  report.command = [name, ...argv].join(' ');
+  report.command = command;
   mkdirSync(plan.outDir, { recursive: true });
   const jsonFile = join(plan.outDir, 'bench.json');
   const htmlFile = join(plan.outDir, 'bench.html');

@@ -15,6 +15,7 @@ export const CliErrorCode = {
   BAD_ADDRESS: 'ERR_CLI_BAD_ADDRESS',
   BAD_TLS: 'ERR_CLI_BAD_TLS',
   LIMIT_EXCEEDED: 'ERR_CLI_LIMIT_EXCEEDED',
+  BENCH_MISSING: 'ERR_CLI_BENCH_MISSING',
 } as const;
 export type CliErrorCodeValue = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 
@@ -35,6 +36,7 @@ const HINTS: Record<CliErrorCodeValue, string> = {
   ERR_CLI_BAD_TLS: 'give PEM files: the certificate (-----BEGIN CERTIFICATE-----) and its private key',
   ERR_CLI_LIMIT_EXCEEDED:
     'the limits are in packages/cli/README.md (Limits); make the model or the batch smaller',
+  ERR_CLI_BENCH_MISSING: 'install it beside @recur/cli: npm install @recur/bench (the same version)',
 };
 
 /** Codes that are the caller's to fix (exit code 2), besides the flag and config codes. */

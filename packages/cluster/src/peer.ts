@@ -2,8 +2,7 @@
 // loop) send frames and close peers through this, so tests can drive them with fake peers.
 import type { Socket } from 'node:net';
 import type { Frame } from '@recur/protocol';
-import type { WebSocket } from 'ws';
-import { send } from './wire.js';
+import { type FrameSocket, send } from './wire.js';
 
 export interface Peer {
   /** sends one frame if the peer is still open (a closed one drops it) */
@@ -16,8 +15,14 @@ export interface Peer {
   traffic?(): { read: number; written: number };
 }
 
+/** The part of a ws WebSocket that a Peer uses (structural: no `ws` types in the .d.ts). */
+export interface PeerSocket extends FrameSocket {
+  close(code: number): void;
+  terminate(): void;
+}
+
 /** A Peer over a ws WebSocket (`socket`: its TCP or TLS socket, for the byte counters). */
-export const wsPeer = (ws: WebSocket, socket?: Socket): Peer => ({
+export const wsPeer = (ws: PeerSocket, socket?: Socket): Peer => ({
   send: (frame) => send(ws, frame),
   close: (code) => ws.close(code),
   terminate: () => ws.terminate(),

@@ -2,7 +2,6 @@
 // check, the run hash, and the WebSocket payload cap.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { encodeFrame, type Frame, type Precision } from '@recur/protocol';
-import type { WebSocket } from 'ws';
 import { ClusterErrorCode, fail } from './errors.js';
 
 /** The shortest token accepted (characters). */
@@ -60,8 +59,18 @@ export function frameBytes(frame: Frame): Uint8Array {
   return bytes;
 }
 
+/**
+ * The part of a ws WebSocket that frames go through. Structural, so that the published .d.ts
+ * need no `ws` types (a consumer would need @types/ws for them: TS7016).
+ */
+export interface FrameSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  send(data: Uint8Array, options: { binary: boolean }): void;
+}
+
 /** Sends one frame if the socket is open; a closed socket drops it (the peer is gone). */
-export function send(ws: WebSocket, frame: Frame): void {
+export function send(ws: FrameSocket, frame: Frame): void {
   if (ws.readyState === ws.OPEN) ws.send(frameBytes(frame), { binary: true });
 }
 

@@ -1,7 +1,9 @@
 // Builds the native kernels (binding.gyp) with node-gyp and copies the addon to
 // dist/native/recur_kernels.node, where src/native/addon.ts looks for it. Run by the package's
-// `build` script. It never fails the build: when node-gyp or the compiler is missing or fails,
-// it prints one line and exits 0, and the 'auto' kernel backend falls back to 'wasm'.
+// `build` script, and by its `install` script when the package is installed from the registry
+// or a tarball (which ship the sources, not the addon). It never fails the build or the
+// install: when node-gyp or the compiler is missing or fails, it prints one line and exits 0,
+// and the 'auto' kernel backend falls back to 'wasm'.
 //
 // Node's headers: node-gyp would download them, which fails on a closed network, so --nodedir is
 // always given: npm's `nodedir` (npm and pnpm pass it to scripts as npm_config_nodedir, or
@@ -28,10 +30,24 @@ function nodeDir() {
   return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : null;
 }
 
+/**
+ * node-gyp's script: the package's own (a devDependency, in the repository), else the one npm
+ * bundles and names to install scripts as npm_config_node_gyp (when installed from the registry
+ * or a tarball, where devDependencies are absent).
+ */
+function nodeGypBin() {
+  try {
+    return createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
+  } catch (error) {
+    const bundled = process.env.npm_config_node_gyp;
+    if (bundled && existsSync(bundled)) return bundled;
+    throw error;
+  }
+}
+
 /** Runs node-gyp with `args`; the reason it failed, or null. */
 function nodeGyp(args) {
-  const require = createRequire(import.meta.url);
-  const bin = require.resolve('node-gyp/bin/node-gyp.js');
+  const bin = nodeGypBin();
   const run = spawnSync(process.execPath, [bin, ...args], { cwd: here, encoding: 'utf8', timeout: 600_000 });
   if (run.error) return run.error.message;
   if (run.status === 0) return null;

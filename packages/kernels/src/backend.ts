@@ -33,6 +33,7 @@ import {
 } from './reference.js';
 import { attachKernels, createKernelMemory as createWasmMemory, type WasmKernels } from './wasm/kernels.js';
 import { wasmSimdSupported } from './wasm/module.js';
+import type { WasmMemory } from './wasm/webassembly-types.js';
 
 export type KernelBackendName = 'ts' | 'wasm' | 'native';
 
@@ -191,14 +192,14 @@ export function useKernelBackend(choice: KernelBackendChoice): KernelBackend {
 export function createKernelMemory(
   arenaBytes: number,
   threads = 1,
-): { memory: WebAssembly.Memory; arenaOffset: number; kernels: WasmKernels } {
+): { memory: WasmMemory; arenaOffset: number; kernels: WasmKernels } {
   const made = createWasmMemory(arenaBytes, threads);
   instances.set(made.kernels.buffer, made.kernels);
   return made;
 }
 
 /** On another thread: instantiates the module on `memory` with scratch `slot` and registers it. */
-export function attachKernelMemory(memory: WebAssembly.Memory, slot: number, threads: number): WasmKernels {
+export function attachKernelMemory(memory: WasmMemory, slot: number, threads: number): WasmKernels {
   const kernels = attachKernels(memory, slot, threads);
   instances.set(kernels.buffer, kernels);
   return kernels;

@@ -58,3 +58,4 @@ export * from './rnn.js';
 export * from './sequence.js';
 export { WasmKernels } from './wasm/kernels.js';
 export { type KernelMemoryLayout, kernelMemoryLayout, wasmSimdSupported } from './wasm/module.js';
+export type { WasmMemory, WasmMemoryDescriptor } from './wasm/webassembly-types.js';

@@ -21,6 +21,7 @@ import {
   makeRunner,
   zeroGrads,
 } from './testing/recurrent-harness.js';
+import { wasmApi } from './wasm/module.js';
 
 const DIST = new URL('../dist/index.js', import.meta.url).href;
 
@@ -219,7 +220,7 @@ if (load.addon === null) {
       const random = testRandom(11);
       const [M, N, K] = [5, 40, 9];
       const values = Float32Array.from({ length: M * K + K * N }, () => random() - 0.5);
-      const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+      const memory = new (wasmApi().Memory)({ initial: 1, maximum: 1, shared: true });
       const buffers: ArrayBufferLike[] = [
         new ArrayBuffer(65536),
         new SharedArrayBuffer(65536),

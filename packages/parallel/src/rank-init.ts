@@ -1,7 +1,7 @@
 // What the main thread hands each rank at start-up, and what a rank hands back when it ends.
 // Everything here crosses the thread boundary by structured clone; the SharedArrayBuffers in
 // it are shared, not copied.
-import type { KernelBackendName } from '@recur/kernels';
+import type { KernelBackendName, WasmMemory } from '@recur/kernels';
 import type { CompileOptions, ModelConfig, RankRegion } from '@recur/nn';
 
 /** Test-only: make `rank` fail at its `step`-th step of the run (1-based). */
@@ -33,7 +33,7 @@ export interface RankInit {
    * arena was made for the wasm kernel backend; the worker instantiates the kernels on it with
    * scratch slot 1 + rank and uses its buffer for every view. null: a plain SharedArrayBuffer.
    */
-  kernelMemory: WebAssembly.Memory | null;
+  kernelMemory: WasmMemory | null;
   /** the main thread's kernel backend: every rank runs the same one (useKernelBackend) */
   kernels: KernelBackendName;
   /** the byte at which the arena's core (parameters, slots, moments) starts */

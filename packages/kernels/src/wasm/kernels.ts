@@ -20,7 +20,8 @@ import { type AdamOptions, rmspropUpdate, type SgdOptions } from '../optim.js';
 import { RealRuns, zeroPaddedRows } from '../real-runs.js';
 import { reduceSlots } from '../reduce.js';
 import { rnnBackwardWith, rnnForwardWith } from '../rnn.js';
-import { instantiate, type KernelExports, kernelMemoryLayout } from './module.js';
+import { instantiate, type KernelExports, kernelMemoryLayout, wasmApi } from './module.js';
+import type { WasmMemory } from './webassembly-types.js';
 
 export class WasmKernels implements KernelBackend {
   readonly name = 'wasm' as const;
@@ -39,7 +40,7 @@ export class WasmKernels implements KernelBackend {
    * @param scratch the byte offset of this instance's scratch slot
    */
   constructor(
-    readonly memory: WebAssembly.Memory,
+    readonly memory: WasmMemory,
     scratch: number,
   ) {
     this.buffer = memory.buffer;
@@ -328,14 +329,14 @@ export class WasmKernels implements KernelBackend {
 export function createKernelMemory(
   arenaBytes: number,
   threads = 1,
-): { memory: WebAssembly.Memory; arenaOffset: number; kernels: WasmKernels } {
+): { memory: WasmMemory; arenaOffset: number; kernels: WasmKernels } {
   const layout = kernelMemoryLayout(arenaBytes, threads);
-  const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
+  const memory = new (wasmApi().Memory)({ initial: layout.pages, maximum: layout.pages, shared: true });
   return { memory, arenaOffset: layout.arenaOffset, kernels: new WasmKernels(memory, layout.scratchBase) };
 }
 
 /** Another thread's instance on a kernel memory that createKernelMemory made (slot in [1, threads)). */
-export function attachKernels(memory: WebAssembly.Memory, slot: number, threads: number): WasmKernels {
+export function attachKernels(memory: WasmMemory, slot: number, threads: number): WasmKernels {
   const layout = kernelMemoryLayout(0, threads);
   if (!Number.isInteger(slot) || slot < 0 || slot >= threads) {
     throw new KernelsError(

@@ -11,7 +11,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KernelsError, KernelsErrorCode } from '../errors.js';
-import './webassembly-types.js';
+import {
+  type WasmGlobal,
+  type WasmMemory,
+  type WasmModule,
+  type WebAssemblyApi,
+  webAssembly,
+} from './webassembly-types.js';
 
 const PAGE_BYTES = 65536;
 /** The most pages a memory may have (4 GiB, V8's limit for 32-bit wasm memories). */
@@ -23,7 +29,7 @@ const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 export interface KernelExports {
   heapBase(): number;
   setScratch(ptr: number): void;
-  SCRATCH_BYTES: WebAssembly.Global;
+  SCRATCH_BYTES: WasmGlobal;
   gemm(
     c: number,
     a: number,
@@ -123,9 +129,9 @@ let simd: boolean | undefined;
 export function wasmSimdSupported(): boolean {
   if (simd === undefined) {
     simd =
-      typeof WebAssembly === 'object' &&
+      webAssembly !== undefined &&
       typeof SharedArrayBuffer === 'function' &&
-      WebAssembly.validate(SIMD_PROBE);
+      webAssembly.validate(SIMD_PROBE);
   }
   return simd === true;
 }
@@ -145,10 +151,13 @@ function wasmPath(): string {
   return found;
 }
 
-let compiled: WebAssembly.Module | undefined;
+let compiled: WasmModule | undefined;
+
+/** The runtime's WebAssembly (wasmSimdSupported() checked that there is one). */
+export const wasmApi = (): WebAssemblyApi => webAssembly as WebAssemblyApi;
 
 /** The compiled module (compiled once per thread; a WebAssembly.Module can also be posted). */
-export function kernelModule(): WebAssembly.Module {
+export function kernelModule(): WasmModule {
   if (compiled === undefined) {
     if (!wasmSimdSupported()) {
       throw new KernelsError(
@@ -156,14 +165,14 @@ export function kernelModule(): WebAssembly.Module {
         'kernels: this runtime has no WebAssembly SIMD or shared memory; use the TypeScript backend (RECUR_KERNELS=ts)',
       );
     }
-    compiled = new WebAssembly.Module(readFileSync(wasmPath()));
+    compiled = new (wasmApi().Module)(readFileSync(wasmPath()));
   }
   return compiled;
 }
 
 /** The module instantiated on `memory`, its pack buffers at `scratch`. */
-export function instantiate(memory: WebAssembly.Memory, scratch: number): KernelExports {
-  const instance = new WebAssembly.Instance(kernelModule(), { env: { memory } });
+export function instantiate(memory: WasmMemory, scratch: number): KernelExports {
+  const instance = new (wasmApi().Instance)(kernelModule(), { env: { memory } });
   const exports = instance.exports as unknown as KernelExports;
   exports.setScratch(scratch);
   return exports;
@@ -197,8 +206,9 @@ export function kernelMemoryLayout(arenaBytes: number, threads: number): KernelM
     );
   }
   if (staticTop === undefined) {
-    const probe = new WebAssembly.Instance(kernelModule(), {
-      env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }) },
+    const { Instance, Memory } = wasmApi();
+    const probe = new Instance(kernelModule(), {
+      env: { memory: new Memory({ initial: 1, maximum: 1, shared: true }) },
     }).exports as unknown as KernelExports;
     staticTop = { heapBase: probe.heapBase(), scratchBytes: alignUp(probe.SCRATCH_BYTES.value as number) };
   }
