@@ -31,6 +31,8 @@ export function lineChart(
     integer?: boolean;
     xTitle?: string;
     yTitle?: string;
+    /** a colour per series, by the start of its name (e.g. 'seasonal naive' for 'seasonal naive (12 rows back)') */
+    colors?: Record<string, string>;
   },
 ): ChartSpec {
   return {
@@ -41,7 +43,7 @@ export function lineChart(
       width: WIDTH,
       height: 260,
       data: { values: rows },
-      mark: { type: 'line', point: rows.length <= 60 },
+      mark: { type: 'line', point: rows.length <= 60, strokeWidth: 1.5 },
       encoding: {
         x: {
           field: axes.x,
@@ -55,8 +57,98 @@ export function lineChart(
           title: axisTitle(axes.yTitle ?? axes.y),
           scale: { zero: false },
         },
-        color: { field: axes.series, type: 'nominal', title: null },
+        color: {
+          field: axes.series,
+          type: 'nominal',
+          title: null,
+          ...(axes.colors === undefined ? {} : { scale: colorScale(rows, axes.series, axes.colors) }),
+        },
       },
+    },
+  };
+}
+
+/** A fixed colour for each series in `rows`: the first entry of `colors` its name starts with (grey otherwise). */
+function colorScale(rows: Row[], series: string, colors: Record<string, string>) {
+  const domain = [...new Set(rows.map((r) => String(r[series])))];
+  const range = domain.map(
+    (name) => Object.entries(colors).find(([start]) => name.startsWith(start))?.[1] ?? '#888888',
+  );
+  return { domain, range };
+}
+
+/** Points of `residual` against `x` (time or window) around a rule at zero. */
+export function residualChart(
+  id: string,
+  title: string,
+  rows: Row[],
+  axes: { temporal: boolean; xTitle: string; yTitle: string },
+): ChartSpec {
+  return {
+    id,
+    title,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      width: WIDTH,
+      height: 220,
+      layer: [
+        {
+          data: { values: rows },
+          mark: { type: 'point', filled: true, size: 12, opacity: 0.7, color: '#1f77b4' },
+          encoding: {
+            x: {
+              field: 'x',
+              type: axes.temporal ? 'temporal' : 'quantitative',
+              title: axisTitle(axes.xTitle),
+            },
+            y: { field: 'residual', type: 'quantitative', title: axisTitle(axes.yTitle) },
+          },
+        },
+        {
+          data: { values: [{ zero: 0 }] },
+          mark: { type: 'rule', color: '#222222' },
+          encoding: { y: { field: 'zero', type: 'quantitative' } },
+        },
+      ],
+    },
+  };
+}
+
+/** Points of `y` against `x` on equal scales, with the line y = x. */
+export function scatterChart(
+  id: string,
+  title: string,
+  rows: Row[],
+  axes: { x: string; y: string; unit: string },
+): ChartSpec {
+  const values = rows.flatMap((r) => [Number(r[axes.x]), Number(r[axes.y])]);
+  const domain = [Math.min(...values), Math.max(...values)];
+  const scale = { domain, zero: false };
+  return {
+    id,
+    title,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      width: 360,
+      height: 360,
+      layer: [
+        {
+          data: { values: rows },
+          mark: { type: 'point', filled: true, size: 12, opacity: 0.6, color: '#1f77b4' },
+          encoding: {
+            x: { field: axes.x, type: 'quantitative', title: axisTitle(`${axes.x} (${axes.unit})`), scale },
+            y: { field: axes.y, type: 'quantitative', title: axisTitle(`${axes.y} (${axes.unit})`), scale },
+          },
+        },
+        {
+          data: { values: domain.map((v) => ({ a: v, b: v })) },
+          mark: { type: 'line', color: '#222222', strokeDash: [4, 3] },
+          encoding: {
+            x: { field: 'a', type: 'quantitative', scale },
+            y: { field: 'b', type: 'quantitative', scale },
+          },
+        },
+      ],
     },
   };
 }
