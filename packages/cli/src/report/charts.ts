@@ -8,6 +8,9 @@ type Row = Record<string, string | number>;
 
 const WIDTH = 640;
 
+/** Dates on an axis with their year ("Apr 2019"): vega's default names only the month inside a year. */
+const DATE_AXIS = { format: '%b %Y', labelOverlap: true };
+
 /**
  * An axis title as vega renders it. Vega (6.2) looks an axis title up as a key of a plain object
  * and fails with "Operator not defined" on a name such as `valueOf` or `constructor` (a column
@@ -50,6 +53,7 @@ export function lineChart(
           type: axes.temporal ? 'temporal' : 'quantitative',
           title: axisTitle(axes.xTitle ?? axes.x),
           ...(axes.integer === true ? { axis: { format: 'd', tickMinStep: 1 } } : {}),
+          ...(axes.temporal === true ? { axis: DATE_AXIS } : {}),
         },
         y: {
           field: axes.y,
@@ -61,6 +65,7 @@ export function lineChart(
           field: axes.series,
           type: 'nominal',
           title: null,
+          legend: { labelLimit: 280 },
           ...(axes.colors === undefined ? {} : { scale: colorScale(rows, axes.series, axes.colors) }),
         },
       },
@@ -100,6 +105,7 @@ export function residualChart(
               field: 'x',
               type: axes.temporal ? 'temporal' : 'quantitative',
               title: axisTitle(axes.xTitle),
+              ...(axes.temporal ? { axis: DATE_AXIS } : {}),
             },
             y: { field: 'residual', type: 'quantitative', title: axisTitle(axes.yTitle) },
           },
