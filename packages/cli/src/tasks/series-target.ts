@@ -5,7 +5,7 @@
 // training rows). 'change' — it predicts the scaled change from the window's last value, which is
 // added back for the score and for `recur predict`; the target's own input column is fed as its
 // scaled one-row change. 'auto' picks one of the two before training, from the data alone.
-import { type RowRange, type Scaler, type SequenceDataset, windowDataset } from '@recur/data';
+import { columnRecord, type RowRange, type Scaler, type SequenceDataset, windowDataset } from '@recur/data';
 
 export type TargetMode = 'level' | 'change';
 
@@ -106,7 +106,7 @@ export function modelInputs(
   target: string,
   transform: TargetTransform,
 ): Record<string, Float64Array> {
-  const out: Record<string, Float64Array> = {};
+  const out = columnRecord<Float64Array>(); // a column may be named __proto__
   for (const name of inputs) {
     const values = raw[name];
     if (transform.mode === 'change' && name === target && transform.step !== undefined) {
