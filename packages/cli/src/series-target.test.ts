@@ -6,7 +6,13 @@ import { allocateBatchBuffers, fitScaler } from '@recur/data';
 import t from 'tap';
 import type { SeriesConfig } from './config/schema.js';
 import { configSchema } from './config/schema.js';
-import { inOriginalUnits, originalOf, scoreForecast } from './tasks/series-score.js';
+import {
+  FORECAST_CHART_STEPS,
+  inOriginalUnits,
+  originalOf,
+  POINT_CHART_WINDOWS,
+  scoreForecast,
+} from './tasks/series-score.js';
 import {
   AUTO_OUTSIDE_SHARE,
   chooseTargetMode,
@@ -140,4 +146,34 @@ t.test('persistence, seasonal naive, seasonal change and training mean as their 
     charts.map((c) => c.id),
     ['forecast', 'residuals', 'scatter'],
   );
+});
+
+t.test('the charts show the last FORECAST_CHART_STEPS and POINT_CHART_WINDOWS windows', async (t) => {
+  t.same([FORECAST_CHART_STEPS, POINT_CHART_WINDOWS], [120, 2000]);
+  const N = POINT_CHART_WINDOWS + 1; // one over both limits
+  const x = Float64Array.from({ length: N + 1 }, (_, r) => Math.sin(r));
+  const { charts } = scoreForecast(
+    {
+      predicted: x.subarray(1),
+      first: 0,
+      N,
+      ahead: [1],
+      original: { name: 'x', values: x, op: 'none' },
+      trainMean: 0,
+      dates: undefined,
+    },
+    config({}),
+    'test',
+  );
+  const values = (id: string, layer?: number) => {
+    // biome-ignore lint/suspicious/noExplicitAny: reading a Vega-Lite spec's data back
+    const spec = charts.find((c) => c.id === id)?.spec as Record<string, any>;
+    return (layer === undefined ? spec.data : spec.layer[layer].data).values as Record<string, number>[];
+  };
+  t.equal(values('forecast').length, 3 * FORECAST_CHART_STEPS, 'actual, model and persistence');
+  t.equal(values('residuals', 0).length, POINT_CHART_WINDOWS);
+  t.equal(values('residuals', 0)[0].x, 1, 'the first window is left out');
+  t.equal(values('scatter', 0).length, POINT_CHART_WINDOWS);
+  t.match(charts[0].title, `the last ${FORECAST_CHART_STEPS} of ${N}`);
+  t.match(charts[1].title, `the last ${POINT_CHART_WINDOWS} of ${N}`);
 });

@@ -82,6 +82,15 @@ function colorScale(rows: Row[], series: string, colors: Record<string, string>)
   return { domain, range };
 }
 
+/** A layered chart of `width` × `height` (the point charts below). */
+function layered(id: string, title: string, size: [number, number], layer: unknown[]): ChartSpec {
+  const [width, height] = size;
+  const $schema = 'https://vega.github.io/schema/vega-lite/v5.json';
+  return { id, title, spec: { $schema, width, height, layer } as ChartSpec['spec'] };
+}
+
+const POINT = { type: 'point', filled: true, size: 12, opacity: 0.7, color: '#1f77b4' };
+
 /** Points of `residual` against `x` (time or window) around a rule at zero. */
 export function residualChart(
   id: string,
@@ -89,35 +98,31 @@ export function residualChart(
   rows: Row[],
   axes: { temporal: boolean; xTitle: string; yTitle: string },
 ): ChartSpec {
-  return {
+  return layered(
     id,
     title,
-    spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      width: WIDTH,
-      height: 220,
-      layer: [
-        {
-          data: { values: rows },
-          mark: { type: 'point', filled: true, size: 12, opacity: 0.7, color: '#1f77b4' },
-          encoding: {
-            x: {
-              field: 'x',
-              type: axes.temporal ? 'temporal' : 'quantitative',
-              title: axisTitle(axes.xTitle),
-              ...(axes.temporal ? { axis: DATE_AXIS } : {}),
-            },
-            y: { field: 'residual', type: 'quantitative', title: axisTitle(axes.yTitle) },
+    [WIDTH, 220],
+    [
+      {
+        data: { values: rows },
+        mark: POINT,
+        encoding: {
+          x: {
+            field: 'x',
+            type: axes.temporal ? 'temporal' : 'quantitative',
+            title: axisTitle(axes.xTitle),
+            ...(axes.temporal ? { axis: DATE_AXIS } : {}),
           },
+          y: { field: 'residual', type: 'quantitative', title: axisTitle(axes.yTitle) },
         },
-        {
-          data: { values: [{ zero: 0 }] },
-          mark: { type: 'rule', color: '#222222' },
-          encoding: { y: { field: 'zero', type: 'quantitative' } },
-        },
-      ],
-    },
-  };
+      },
+      {
+        data: { values: [{ zero: 0 }] },
+        mark: { type: 'rule', color: '#222222' },
+        encoding: { y: { field: 'zero', type: 'quantitative' } },
+      },
+    ],
+  );
 }
 
 /** Points of `y` against `x` on equal scales, with the line y = x. */
@@ -127,36 +132,37 @@ export function scatterChart(
   rows: Row[],
   axes: { x: string; y: string; unit: string },
 ): ChartSpec {
-  const values = rows.flatMap((r) => [Number(r[axes.x]), Number(r[axes.y])]);
-  const domain = [Math.min(...values), Math.max(...values)];
+  const domain = rows.reduce(
+    ([lo, hi], r) => [
+      Math.min(lo, Number(r[axes.x]), Number(r[axes.y])),
+      Math.max(hi, Number(r[axes.x]), Number(r[axes.y])),
+    ],
+    [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY],
+  );
   const scale = { domain, zero: false };
-  return {
+  return layered(
     id,
     title,
-    spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      width: 360,
-      height: 360,
-      layer: [
-        {
-          data: { values: rows },
-          mark: { type: 'point', filled: true, size: 12, opacity: 0.6, color: '#1f77b4' },
-          encoding: {
-            x: { field: axes.x, type: 'quantitative', title: axisTitle(`${axes.x} (${axes.unit})`), scale },
-            y: { field: axes.y, type: 'quantitative', title: axisTitle(`${axes.y} (${axes.unit})`), scale },
-          },
+    [360, 360],
+    [
+      {
+        data: { values: rows },
+        mark: POINT,
+        encoding: {
+          x: { field: axes.x, type: 'quantitative', title: axisTitle(`${axes.x} (${axes.unit})`), scale },
+          y: { field: axes.y, type: 'quantitative', title: axisTitle(`${axes.y} (${axes.unit})`), scale },
         },
-        {
-          data: { values: domain.map((v) => ({ a: v, b: v })) },
-          mark: { type: 'line', color: '#222222', strokeDash: [4, 3] },
-          encoding: {
-            x: { field: 'a', type: 'quantitative', scale },
-            y: { field: 'b', type: 'quantitative', scale },
-          },
+      },
+      {
+        data: { values: domain.map((v) => ({ a: v, b: v })) },
+        mark: { type: 'line', color: '#222222', strokeDash: [4, 3] },
+        encoding: {
+          x: { field: 'a', type: 'quantitative', scale },
+          y: { field: 'b', type: 'quantitative', scale },
         },
-      ],
-    },
-  };
+      },
+    ],
+  );
 }
 
 /** Bars of `value` by `category`. */

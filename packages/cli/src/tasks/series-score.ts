@@ -11,6 +11,8 @@ import type { Score } from './common.js';
 
 /** Forecast steps the forecast chart shows (the last ones of the split). */
 export const FORECAST_CHART_STEPS = 120;
+/** Windows the residual and scatter charts show at most (the last ones of the split). */
+export const POINT_CHART_WINDOWS = 2000;
 
 /** How the target maps back to the column it was derived from ('none': it is its own level). */
 export interface Original {
@@ -152,8 +154,10 @@ function forecastCharts(f: Forecast, naive: Record<string, Naive>, split: string
     const at = f.dates === undefined ? i : f.dates[last + k];
     const actual = x[last + k];
     const predicted = f.predicted[i * H];
-    residuals.push({ x: at, residual: actual - predicted });
-    points.push({ predicted, actual });
+    if (i >= f.N - POINT_CHART_WINDOWS) {
+      residuals.push({ x: at, residual: actual - predicted });
+      points.push({ predicted, actual });
+    }
     if (i < from) continue;
     lines.push({ x: at, series: 'actual', value: actual });
     lines.push({ x: at, series: 'model', value: predicted });
@@ -164,6 +168,7 @@ function forecastCharts(f: Forecast, naive: Record<string, Naive>, split: string
   const xTitle = temporal ? 'date' : 'window';
   const ahead = `${k} step${k > 1 ? 's' : ''} ahead`;
   const shown = f.N - from;
+  const lastPoints = residuals.length < f.N ? `, the last ${residuals.length} of ${f.N}` : '';
   return [
     lineChart(
       'forecast',
@@ -179,14 +184,19 @@ function forecastCharts(f: Forecast, naive: Record<string, Naive>, split: string
         colors: FORECAST_COLORS,
       },
     ),
-    residualChart('residuals', `Residuals: actual − model, ${name}, ${ahead} (${split} split)`, residuals, {
-      temporal,
-      xTitle,
-      yTitle: `actual − model (${name})`,
-    }),
+    residualChart(
+      'residuals',
+      `Residuals: actual − model, ${name}, ${ahead}${lastPoints} (${split} split)`,
+      residuals,
+      {
+        temporal,
+        xTitle,
+        yTitle: `actual − model (${name})`,
+      },
+    ),
     scatterChart(
       'scatter',
-      `Predicted against actual: ${name}, ${ahead} (${split} split; the line is predicted = actual)`,
+      `Predicted against actual: ${name}, ${ahead}${lastPoints} (${split} split; the line is predicted = actual)`,
       points,
       {
         x: 'actual',
