@@ -8,8 +8,24 @@ type Row = Record<string, string | number>;
 
 const WIDTH = 640;
 
-/** Dates on an axis with their year ("Apr 2019"): vega's default names only the month inside a year. */
-const DATE_AXIS = { format: '%b %Y', labelOverlap: true };
+const DAY_MS = 86_400_000;
+
+/**
+ * A date axis labelled by the span of `field` in `rows`: years over two years, months ("Apr
+ * 2019") over two months, days otherwise. Vega's default names a month without its year.
+ */
+function dateAxis(rows: Row[], field: string) {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const r of rows) {
+    lo = Math.min(lo, Number(r[field]));
+    hi = Math.max(hi, Number(r[field]));
+  }
+  const days = (hi - lo) / DAY_MS;
+  if (days > 730) return { format: '%Y', tickCount: { interval: 'year' as const, step: 1 }, labelOverlap: true };
+  if (days > 60) return { format: '%b %Y', tickCount: { interval: 'month' as const, step: 1 }, labelOverlap: true };
+  return { format: '%d %b %Y', labelOverlap: true };
+}
 
 /**
  * An axis title as vega renders it. Vega (6.2) looks an axis title up as a key of a plain object
@@ -53,7 +69,7 @@ export function lineChart(
           type: axes.temporal ? 'temporal' : 'quantitative',
           title: axisTitle(axes.xTitle ?? axes.x),
           ...(axes.integer === true ? { axis: { format: 'd', tickMinStep: 1 } } : {}),
-          ...(axes.temporal === true ? { axis: DATE_AXIS } : {}),
+          ...(axes.temporal === true ? { axis: dateAxis(rows, axes.x) } : {}),
         },
         y: {
           field: axes.y,
@@ -111,7 +127,7 @@ export function residualChart(
             field: 'x',
             type: axes.temporal ? 'temporal' : 'quantitative',
             title: axisTitle(axes.xTitle),
-            ...(axes.temporal ? { axis: DATE_AXIS } : {}),
+            ...(axes.temporal ? { axis: dateAxis(rows, 'x') } : {}),
           },
           y: { field: 'residual', type: 'quantitative', title: axisTitle(axes.yTitle) },
         },
