@@ -22,8 +22,10 @@ function dateAxis(rows: Row[], field: string) {
     hi = Math.max(hi, Number(r[field]));
   }
   const days = (hi - lo) / DAY_MS;
-  if (days > 730) return { format: '%Y', tickCount: { interval: 'year' as const, step: 1 }, labelOverlap: true };
-  if (days > 60) return { format: '%b %Y', tickCount: { interval: 'month' as const, step: 1 }, labelOverlap: true };
+  if (days > 730)
+    return { format: '%Y', tickCount: { interval: 'year' as const, step: 1 }, labelOverlap: true };
+  if (days > 60)
+    return { format: '%b %Y', tickCount: { interval: 'month' as const, step: 1 }, labelOverlap: true };
   return { format: '%d %b %Y', labelOverlap: true };
 }
 
