@@ -61,6 +61,7 @@ t.test('change windows: z-scored changes in, z-scored change out, added back to 
   t.ok(Math.max(...inputs.y) < 2, 'inputs stay in range on a rising level');
   const windows = seriesWindows(inputs, y, {
     names: ['y'],
+    target: 'y',
     task: 'seq2seq',
     window: 4,
     horizon: 2,
@@ -86,6 +87,25 @@ t.test('change windows: z-scored changes in, z-scored change out, added back to 
     Math.abs(back[0] - y[36]) < 1e-5 && Math.abs(back[1] - y[37]) < 1e-5,
     'the change added back is the level (float32 outputs)',
   );
+});
+
+t.test('a bad target value is named by its column, also in change mode', async (t) => {
+  const y = Float64Array.from({ length: 30 }, (_, r) => (r === 25 ? Number.NaN : r));
+  const x = Float64Array.from({ length: 30 }, (_, r) => r);
+  const scaler = fitScaler('zscore', { x, y }, { start: 0, end: 20 });
+  const windows = (inputs: Record<string, Float64Array>, names: string[], mode: 'level' | 'change') =>
+    seriesWindows(inputs, y, {
+      names,
+      target: 'y',
+      task: 'forecast',
+      window: 4,
+      horizon: 1,
+      range: { start: 20, end: 30 },
+      transform: fitTargetTransform(mode, y, { start: 0, end: 20 }, [1]),
+      levelScale: (v) => scaler.transformColumn('y', v),
+    });
+  t.throws(() => windows({ x }, ['x'], 'level'), /column 'y' row 25 is NaN/);
+  t.throws(() => windows({ y: x }, ['y'], 'change'), /column 'y \(level\)' row 25 is NaN/);
 });
 
 const config = (data: Record<string, unknown>) =>

@@ -63,6 +63,7 @@ async function predictSeries(
   const target = pad(columns[pre.target]);
   const dataset = seriesWindows(inputs, target, {
     names: pre.inputs,
+    target: pre.target,
     task: config.task,
     window: pre.window,
     horizon: pre.horizon,

@@ -117,8 +117,13 @@ export function modelInputs(
   return out;
 }
 
-/** The key of the raw target in a window table: no CSV header holds a NUL. */
-const TARGET_KEY = '\u0000target';
+/**
+ * The key of the target's values in a window table: its own name (a data error names the column),
+ * unless that key holds the target's one-row changes as an input (change mode).
+ */
+function targetKey(inputs: Record<string, Float64Array>, target: string, transform: TargetTransform): string {
+  return transform.mode === 'change' && Object.hasOwn(inputs, target) ? `${target} (level)` : target;
+}
 
 /**
  * Windows over rows `range` of the model's inputs with the targets of `transform`: the scaled
@@ -130,6 +135,8 @@ export function seriesWindows(
   target: Float64Array,
   options: {
     names: string[];
+    /** the target's name */
+    target: string;
     task: 'forecast' | 'seq2seq';
     window: number;
     horizon: number;
@@ -140,11 +147,15 @@ export function seriesWindows(
 ): SequenceDataset {
   const { transform, window, task } = options;
   const level = transform.mode === 'level' ? options.levelScale(target) : target;
+  const key = targetKey(inputs, options.target, transform);
+  const columns = columnRecord<Float64Array>();
+  Object.assign(columns, inputs);
+  columns[key] = level;
   const windows = windowDataset(
-    { columns: { ...inputs, [TARGET_KEY]: level } },
+    { columns },
     {
       inputs: options.names,
-      targets: [TARGET_KEY],
+      targets: [key],
       window,
       horizon: options.horizon,
       mode: task === 'seq2seq' ? 'seq2seq' : 'many-to-one',

@@ -214,6 +214,7 @@ export async function prepareSeries(config: SeriesConfig): Promise<PreparedTask>
     }
     const dataset = seriesWindows(inputs, columns[d.target], {
       names: d.inputs,
+      target: d.target,
       task: config.task,
       window: d.window,
       horizon,
