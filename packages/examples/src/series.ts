@@ -1,6 +1,6 @@
 // Tables and sequences from the vega-datasets and the sensor-network data set, read through
 // @recur/data's sources: daily Seattle weather, Seattle and New York weather, the S&P 500, the
-// single-hop sensor readings, and three million flights grouped into per-route or per-airport
+// monthly CO2 concentration at Mauna Loa, the single-hop sensor readings, and three million flights grouped into per-route or per-airport
 // delay sequences (Parquet, streamed by row group).
 import { type GroupSequence, groupSequences, readCsv, streamParquet, type Table } from '@recur/data';
 import { dataPath } from './paths.js';
@@ -20,6 +20,15 @@ export function loadWeather(): Promise<Table> {
 /** 5,105 trading days, 2000-01-03…2020-04-17: date, open, high, low, close, adjclose, volume. */
 export function loadSp500(): Promise<Table> {
   return readCsv(vega('sp500-2000.csv'), { columns: { date: 'date' } });
+}
+
+/**
+ * 741 months, 1958-03…2020-04 (a few months are missing): date, CO2, adjusted CO2 (ppm; the
+ * seasonally adjusted series). The file's `Date` column is named `date` here, as in the others.
+ */
+export async function loadCo2Concentration(): Promise<Table> {
+  const table = await readCsv(vega('co2-concentration.csv'), { columns: { Date: 'date' } });
+  return { ...table, columns: table.columns.map((c) => (c === 'Date' ? 'date' : c)) };
 }
 
 /** 18,914 readings: reading, mote_id, indoor, humidity, temperature, label (CC-BY-4.0, cite Suthaharan et al.). */

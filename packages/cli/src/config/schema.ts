@@ -14,7 +14,13 @@ export const MAX_UNITS = 4096;
 const fraction = z.number().min(0).max(1);
 
 /** The real data sets that @recur/examples loads, by the name a config gives. */
-export const TABLE_DATASETS = ['seattle-weather', 'weather', 'sp500', 'sensor-network'] as const;
+export const TABLE_DATASETS = [
+  'seattle-weather',
+  'weather',
+  'sp500',
+  'co2-concentration',
+  'sensor-network',
+] as const;
 export const TEXT_DATASETS = ['moby-dick', 'sotu'] as const;
 export const CLASSIFICATION_DATASETS = ['imdb'] as const;
 export const TAGGING_DATASETS = ['brown'] as const;
@@ -68,6 +74,14 @@ const seriesData = {
   derive: z.array(derive).default([]),
   inputs: z.array(z.string().min(1)).min(1),
   target: z.string().min(1),
+  /**
+   * what the model predicts: 'level' (the target's value), 'change' (its change from the window's
+   * last value, added back for the score), 'auto' (change where the validation split leaves the
+   * training range of the target, level otherwise); see README "Target modes"
+   */
+  targetMode: z.enum(['auto', 'level', 'change']).default('auto'),
+  /** rows per season (12 for months, 7 for days of a week): adds the seasonal naive baselines */
+  season: positiveInt.optional(),
   window: positiveInt.default(30),
   split: split.default({ train: 0.7, validation: 0.15, test: 0.15 }),
   scaler: z.enum(['zscore', 'minmax']).default('zscore'),

@@ -18,6 +18,10 @@ export interface ReportInput {
   charts: ChartSpec[];
   samples?: string[];
   seconds: number;
+  /** the checkpoint scored, e.g. "best.ckpt, epoch 17 of 30 (lowest val_loss 0.01234)" */
+  scored?: string;
+  /** the units of the loss and validation metric when they differ from the score's */
+  trainingUnits?: string;
 }
 
 const escapeHtml = (s: string) =>
@@ -68,7 +72,8 @@ export function formatScore(score: Score): string {
   return `test ${score.metric} ${f(score.value)} vs ${score.baseline.name} ${f(score.baseline.value)}: ${comparison(score).text}${others}`;
 }
 
-function curves(metrics: Record<string, number>[]): ChartSpec[] {
+function curves(metrics: Record<string, number>[], trainingUnits: boolean): ChartSpec[] {
+  const units = trainingUnits ? ' (training units, see above)' : '';
   const loss: Record<string, string | number>[] = [];
   const metric: Record<string, string | number>[] = [];
   let metricName = '';
@@ -84,7 +89,7 @@ function curves(metrics: Record<string, number>[]): ChartSpec[] {
     }
   }
   const out = [
-    lineChart('loss', 'Training and validation loss by epoch', loss, {
+    lineChart('loss', `Training and validation loss by epoch${units}`, loss, {
       x: 'epoch',
       y: 'loss',
       series: 'series',
@@ -93,7 +98,7 @@ function curves(metrics: Record<string, number>[]): ChartSpec[] {
   ];
   if (metric.length > 0) {
     out.push(
-      lineChart('metric', `Validation ${metricName.slice(4)} by epoch`, metric, {
+      lineChart('metric', `Validation ${metricName.slice(4)} by epoch${units}`, metric, {
         x: 'epoch',
         y: 'value',
         series: 'series',
@@ -106,7 +111,9 @@ function curves(metrics: Record<string, number>[]): ChartSpec[] {
 }
 
 export async function writeReport(path: string, input: ReportInput): Promise<void> {
-  const charts = [...curves(input.metrics), ...input.charts];
+  const charts = [...curves(input.metrics, input.trainingUnits !== undefined), ...input.charts];
+  const row = (id: string, name: string, text: string | undefined) =>
+    text === undefined ? '' : `<tr><th>${name}</th><td id="${id}">${escapeHtml(text)}</td></tr>\n`;
   const figures: string[] = [];
   for (const chart of charts) {
     figures.push(
@@ -134,7 +141,7 @@ td, th { padding: .2rem .8rem; text-align: left; }
 <tr><th>task</th><td>${escapeHtml(input.config.task)}</td></tr>
 <tr><th>data</th><td>${escapeHtml(input.describe)}</td></tr>
 <tr><th>epochs</th><td>${input.metrics.length}</td></tr>
-<tr><th>training time</th><td>${input.seconds.toFixed(1)} s on ${input.config.training.threads} thread(s)</td></tr>
+${row('scored', 'scored', input.scored)}${row('training-units', 'training units', input.trainingUnits)}<tr><th>training time</th><td>${input.seconds.toFixed(1)} s on ${input.config.training.threads} thread(s)</td></tr>
 <tr><th>kernels</th><td id="kernels">${escapeHtml(input.kernels.map(describeKernels).join('; '))}</td></tr>
 </table>
 ${figures.join('\n')}

@@ -10,14 +10,20 @@ import {
   textClassificationDataset,
   tokenizerFromJSON,
   vocabularyFromJSON,
-  windowDataset,
 } from '@recur/data';
 import type { Model } from '@recur/nn';
 import type { Config } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
 import { argmax } from '../tasks/classes.js';
 import { type Split, sourceOf, splitOf } from '../tasks/common.js';
-import { requireRows, type SeriesPreprocessing, seriesColumns, withDates } from '../tasks/series.js';
+import {
+  requireRows,
+  type SeriesPreprocessing,
+  seriesColumns,
+  targetTransformOf,
+  withDates,
+} from '../tasks/series.js';
+import { modelInputs, seriesWindows, toTargetUnits } from '../tasks/series-target.js';
 
 type Line = Record<string, unknown>;
 
@@ -39,32 +45,39 @@ async function predictSeries(
   const table = withDates(requireRows(read, `--input ${input}`, CliErrorCode.BAD_FLAG));
   const columns = seriesColumns(table, config);
   const scaler = scalerFromJSON(pre.scaler);
-  const used = [...new Set([...pre.inputs, pre.target])];
-  const scaled = scaler.transform(Object.fromEntries(used.map((n) => [n, columns[n]])));
-  const rows = scaled[pre.target].length;
+  const transform = targetTransformOf(pre);
+  const rows = columns[pre.target].length;
   if (rows < pre.window)
     fail(CliErrorCode.BAD_FLAG, `--input ${input}: ${rows} rows, a window needs ${pre.window}`);
-  // horizon 0 past the data: pad the target rows so the last window (ending at the last row) is kept.
+  // horizon 0 past the data: pad every column so the last window (ending at the last row) is kept.
   const H = config.task === 'seq2seq' ? pre.horizon : 1;
-  const padded = Object.fromEntries(
-    Object.entries(scaled).map(([k, v]) => {
-      const out = new Float64Array(rows + pre.horizon);
-      out.set(v);
-      return [k, out];
-    }),
+  const pad = (v: Float64Array) => {
+    const out = new Float64Array(rows + pre.horizon);
+    out.set(v);
+    return out;
+  };
+  const raw = Object.fromEntries(pre.inputs.map((n) => [n, columns[n]]));
+  const inputs = Object.fromEntries(
+    Object.entries(modelInputs(raw, scaler, pre.inputs, pre.target, transform)).map(([k, v]) => [k, pad(v)]),
   );
-  const dataset = windowDataset(
-    { columns: padded },
-    {
-      inputs: pre.inputs,
-      targets: [pre.target],
-      window: pre.window,
-      horizon: pre.horizon,
-      mode: config.task === 'seq2seq' ? 'seq2seq' : 'many-to-one',
-    },
-  );
+  const target = pad(columns[pre.target]);
+  const dataset = seriesWindows(inputs, target, {
+    names: pre.inputs,
+    target: pre.target,
+    task: config.task,
+    window: pre.window,
+    horizon: pre.horizon,
+    range: { start: 0, end: target.length },
+    transform,
+    levelScale: (v) => scaler.transformColumn(pre.target, v),
+  });
   const split = splitOf(dataset);
-  const out = scaler.inverseColumn(pre.target, await predictSplit(model, split));
+  const out = toTargetUnits(await predictSplit(model, split), transform, {
+    target,
+    firstLast: pre.window - 1,
+    H,
+    levelInverse: (v) => scaler.inverseColumn(pre.target, v),
+  });
   const dates = columns.date;
   return Array.from({ length: split.size }, (_, i) => {
     const last = i + pre.window - 1;

@@ -117,6 +117,7 @@ async function trainLocked(
     `${model.layout.size.toLocaleString('en')} parameters; training ${t.epochs} epochs of ${Math.ceil(task.train.size / t.batchSize)} steps on ${t.threads} thread${t.threads > 1 ? 's' : ''}`,
   );
   write(`kernels: ${describeKernels(kernelsUsed(t.threads))}`);
+  if (task.trainingUnits !== undefined) write(task.trainingUnits);
   if (config.cluster !== undefined) {
     write(
       'this config has a cluster section: `recur train` trains on this machine; the coordinator and worker commands run it on several',
@@ -146,7 +147,9 @@ async function trainLocked(
   }
   const { model: best } = await loadModel(existsSync(paths.best) ? paths.best : paths.last);
   const evaluation = await task.evaluate(best);
-  await finish(config, task, paths, best, evaluation, seconds);
+  const scored = scoredCheckpoint(readMetrics(paths), task.monitor, existsSync(paths.best));
+  await finish(config, task, paths, best, evaluation, seconds, scored);
+  write(`scored ${scored}`);
   write(formatScore(evaluation.score));
   for (const sample of evaluation.samples ?? []) write(`sample: ${JSON.stringify(sample)}`);
   write(`run folder: ${paths.folder} (report.html, metrics.jsonl, best.ckpt, last.ckpt)`);
@@ -233,6 +236,22 @@ async function fitWithProgress(
   }
 }
 
+/** Which checkpoint was scored: "best.ckpt, epoch 17 of 30 (lowest val_loss 0.01234)". */
+export function scoredCheckpoint(
+  metrics: Record<string, number>[],
+  monitor: string,
+  hasBest: boolean,
+): string {
+  const epochs = metrics.length;
+  if (!hasBest) return `last.ckpt, epoch ${epochs} of ${epochs} (no epoch improved ${monitor})`;
+  let best = 0;
+  metrics.forEach((m, i) => {
+    if ((m[monitor] ?? Number.POSITIVE_INFINITY) < (metrics[best][monitor] ?? Number.POSITIVE_INFINITY))
+      best = i;
+  });
+  return `best.ckpt, epoch ${metrics[best].epoch + 1} of ${epochs} (lowest ${monitor} ${metrics[best][monitor]?.toPrecision(4)})`;
+}
+
 async function finish(
   config: Config,
   task: PreparedTask,
@@ -240,6 +259,7 @@ async function finish(
   model: Model,
   evaluation: Evaluation,
   seconds: number,
+  scored: string,
 ): Promise<void> {
   const metrics = readMetrics(paths);
   const results = {
@@ -247,6 +267,7 @@ async function finish(
     task: config.task,
     ...evaluation.score,
     epochs: metrics.length,
+    scored,
     seconds,
     threads: config.training.threads,
     kernels: kernelsUsed(config.training.threads),
@@ -261,6 +282,8 @@ async function finish(
     metrics,
     kernels: readKernels(paths),
     charts: evaluation.charts,
+    scored,
+    ...(task.trainingUnits === undefined ? {} : { trainingUnits: task.trainingUnits }),
     ...(evaluation.samples === undefined ? {} : { samples: evaluation.samples }),
     seconds,
   });

@@ -52,6 +52,8 @@ export interface PreparedTask {
   preprocessing: unknown;
   /** one line on the data, e.g. "1,023 / 212 / 212 windows of 30 days" */
   describe: string;
+  /** the units of the loss and validation metric when they are not the score's (forecasts: a scaled target) */
+  trainingUnits?: string;
   buildModel(): Model;
   compile: CompileOptions;
   /** the validation metric that picks the best checkpoint (a key of fit's logs) */

@@ -1,7 +1,9 @@
 // Time series tasks: 'forecast' (a window of rows → the target `horizon` rows later; LSTM/GRU
 // stack → dense) and 'seq2seq' (a window → the next `horizon` values; encoder–decoder). Columns
 // are z-scored (or min-max scaled) on the training rows only; windows never straddle a split.
-// Baseline: persistence — the target's last value in the window, for every step ahead.
+// The model predicts the target's level or its change from the window's last value
+// (series-target.ts, Note [target modes]); the score is in the target's original units beside
+// persistence and the other naive forecasts (series-score.ts).
 import {
   chronologicalSplit,
   columnRecord,
@@ -12,13 +14,17 @@ import {
   type Scaler,
   scalerFromJSON,
   type Table,
-  windowDataset,
 } from '@recur/data';
-import { loadSeattleWeather, loadSensorNetwork, loadSp500, loadWeather } from '@recur/examples';
+import {
+  loadCo2Concentration,
+  loadSeattleWeather,
+  loadSensorNetwork,
+  loadSp500,
+  loadWeather,
+} from '@recur/examples';
 import { encoderDecoder, type Model, sequential } from '@recur/nn';
 import type { SeriesConfig } from '../config/schema.js';
 import { CliErrorCode, type CliErrorCodeValue, fail } from '../errors.js';
-import { barChart, lineChart } from '../report/charts.js';
 import {
   clipOf,
   type Evaluation,
@@ -29,6 +35,17 @@ import {
   splitOf,
 } from './common.js';
 import { recurrentStack } from './models.js';
+import { inOriginalUnits, type Original, originalOf, scoreForecast } from './series-score.js';
+import {
+  chooseTargetMode,
+  fitTargetTransform,
+  modelInputs,
+  seriesWindows,
+  stepsAhead,
+  type TargetTransform,
+  toTargetUnits,
+  trainingUnits,
+} from './series-target.js';
 
 /** A text column named `date` turned into epoch milliseconds (for the report's time axis), when every value parses. */
 export function withDates(table: Table): Table {
@@ -68,6 +85,7 @@ async function loadTable(config: SeriesConfig): Promise<Table> {
     'seattle-weather': loadSeattleWeather,
     weather: loadWeather,
     sp500: loadSp500,
+    'co2-concentration': loadCo2Concentration,
     'sensor-network': loadSensorNetwork,
   };
   return loaders[source.name]();
@@ -135,7 +153,9 @@ export function seriesColumns(table: Table, config: SeriesConfig): Record<string
     }
   });
   const picked = columnRecord<Float64Array>();
-  for (const name of [...used, ...(columns.date === undefined ? [] : ['date'])]) picked[name] = columns[name];
+  const from = config.data.derive.find((x) => x.name === config.data.target)?.from;
+  const extra = [...(from === undefined ? [] : [from]), ...(columns.date === undefined ? [] : ['date'])];
+  for (const name of [...used, ...extra]) picked[name] = columns[name];
   return picked;
 }
 
@@ -146,6 +166,23 @@ export interface SeriesPreprocessing {
   target: string;
   window: number;
   horizon: number;
+  /** what the model predicts (series-target.ts); absent in runs before target modes: level */
+  targetMode?: TargetTransform;
+}
+
+/** The target transform of a checkpoint's preprocessing (level for runs before target modes). */
+export function targetTransformOf(pre: SeriesPreprocessing): TargetTransform {
+  return pre.targetMode ?? { mode: 'level' };
+}
+
+/** data.season must leave the validation and test windows a season to look back on. */
+function checkSeason(season: number | undefined, trainRows: number): void {
+  if (season !== undefined && season >= trainRows) {
+    fail(
+      CliErrorCode.BAD_CONFIG,
+      `data.season: ${season} rows is not shorter than the training split (${trainRows} rows); the seasonal baselines look one season back`,
+    );
+  }
 }
 
 export async function prepareSeries(config: SeriesConfig): Promise<PreparedTask> {
@@ -153,10 +190,18 @@ export async function prepareSeries(config: SeriesConfig): Promise<PreparedTask>
   const columns = seriesColumns(await loadTable(config), config);
   const rows = columns[d.target].length;
   const ranges = chronologicalSplit(rows, d.split);
+  checkSeason(d.season, ranges.train.end - ranges.train.start);
   const used = [...new Set([...d.inputs, d.target])];
   const raw: Record<string, Float64Array> = Object.fromEntries(used.map((n) => [n, columns[n]]));
   const scaler = fitScaler(d.scaler, raw, ranges.train);
-  const scaled = scaler.transform(raw);
+  const choice = chooseTargetMode(d.targetMode, columns[d.target], ranges);
+  const transform = fitTargetTransform(
+    choice.mode,
+    columns[d.target],
+    ranges.train,
+    stepsAhead(config.task, d.horizon),
+  );
+  const inputs = modelInputs(raw, scaler, d.inputs, d.target, transform);
   const seq = config.task === 'seq2seq';
   const horizon = d.horizon;
   const split = (name: 'train' | 'validation' | 'test'): Split => {
@@ -167,17 +212,16 @@ export async function prepareSeries(config: SeriesConfig): Promise<PreparedTask>
         `data.split.${name}: ${range.end - range.start} rows make no window of ${d.window} + ${horizon} rows; lower data.window or change data.split`,
       );
     }
-    const dataset = windowDataset(
-      { columns: scaled },
-      {
-        inputs: d.inputs,
-        targets: [d.target],
-        window: d.window,
-        horizon,
-        mode: seq ? 'seq2seq' : 'many-to-one',
-        range,
-      },
-    );
+    const dataset = seriesWindows(inputs, columns[d.target], {
+      names: d.inputs,
+      target: d.target,
+      task: config.task,
+      window: d.window,
+      horizon,
+      range,
+      transform,
+      levelScale: (v) => scaler.transformColumn(d.target, v),
+    });
     return splitOf(dataset, d.limit);
   };
   const preprocessing: SeriesPreprocessing = {
@@ -187,18 +231,29 @@ export async function prepareSeries(config: SeriesConfig): Promise<PreparedTask>
     target: d.target,
     window: d.window,
     horizon,
+    targetMode: transform,
   };
   const train = split('train');
   const validation = split('validation');
   const test = split('test');
   const F = d.inputs.length;
+  const { original, note } = originalOf(config, columns);
+  const scoring: Scoring = {
+    config,
+    columns,
+    scaler,
+    transform,
+    original,
+    trainMean: mean(original.values, ranges.train),
+  };
   return {
     config,
     train,
     validation,
     test,
     preprocessing,
-    describe: `${train.size} / ${validation.size} / ${test.size} windows of ${d.window} rows × ${F} columns → ${d.target} ${seq ? `for the next ${horizon} rows` : `${horizon} row${horizon > 1 ? 's' : ''} ahead`}`,
+    describe: `${train.size} / ${validation.size} / ${test.size} windows of ${d.window} rows × ${F} columns → ${d.target} ${seq ? `for the next ${horizon} rows` : `${horizon} row${horizon > 1 ? 's' : ''} ahead`}; target mode ${choice.mode} (${choice.reason})${note === '' ? '' : `; ${note}`}`,
+    trainingUnits: trainingUnits(transform, d.target, scaler),
     buildModel: (): Model =>
       config.task === 'seq2seq'
         ? encoderDecoder({
@@ -219,94 +274,55 @@ export async function prepareSeries(config: SeriesConfig): Promise<PreparedTask>
       evaluateSeries(
         model,
         s,
-        config,
-        columns,
+        scoring,
         s === test ? ranges.test.start : ranges.validation.start,
-        scaler,
-        mean(columns[d.target], ranges.train),
+        s === test ? 'test' : 'validation',
       ),
   };
 }
 
-/** MAE in the target's own units, beside persistence; the forecast-against-actual chart. */
+/** What scoring a split needs besides the model. */
+interface Scoring {
+  config: SeriesConfig;
+  columns: Record<string, Float64Array>;
+  scaler: Scaler;
+  transform: TargetTransform;
+  original: Original;
+  trainMean: number;
+}
+
+/** MAE in the original units of the target, beside persistence and the other naive forecasts; the charts. */
 async function evaluateSeries(
   model: Model,
   split: Split,
-  config: SeriesConfig,
-  columns: Record<string, Float64Array>,
+  scoring: Scoring,
   start: number,
-  scaler: Scaler,
-  trainMean: number,
+  name: string,
 ): Promise<Evaluation> {
+  const { config, columns, scaler, transform, original } = scoring;
   const d = config.data;
-  const H = config.task === 'seq2seq' ? d.horizon : 1;
-  const raw = columns[d.target];
-  const predicted = scaler.inverseColumn(
-    d.target,
-    await model.predict(sourceOf(split, { shuffle: false, seed: 0 }), { batchSize: 256 }),
-  ); // (N, H)
-  const N = split.size;
-  const errors = { model: new Float64Array(H), persistence: new Float64Array(H) };
-  let meanError = 0;
-  const rows: Record<string, string | number>[] = [];
-  const dates = columns.date;
-  for (let i = 0; i < N; i++) {
-    const last = raw[start + i + d.window - 1];
-    for (let k = 0; k < H; k++) {
-      const row = config.task === 'seq2seq' ? start + i + d.window + k : start + i + d.window - 1 + d.horizon;
-      const actual = raw[row];
-      errors.model[k] += Math.abs(predicted[i * H + k] - actual);
-      errors.persistence[k] += Math.abs(last - actual);
-      meanError += Math.abs(trainMean - actual);
-      if (k === 0 && i < 366) {
-        const x = dates === undefined ? i : dates[row];
-        rows.push({ x, series: 'actual', value: actual });
-        rows.push({ x, series: 'model', value: predicted[i * H] });
-        rows.push({ x, series: 'persistence', value: last });
-      }
-    }
-  }
-  const meanOf = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / (N * a.length);
-  const charts = [
-    lineChart(
-      'forecast',
-      `Forecast against actual: ${d.target}${H > 1 ? ', one step ahead' : ''} (test split)`,
-      rows,
-      {
-        x: 'x',
-        y: 'value',
-        series: 'series',
-        temporal: dates !== undefined,
-        xTitle: dates === undefined ? 'window' : 'date',
-        yTitle: d.target,
-      },
-    ),
-  ];
-  if (H > 1) {
-    const bars = [];
-    for (let k = 0; k < H; k++) {
-      bars.push({ step: `+${k + 1}`, who: 'model', mae: errors.model[k] / N });
-      bars.push({ step: `+${k + 1}`, who: 'persistence', mae: errors.persistence[k] / N });
-    }
-    charts.push(
-      barChart('horizon', 'MAE by step ahead (test split)', bars, {
-        category: 'step',
-        value: 'mae',
-        color: 'who',
-      }),
-    );
-  }
-  return {
-    score: {
-      metric: 'MAE',
-      unit: '',
-      value: meanOf(errors.model),
-      baseline: { name: 'persistence', value: meanOf(errors.persistence) },
-      others: [{ name: 'training mean', value: meanError / (N * H) }],
-      lowerIsBetter: true,
+  const ahead = stepsAhead(config.task, d.horizon);
+  const first = start + d.window - 1; // the last row of window 0
+  const out = await model.predict(sourceOf(split, { shuffle: false, seed: 0 }), { batchSize: 256 }); // (N, H)
+  const predicted = toTargetUnits(out, transform, {
+    target: columns[d.target],
+    firstLast: first,
+    H: ahead.length,
+    levelInverse: (v) => scaler.inverseColumn(d.target, v),
+  });
+  return scoreForecast(
+    {
+      predicted: inOriginalUnits(predicted, original, first, ahead.length),
+      first,
+      N: split.size,
+      ahead,
+      original,
+      trainMean: scoring.trainMean,
+      dates: columns.date,
     },
-    charts,
-  };
+    config,
+    name,
+  );
 }
 
 /** The mean of rows `range` of a column. */
