@@ -128,7 +128,8 @@ t.test('the wire: a frame is encoded once however many peers it goes to; bytes p
     fp32 > 2 * 4 * P && fp32 < 2 * 4 * P + 100,
     `fp32: gradient and parameters, 8·P and headers (${fp32})`,
   );
-  t.ok(Math.abs(fp32 - fp16 - 2 * P) <= 2, `fp16 saves 2·P bytes of gradient (${fp32 - fp16})`);
+  // within 8 bytes: the tensor's length varint and the alignment pad (Note [aligned tensors])
+  t.ok(Math.abs(fp32 - fp16 - 2 * P) <= 8, `fp16 saves 2·P bytes of gradient (${fp32 - fp16})`);
   t.end();
 });
 
