@@ -104,21 +104,27 @@ export interface DecodeLimits {
 
 const bytesOf = (x: Float32Array | Uint16Array) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
 
+/** Where a frame with a tensor is written: a Uint8Array of exactly `bytes` bytes, overwritten whole. */
+export type FrameAllocator = (bytes: number) => Uint8Array;
+
+const allocateFresh: FrameAllocator = (bytes) => Buffer.allocUnsafe(bytes);
+
 /**
  * The bytes of one frame. A Gradient with precision 'fp16' is sent as halves of sum / count. A
  * frame with a tensor is written so that the tensor starts at a multiple of 4 (Note [aligned
- * tensors]).
+ * tensors]), into memory from `allocate` (a fresh buffer by default; a sender may hand out
+ * buffers it reuses).
  */
-export function encodeFrame(frame: Frame): Uint8Array {
+export function encodeFrame(frame: Frame, allocate: FrameAllocator = allocateFresh): Uint8Array {
   const { kind, ...fields } = frame;
   const body: Record<string, unknown> = { ...fields };
   if (frame.kind === 'gradient') {
     body.precision = frame.precision === 'fp16' ? 1 : 0;
     const tensor = frame.precision === 'fp16' ? halvesOf(frame) : frame.gradient;
-    return alignedFrame(kind, body, 'gradient', bytesOf(tensor));
+    return alignedFrame(kind, body, 'gradient', bytesOf(tensor), allocate);
   }
   if (frame.kind === 'welcome' || frame.kind === 'parameters')
-    return alignedFrame(kind, body, 'parameters', bytesOf(frame.parameters));
+    return alignedFrame(kind, body, 'parameters', bytesOf(frame.parameters), allocate);
   return FrameType.encode(FrameType.fromObject({ [kind]: body })).finish();
 }
 
@@ -158,6 +164,7 @@ function alignedFrame(
   body: Record<string, unknown>,
   tensorField: string,
   tensor: Uint8Array,
+  allocate: FrameAllocator,
 ): Uint8Array {
   const field = FrameType.fields[kind];
   const type = field.resolvedType as protobuf.Type;
@@ -168,7 +175,7 @@ function alignedFrame(
   const head = 1 + varintLength(bodyLength) + rest.byteLength + 1 + varintLength(n);
   const short = (4 - (head % 4)) % 4;
   const pad = short === 1 ? 5 : short; // a pad field is at least 2 bytes (tag, length)
-  const out = Buffer.allocUnsafe(pad + head + n);
+  const out = allocate(pad + head + n);
   let at = 0;
   if (pad > 0) {
     out[at++] = (PAD_FIELD << 3) | LENGTH_DELIMITED;
