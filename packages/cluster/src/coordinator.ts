@@ -23,7 +23,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { CoordinatorCore } from './connections.js';
 import { clusterStatus } from './dashboard-status.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
-import { installHalfConversions } from './halves.js';
+import { installProtocolKernels } from './halves.js';
 import type { RunSummary } from './loop.js';
 import { type CoordinatorOptions, type Resolved, resolveCoordinatorOptions } from './options.js';
 import { wsPeer } from './peer.js';
@@ -91,7 +91,7 @@ export class Coordinator {
 
   /** Starts listening; training begins once minNodes have joined. */
   static async start(options: CoordinatorOptions): Promise<Coordinator> {
-    installHalfConversions();
+    installProtocolKernels();
     const c = new Coordinator(resolveCoordinatorOptions(options));
     await c.listen();
     const { port } = c.server.address() as AddressInfo;

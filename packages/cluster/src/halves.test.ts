@@ -1,23 +1,26 @@
-// The native fp16 conversions the cluster installs into the protocol's seam: the protocol's
-// exhaustive float16 checks run against them, bit for bit against the protocol's JavaScript —
-// every one of the 65,536 halves decoded, the values at and beside every tie encoded, and 2^22
-// float32 bit patterns of every class (NaNs with either sign, infinities, subnormals) — at each
-// ISA the addon carries; a gradient frame in fp16 has the same bytes either way; and a thread
-// whose backend is not native keeps the JavaScript conversions.
+// The native kernels the cluster installs into the protocol's seams. The fp16 conversions: the
+// protocol's exhaustive float16 checks run against them, bit for bit against the protocol's
+// JavaScript — every one of the 65,536 halves decoded, the values at and beside every tie
+// encoded, and 2^22 float32 bit patterns of every class (NaNs with either sign, infinities,
+// subnormals) — at each ISA the addon carries; a gradient frame in fp16 has the same bytes
+// either way. The finiteness check: the same answer as the protocol's on windows of those
+// patterns and on one bad value at every place of short arrays, and the same refusal of a frame.
+// A thread whose backend is not native keeps the JavaScript functions.
 import { readFileSync } from 'node:fs';
-import { nativeAddon, nativeHalfConversions, useKernelBackend } from '@recur/kernels';
+import { nativeAddon, nativeAllFinite, nativeHalfConversions, useKernelBackend } from '@recur/kernels';
 import {
   decodeFrame,
   encodeFrame,
   type Frame,
+  finiteCheck,
   fromHalf,
   halfConversions,
   maxFrameBytes,
 } from '@recur/protocol';
 import t from 'tap';
-import { installHalfConversions } from './halves.js';
+import { installProtocolKernels } from './halves.js';
 
-const scripted = { ...halfConversions };
+const scripted = { ...halfConversions, ...finiteCheck };
 
 /** Float32 values at and beside every 7th tie between two halves, and the edge cases. */
 function tieValues(): Float32Array {
@@ -80,9 +83,42 @@ if (load.addon === null) {
     });
   }
 
+  t.test("the native finiteness check gives the protocol's answers", async (t) => {
+    const native = nativeAllFinite();
+    if (native === null) throw new Error('the addon loaded, so its check must');
+    const patterns = bitPatterns();
+    let disagreements = 0;
+    let refused = 0;
+    for (let start = 0; start + 4096 <= patterns.length; start += 4093) {
+      for (const length of [1, 7, 64, 4096]) {
+        const window = patterns.subarray(start, start + length);
+        const answer = scripted.allFinite(window);
+        if (native(window) !== answer) disagreements++;
+        if (!answer) refused++;
+      }
+    }
+    t.equal(disagreements, 0, 'windows of 2^22 bit patterns');
+    t.ok(refused > 0, 'some windows hold a non-finite value');
+    const extremes = [3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -0, 0];
+    for (let n = 1; n <= 40; n++) {
+      const x = Float32Array.from({ length: n }, (_, i) => extremes[i % extremes.length]);
+      if (!native(x)) disagreements++;
+      for (let at = 0; at < n; at++) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+          const y = x.slice();
+          y[at] = bad;
+          if (native(y)) disagreements++;
+        }
+      }
+    }
+    t.equal(disagreements, 0, 'finite extremes pass; NaN and ±Infinity at every place of 1–40 values fail');
+    t.ok(native(new Float32Array(0)), 'an empty array is finite');
+  });
+
   t.test('installed on a native thread: an fp16 frame has the same bytes and values', async (t) => {
-    t.equal(installHalfConversions(), 'native');
+    t.equal(installProtocolKernels(), 'native');
     t.not(halfConversions.encode, scripted.encode, 'the seam holds the native encode');
+    t.not(finiteCheck.allFinite, scripted.allFinite, 'and the native finiteness check');
     const gradient = Float32Array.from({ length: 1001 }, (_, i) => Math.sin(i) * 100);
     const frame: Frame = {
       kind: 'gradient',
@@ -101,13 +137,31 @@ if (load.addon === null) {
     const jsBytes = encodeFrame(frame);
     t.same(Buffer.from(nativeBytes), Buffer.from(jsBytes), 'the same bytes on the wire');
     t.same(decodeFrame(jsBytes, limits), nativeBack, 'the same frame decoded');
+    const bad = encodeFrame({
+      ...frame,
+      precision: 'fp32',
+      gradient: gradient.map((v, i) => (i === 999 ? Infinity : v)),
+    });
+    t.equal(installProtocolKernels(), 'native');
+    t.throws(
+      () => decodeFrame(bad, limits),
+      { code: 'ERR_PROTOCOL_NON_FINITE' },
+      'a non-finite tensor refused',
+    );
+    Object.assign(finiteCheck, { allFinite: scripted.allFinite });
+    t.throws(
+      () => decodeFrame(bad, limits),
+      { code: 'ERR_PROTOCOL_NON_FINITE' },
+      'as the protocol refuses it',
+    );
   });
 
   t.test('a thread whose backend is not native keeps the protocol conversions', async (t) => {
     useKernelBackend('ts');
-    t.equal(installHalfConversions(), 'js');
+    t.equal(installProtocolKernels(), 'js');
     t.equal(halfConversions.encode, scripted.encode);
     t.equal(halfConversions.decode, scripted.decode);
+    t.equal(finiteCheck.allFinite, scripted.allFinite);
     useKernelBackend('auto');
   });
 }

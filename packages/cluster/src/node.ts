@@ -14,7 +14,7 @@ import { decodeFrame, type Frame, maxFrameBytes, PROTOCOL_VERSION } from '@recur
 import { WebSocket } from 'ws';
 import { AssignedRangeSource, type RangeSource } from './assigned-source.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
-import { installHalfConversions } from './halves.js';
+import { installProtocolKernels } from './halves.js';
 import { type NodeOptions, type ResolvedNode, resolveNodeOptions } from './node-options.js';
 import { messageBytes, send, wsPayloadCap, zeroMask } from './wire.js';
 
@@ -45,7 +45,7 @@ export interface NodeTimings {
 
 /** Runs a node until the coordinator ends the run; rejects with a coded ClusterError. */
 export async function runNode(options: NodeOptions): Promise<NodeSummary> {
-  installHalfConversions();
+  installProtocolKernels();
   return new ClusterNode(options).run();
 }
 

@@ -128,7 +128,8 @@ t.test('the wire: a frame is encoded once however many peers it goes to; bytes p
     fp32 > 2 * 4 * P && fp32 < 2 * 4 * P + 100,
     `fp32: gradient and parameters, 8·P and headers (${fp32})`,
   );
-  t.ok(Math.abs(fp32 - fp16 - 2 * P) <= 2, `fp16 saves 2·P bytes of gradient (${fp32 - fp16})`);
+  // within 8 bytes: the tensor's length varint and the alignment pad (Note [aligned tensors])
+  t.ok(Math.abs(fp32 - fp16 - 2 * P) <= 8, `fp16 saves 2·P bytes of gradient (${fp32 - fp16})`);
   t.end();
 });
 
@@ -137,9 +138,10 @@ t.test('membership: a silent member is evicted with its code', async (t) => {
   const member = fakeMember(c, 'silent');
   await new Promise((r) => setImmediate(r));
   t.equal(c.membership.size, 1);
-  c.membership.evictSilent(performance.now() + 10);
+  const seen = c.membership.sorted()[0].lastSeen; // times from it: a loaded machine may pause here
+  c.membership.evictSilent(seen + 10);
   t.equal(c.membership.size, 1, 'not before heartbeatTimeoutMs');
-  c.membership.evictSilent(performance.now() + 100);
+  c.membership.evictSilent(seen + 100);
   t.equal(c.membership.size, 0, 'evicted after it');
   t.match(member.received.at(-1), {
     kind: 'error',

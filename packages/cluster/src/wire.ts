@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { encodeFrame, type Frame, type Precision } from '@recur/protocol';
 import { ClusterErrorCode, fail } from './errors.js';
+import { SendBuffers } from './send-buffers.js';
 
 /** The shortest token accepted (characters). */
 export const MIN_TOKEN_LENGTH = 8;
@@ -46,18 +47,11 @@ export const runHashOf = (description: unknown): string =>
 /** The run hash of a coordinator or node given none: both sides without one match. */
 export const NO_RUN_HASH = runHashOf(null);
 
-/** The bytes of frames already encoded: a broadcast encodes its frame once for every peer. */
-const encoded = new WeakMap<Frame, Uint8Array>();
+/** Frames' bytes: a broadcast encodes its frame once for every peer, into a reused buffer. */
+const buffers = new SendBuffers();
 
 /** The frame's bytes, encoded on first use (a frame is not changed after it is sent). */
-export function frameBytes(frame: Frame): Uint8Array {
-  let bytes = encoded.get(frame);
-  if (bytes === undefined) {
-    bytes = encodeFrame(frame);
-    encoded.set(frame, bytes);
-  }
-  return bytes;
-}
+export const frameBytes = (frame: Frame): Uint8Array => buffers.bytes(frame);
 
 /**
  * The part of a ws WebSocket that frames go through. Structural, so that the published .d.ts
@@ -66,12 +60,14 @@ export function frameBytes(frame: Frame): Uint8Array {
 export interface FrameSocket {
   readonly readyState: number;
   readonly OPEN: number;
-  send(data: Uint8Array, options: { binary: boolean }): void;
+  send(data: Uint8Array, options: { binary: boolean }, done?: (error?: Error) => void): void;
 }
 
 /** Sends one frame if the socket is open; a closed socket drops it (the peer is gone). */
 export function send(ws: FrameSocket, frame: Frame): void {
-  if (ws.readyState === ws.OPEN) ws.send(frameBytes(frame), { binary: true });
+  if (ws.readyState !== ws.OPEN) return;
+  const bytes = buffers.bytes(frame);
+  ws.send(bytes, { binary: true }, buffers.sending(bytes));
 }
 
 /**

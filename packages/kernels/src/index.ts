@@ -38,6 +38,7 @@ export {
   type NativeAddon,
   type NativeLoad,
   nativeAddon,
+  nativeAllFinite,
   nativeHalfConversions,
 } from './native/addon.js';
 export type { GemmFunction, KernelOps } from './ops.js';

