@@ -16,14 +16,14 @@ interface Drawn {
 }
 
 const cases: [string, string[], RegExp][] = [
-  ['seattle-temperature-week', ['loss', 'metric', 'forecast', 'horizon'], /MAE .* vs persistence/],
-  ['imdb-sentiment', ['loss', 'metric', 'accuracy', 'confusion'], /accuracy .* vs majority class/],
+  ['seattle-temperature-week', ['loss', 'metric', 'lr', 'forecast', 'horizon'], /MAE .* vs persistence/],
+  ['imdb-sentiment', ['loss', 'metric', 'lr', 'accuracy', 'confusion'], /accuracy .* vs majority class/],
   [
     'brown-pos',
-    ['loss', 'metric', 'accuracy', 'confusion'],
+    ['loss', 'metric', 'lr', 'accuracy', 'confusion'],
     /token accuracy .* vs most frequent tag per word/,
   ],
-  ['moby-dick-chars', ['loss', 'metric', 'perplexity'], /perplexity .* vs unigram/],
+  ['moby-dick-chars', ['loss', 'metric', 'lr', 'perplexity'], /perplexity .* vs unigram/],
 ];
 
 t.test('the report charts render in headless Chromium', async (t) => {

@@ -1,6 +1,7 @@
 // Reading a config: JSON from a file, checked against the schema, with every problem reported as
 // `<file>: <json.path>: <what is wrong>`; then flags applied on top (and checked again).
 import { readFileSync, statSync } from 'node:fs';
+import { RecurError, resolveSchedule, type ScheduleSpec } from '@recur/nn';
 import type { z } from 'zod';
 import { CliError, CliErrorCode, fail } from '../errors.js';
 import { type Config, configSchema, TASKS } from './schema.js';
@@ -41,7 +42,20 @@ export function parseConfig(value: unknown, source = 'config'): Config {
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more: ${issues.slice(1).join('; ')})` : '';
     fail(CliErrorCode.BAD_CONFIG, `${source}: ${issues[0]}${more}`);
   }
+  checkSchedule(result.data, source);
   return result.data;
+}
+
+/** training.schedule against training.learningRate (cosine's minLr, totalSteps > warmupSteps), by @recur/nn's own check. */
+function checkSchedule(config: Config, source: string): void {
+  const t = config.training;
+  if (t.schedule === undefined) return;
+  try {
+    resolveSchedule(t.schedule as ScheduleSpec, t.learningRate);
+  } catch (error) {
+    if (!(error instanceof RecurError)) throw error;
+    fail(CliErrorCode.BAD_CONFIG, `${source}: training.${error.message}`, { cause: error });
+  }
 }
 
 /** Limit: the largest config file read (1 MiB; configs are a few hundred bytes). */

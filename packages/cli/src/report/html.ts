@@ -3,9 +3,11 @@
 // language models, sample generations. Every chart is a <figure data-chart="id">.
 import { writeFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
+import type { EarlyStop } from '../run/callbacks.js';
 import { describeKernels, type KernelsUsed } from '../run/kernels.js';
 import type { Score } from '../tasks/index.js';
 import { type ChartSpec, lineChart, renderSvg } from './charts.js';
+import { earlyStopRow, learningRateChart } from './training-notes.js';
 
 export interface ReportInput {
   config: Config;
@@ -18,6 +20,8 @@ export interface ReportInput {
   charts: ChartSpec[];
   samples?: string[];
   seconds: number;
+  /** when a callback (training.earlyStopping) ended training early */
+  stopped?: EarlyStop | null;
 }
 
 const escapeHtml = (s: string) =>
@@ -106,7 +110,7 @@ function curves(metrics: Record<string, number>[]): ChartSpec[] {
 }
 
 export async function writeReport(path: string, input: ReportInput): Promise<void> {
-  const charts = [...curves(input.metrics), ...input.charts];
+  const charts = [...curves(input.metrics), ...learningRateChart(input.metrics), ...input.charts];
   const figures: string[] = [];
   for (const chart of charts) {
     figures.push(
@@ -134,7 +138,7 @@ td, th { padding: .2rem .8rem; text-align: left; }
 <tr><th>task</th><td>${escapeHtml(input.config.task)}</td></tr>
 <tr><th>data</th><td>${escapeHtml(input.describe)}</td></tr>
 <tr><th>epochs</th><td>${input.metrics.length}</td></tr>
-<tr><th>training time</th><td>${input.seconds.toFixed(1)} s on ${input.config.training.threads} thread(s)</td></tr>
+${earlyStopRow(input.stopped, input.config.training.epochs, escapeHtml)}<tr><th>training time</th><td>${input.seconds.toFixed(1)} s on ${input.config.training.threads} thread(s)</td></tr>
 <tr><th>kernels</th><td id="kernels">${escapeHtml(input.kernels.map(describeKernels).join('; '))}</td></tr>
 </table>
 ${figures.join('\n')}

@@ -8,6 +8,8 @@ export interface EpochLine {
   loss: number;
   /** e.g. ['val_loss', 0.21], ['val_mae', 0.33] */
   validation: [string, number][];
+  /** the learning rate of the epoch's last step */
+  lr?: number;
   samplesPerSecond: number;
   seconds: number;
 }
@@ -25,7 +27,8 @@ const fmt = (v: number) =>
 export function formatEpoch(line: EpochLine): string {
   const validation = line.validation.map(([k, v]) => `${k} ${fmt(v)}`).join('  ');
   const width = String(line.epochs).length;
-  return `epoch ${String(line.epoch + 1).padStart(width)}/${line.epochs}  loss ${fmt(line.loss)}  ${validation}  ${Math.round(line.samplesPerSecond)} samples/s  ${line.seconds.toFixed(1)} s`;
+  const lr = line.lr === undefined ? '' : `  lr ${fmt(line.lr)}`;
+  return `epoch ${String(line.epoch + 1).padStart(width)}/${line.epochs}  loss ${fmt(line.loss)}  ${validation}${lr}  ${Math.round(line.samplesPerSecond)} samples/s  ${line.seconds.toFixed(1)} s`;
 }
 
 /** One line per epoch on `write`. */
