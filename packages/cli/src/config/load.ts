@@ -1,6 +1,8 @@
 // Reading a config: JSON from a file, checked against the schema, with every problem reported as
-// `<file>: <json.path>: <what is wrong>`; then flags applied on top (and checked again).
+// `<file>: <json.path>: <what is wrong>`; data paths resolved against the file's folder; then
+// flags applied on top (and checked again).
 import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { RecurError, resolveSchedule, type ScheduleSpec } from '@recur/nn';
 import type { z } from 'zod';
 import { CliError, CliErrorCode, fail } from '../errors.js';
@@ -95,7 +97,19 @@ export function loadConfig(path: string): Config {
   } catch (error) {
     return fail(CliErrorCode.BAD_CONFIG, `${path}: not valid JSON: ${(error as Error).message}`);
   }
-  return parseConfig(value, path);
+  return withPathsFrom(dirname(resolve(path)), parseConfig(value, path));
+}
+
+/**
+ * The config with its data paths (data.source.path, data.pack.path) resolved against `folder`,
+ * the config file's: a config and its data move together, whatever the working directory.
+ * Absolute paths stay; the run folder's config.json keeps the resolved (absolute) ones.
+ */
+export function withPathsFrom(folder: string, config: Config): Config {
+  const data = config.data as { source: { path?: string }; pack?: { path?: string } };
+  if (data.source.path !== undefined) data.source.path = resolve(folder, data.source.path);
+  if (data.pack?.path !== undefined) data.pack.path = resolve(folder, data.pack.path);
+  return config;
 }
 
 /** Flags that override a config. */

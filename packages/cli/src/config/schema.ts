@@ -65,6 +65,8 @@ const seriesData = {
   source: tableSource,
   /** rows of one location only (weather.csv has two), by a text column's value */
   where: z.record(z.string(), z.string()).optional(),
+  /** the time column (the report's axis); default the first named date, datetime, timestamp or time, any case */
+  time: z.string().min(1).optional(),
   derive: z.array(derive).default([]),
   inputs: z.array(z.string().min(1)).min(1),
   target: z.string().min(1),
