@@ -74,8 +74,6 @@ export interface ReduceLROnPlateau extends Callback {
 interface Monitor {
   key: string;
   improves(current: number, reference: number | null): boolean;
-  /** 'lower' or 'higher', for messages */
-  direction: string;
 }
 
 function monitorOf(
@@ -95,7 +93,6 @@ function monitorOf(
   const delta = Math.abs(minDelta);
   return {
     key,
-    direction: max ? 'higher' : 'lower',
     improves: (current, reference) =>
       reference === null || (max ? current - delta > reference : current + delta < reference),
   };
