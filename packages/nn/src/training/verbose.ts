@@ -77,7 +77,7 @@ export function verboseLogger(level: 1 | 2, log: LogStream, batches: number, sta
       log.write(`\r\x1b[K${text}`);
       open = true;
     },
-    onEpochEnd(epoch, logs, run) {
+    onEpochEnd(_epoch, logs, run) {
       const seconds = (performance.now() - started) / 1000;
       const perStep = `${Math.round((1000 * seconds) / Math.max(1, batches))}ms/step`;
       const progress = live ? ` - ${batches}/${batches} ${bar(batches, batches)}` : '';
