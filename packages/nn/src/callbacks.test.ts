@@ -19,6 +19,8 @@ import {
   loadModel,
   reduceLROnPlateau,
   sequential,
+  type TrainingStrategy,
+  VERBOSE_REFRESH_MS,
 } from './index.js';
 
 const N = 12;
@@ -286,4 +288,38 @@ t.test('logs handed to callbacks are the ones recorded in the history', async (t
   const { history } = await fitScripted([3, 2], [{ onEpochEnd: (_e, logs) => void seen.push({ ...logs }) }]);
   t.same(history.history.val_loss, [3, 2]);
   t.same(Object.keys(seen[0]), ['loss', 'val_loss', 'lr']);
+});
+
+t.test('verbose 1 rewrites its line at most every VERBOSE_REFRESH_MS', async (t) => {
+  const { x, y } = sumTask();
+  const draws = async (stepMs: number, batches: number) => {
+    const out = capture(true);
+    const model = makeModel();
+    const instant: TrainingStrategy = {
+      name: 'instant',
+      step: () => new Promise((resolve) => setTimeout(() => resolve({ sum: 1, count: 1 }), stepMs)),
+    };
+    const started = performance.now();
+    await model.fit(x, y, {
+      batchSize: Math.ceil(N / batches),
+      epochs: 1,
+      strategy: instant,
+      verbose: 1,
+      log: out.stream,
+    });
+    const elapsed = performance.now() - started;
+    const count = out
+      .text()
+      .split('\r\x1b[K')
+      .filter((d) => / - ETA: /.test(d)).length;
+    return { count, elapsed };
+  };
+  const slow = await draws(VERBOSE_REFRESH_MS + 10, 3);
+  t.equal(slow.count, 2, 'steps longer than the limit: every batch but the last (the epoch line) is drawn');
+  const fast = await draws(0, N);
+  t.ok(fast.count >= 1, 'the first batch is drawn');
+  t.ok(
+    fast.count <= 1 + Math.floor(fast.elapsed / VERBOSE_REFRESH_MS),
+    `${fast.count} draws in ${fast.elapsed.toFixed(0)} ms of ${N} instant steps`,
+  );
 });
