@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Table } from '@recur/data';
 import t from 'tap';
-import { TIME_COLUMN_NAMES, timeColumnIndex } from './tasks/series-table.js';
+import { TIME_COLUMN_NAMES, timeColumnIndex, withTimeAxis } from './tasks/series-table.js';
 import { recur, root, tempFolder } from './testing/recur.js';
 
 const folder = tempFolder('messages');
@@ -97,25 +97,37 @@ t.test('a column named Date is the time axis', async (t) => {
 });
 
 t.test('the time column: data.time, else date, datetime, timestamp or time in any case', async (t) => {
-  const table = (columns: string[]): Table => ({
-    columns,
-    types: columns.map(() => 'string'),
-    rows: 0,
-    values: columns.map(() => []),
+  const table = (columns: Record<string, string[]>): Table => ({
+    columns: Object.keys(columns),
+    types: Object.keys(columns).map(() => 'string'),
+    rows: 2,
+    values: Object.values(columns),
   });
+  const day = ['2024-01-01', '2024-01-02'];
+  const load = ['1', '2'];
+  const axis = (t: Table, named?: string) => {
+    const dated = withTimeAxis(t, named);
+    return dated.columns[timeColumnIndex(dated, named)];
+  };
   t.same(TIME_COLUMN_NAMES, ['date', 'datetime', 'timestamp', 'time']);
   for (const name of ['date', 'Date', 'DATE', 'Timestamp', 'datetime', 'time']) {
-    t.equal(timeColumnIndex(table(['load', name])), 1, name);
+    t.equal(axis(table({ load, [name]: day })), name, name);
   }
   t.equal(
-    timeColumnIndex(table(['load', 'day'])),
-    -1,
-    'another name is no time axis unless data.time says so',
+    axis(table({ time: ['12:30', '13:30'], Date: day })),
+    'Date',
+    'the first time column whose text is all dates',
   );
-  t.equal(timeColumnIndex(table(['load', 'day']), 'day'), 1);
-  t.throws(() => timeColumnIndex(table(['load']), 'day'), {
+  t.equal(axis(table({ load, day })), undefined, 'another name is no time axis unless data.time says so');
+  t.equal(axis(table({ load, day }), 'day'), 'day');
+  t.throws(() => withTimeAxis(table({ load }), 'day'), {
     code: 'ERR_CLI_BAD_CONFIG',
     message: "data.time: no column 'day' (columns: load)",
+  });
+  t.throws(() => withTimeAxis(table({ when: ['2024-01-01', 'soon'] }), 'when'), {
+    code: 'ERR_CLI_BAD_CONFIG',
+    message:
+      "data.time: column 'when' holds row 2: 'soon', not dates (YYYY-MM-DD, YYYY/MM/DD, an ISO date-time, Jan 1 2000)",
   });
 });
 

@@ -13,7 +13,13 @@ export const TIME_COLUMN_NAMES = ['date', 'datetime', 'timestamp', 'time'] as co
 /** Limit: the values of a column a message lists (data.where). */
 export const WHERE_VALUES_SHOWN = 8;
 
-/** The index of the time column: the one `named` (must exist), else the first with a time name; -1 when none. */
+const isTimeName = (column: string) =>
+  (TIME_COLUMN_NAMES as readonly string[]).includes(column.toLowerCase());
+
+/**
+ * The index of the time column: the one `named` (it must exist), else the first with a time
+ * name whose values are dates (after withTimeAxis); -1 when none.
+ */
 export function timeColumnIndex(table: Table, named?: string): number {
   if (named !== undefined) {
     const k = table.columns.indexOf(named);
@@ -22,34 +28,59 @@ export function timeColumnIndex(table: Table, named?: string): number {
     }
     return k;
   }
-  return table.columns.findIndex((c) => (TIME_COLUMN_NAMES as readonly string[]).includes(c.toLowerCase()));
+  return table.columns.findIndex((c, k) => isTimeName(c) && table.types[k] === 'date');
 }
 
 /**
- * The table with its time column as dates (epoch milliseconds, type 'date'). A column found by
- * its name whose text is not all dates stays text; one that data.time names is an error then.
+ * The table with its time column as dates (epoch milliseconds, type 'date'): the column data.time
+ * names (every value must be a date), else the first column with a time name whose text is all
+ * dates (others stay text).
  */
 export function withTimeAxis(table: Table, named?: string): Table {
-  const k = timeColumnIndex(table, named);
-  const values = table.values[k];
-  if (k < 0 || !Array.isArray(values)) return table;
+  const candidates =
+    named !== undefined
+      ? [timeColumnIndex(table, named)]
+      : table.columns.flatMap((c, k) => (isTimeName(c) ? [k] : []));
+  for (const k of candidates) {
+    const values = table.values[k];
+    if (!Array.isArray(values)) {
+      if (table.types[k] === 'date') return table; // read as dates already
+      if (named !== undefined) notDates(named, 'numbers');
+      continue;
+    }
+    const parsed = parseDates(values);
+    if (typeof parsed === 'number') {
+      if (named !== undefined) notDates(named, `row ${parsed + 1}: '${values[parsed]}'`);
+      continue;
+    }
+    return {
+      ...table,
+      values: table.values.map((v, i) => (i === k ? parsed : v)),
+      types: table.types.map((t, i) => (i === k ? 'date' : t)),
+    };
+  }
+  return table;
+}
+
+/** Every value as epoch milliseconds, or the index of the first that is not a date (parseDateText: NaN or a throw). */
+function parseDates(values: string[]): Float64Array | number {
   const parsed = new Float64Array(values.length);
   for (let r = 0; r < values.length; r++) {
     try {
       parsed[r] = parseDateText(values[r]);
     } catch {
-      if (named === undefined) return table; // not dates: the column stays text
-      fail(
-        CliErrorCode.BAD_CONFIG,
-        `data.time: column '${named}' row ${r + 1} is '${values[r]}', not a date (YYYY-MM-DD, an ISO date-time, Jan 1 2000)`,
-      );
+      return r;
     }
+    if (Number.isNaN(parsed[r])) return r;
   }
-  return {
-    ...table,
-    values: table.values.map((v, i) => (i === k ? parsed : v)),
-    types: table.types.map((t, i) => (i === k ? 'date' : t)),
-  };
+  return parsed;
+}
+
+function notDates(column: string, found: string): never {
+  return fail(
+    CliErrorCode.BAD_CONFIG,
+    `data.time: column '${column}' holds ${found}, not dates (YYYY-MM-DD, YYYY/MM/DD, an ISO date-time, Jan 1 2000)`,
+  );
 }
 
 /** The rows data.where keeps, in order; null without data.where. */

@@ -56,7 +56,7 @@ async function loadTable(config: SeriesConfig): Promise<Table> {
     sp500: loadSp500,
     'sensor-network': loadSensorNetwork,
   };
-  return loaders[source.name]();
+  return withDates(await loaders[source.name](), config.data.time);
 }
 
 /** Numeric columns after `where` filters and derived columns (a derive that differences drops row 0 everywhere). */
