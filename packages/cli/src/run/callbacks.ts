@@ -4,13 +4,16 @@
 import { type Callback, earlyStopping, reduceLROnPlateau, type StopReason } from '@recur/nn';
 import type { Config } from '../config/schema.js';
 
-/** The config's callbacks, in the order Keras users list them: early stopping, then the plateau. */
-export function configCallbacks(config: Config): Callback[] {
+/**
+ * The config's callbacks in the order Keras users list them (early stopping, then the plateau),
+ * then `own` (the run's progress, metrics and best.ckpt), which so sees their decisions.
+ */
+export function withConfigCallbacks(config: Config, own: Callback): Callback[] {
   const t = config.training;
   const list: Callback[] = [];
   if (t.earlyStopping !== undefined) list.push(earlyStopping(t.earlyStopping));
   if (t.reduceLrOnPlateau !== undefined) list.push(reduceLROnPlateau(t.reduceLrOnPlateau));
-  return list;
+  return [...list, own];
 }
 
 /** What results.json and the report say of an early stop: the 1-based epoch and the reason. */

@@ -10,7 +10,7 @@ import { CliError, CliErrorCode, fail } from '../errors.js';
 import { formatScore, writeReport } from '../report/html.js';
 import { sourceOf } from '../tasks/common.js';
 import { type Evaluation, type PreparedTask, prepareTask, type Score } from '../tasks/index.js';
-import { configCallbacks, type EarlyStop, earlyStopOf, formatEarlyStop } from './callbacks.js';
+import { type EarlyStop, earlyStopOf, formatEarlyStop, withConfigCallbacks } from './callbacks.js';
 import {
   appendMetrics,
   createRunFolder,
@@ -198,40 +198,37 @@ async function fitWithProgress(
       ...(signal === undefined ? {} : { signal }),
       ...(strategy === undefined ? {} : { strategy }),
       checkpoint: { path: paths.last, preprocessing: task.preprocessing },
-      callbacks: [
-        ...configCallbacks(task.config),
-        {
-          onBatchEnd: (b: number, logs: Logs) => {
-            progress.step(b + 1, logs.loss, samplesSoFar(b + 1), (performance.now() - epochStart) / 1000);
-            live?.batch(b, logs.loss, samplesSoFar(b + 1));
-          },
-          onEpochEnd: async (e: number, logs: Logs, run: FitRun) => {
-            const seconds = (performance.now() - epochStart) / 1000;
-            const samples = strategy === undefined ? task.train.size : samplesSoFar(steps);
-            const validation = Object.entries(logs).filter(([k]) => k.startsWith('val_'));
-            progress.endEpoch({
-              epoch: e,
-              epochs: t.epochs,
-              loss: logs.loss,
-              validation,
-              lr: logs.lr,
-              samplesPerSecond: samples / seconds,
-              seconds,
-            });
-            const numbers = { epoch: e, ...logs, seconds, samples_per_second: samples / seconds };
-            appendMetrics(paths, numbers, kernels);
-            const value = logs[task.monitor];
-            const improved = value !== undefined && value < best;
-            if (improved) {
-              best = value;
-              await model.save(paths.best, { preprocessing: task.preprocessing });
-            }
-            live?.epoch(e, logs, improved ? ['last.ckpt', 'best.ckpt'] : ['last.ckpt']);
-            epochsRun++;
-            if (e + 1 < t.epochs && run.stopped === null) begin(e + 1, 0);
-          },
+      callbacks: withConfigCallbacks(task.config, {
+        onBatchEnd: (b: number, logs: Logs) => {
+          progress.step(b + 1, logs.loss, samplesSoFar(b + 1), (performance.now() - epochStart) / 1000);
+          live?.batch(b, logs.loss, samplesSoFar(b + 1));
         },
-      ],
+        onEpochEnd: async (e: number, logs: Logs, run: FitRun) => {
+          const seconds = (performance.now() - epochStart) / 1000;
+          const samples = strategy === undefined ? task.train.size : samplesSoFar(steps);
+          const validation = Object.entries(logs).filter(([k]) => k.startsWith('val_'));
+          progress.endEpoch({
+            epoch: e,
+            epochs: t.epochs,
+            loss: logs.loss,
+            validation,
+            lr: logs.lr,
+            samplesPerSecond: samples / seconds,
+            seconds,
+          });
+          const numbers = { epoch: e, ...logs, seconds, samples_per_second: samples / seconds };
+          appendMetrics(paths, numbers, kernels);
+          const value = logs[task.monitor];
+          const improved = value !== undefined && value < best;
+          if (improved) {
+            best = value;
+            await model.save(paths.best, { preprocessing: task.preprocessing });
+          }
+          live?.epoch(e, logs, improved ? ['last.ckpt', 'best.ckpt'] : ['last.ckpt']);
+          epochsRun++;
+          if (e + 1 < t.epochs && run.stopped === null) begin(e + 1, 0);
+        },
+      }),
     });
     return { aborted: history.aborted, epochs: epochsRun, stopped: earlyStopOf(history.stopped) };
   } finally {
