@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parseConfig } from './config/load.js';
+import { barProgress, formatEpoch } from './run/progress.js';
 import { recur, tempFolder } from './testing/recur.js';
 
 const folder = tempFolder('callbacks');
@@ -134,4 +135,40 @@ t.test('the callbacks and the schedule are checked with the config', async (t) =
     restoreBestWeights: false,
     startFromEpoch: 0,
   });
+});
+
+t.test("the terminal's bar shows the last epoch's learning rate", async (t) => {
+  let text = '';
+  const tty = {
+    isTTY: true,
+    columns: 200,
+    write: (s: string) => {
+      text += s;
+      return true;
+    },
+    cursorTo: () => true,
+    clearLine: () => true,
+    moveCursor: () => true,
+    on: () => tty,
+    removeListener: () => tty,
+  } as unknown as NodeJS.WriteStream;
+  const progress = barProgress(tty);
+  const line = {
+    epoch: 0,
+    epochs: 2,
+    loss: 0.5,
+    validation: [['val_loss', 0.25]] as [string, number][],
+    samplesPerSecond: 100,
+    seconds: 1,
+  };
+  progress.startEpoch(0, 2, 4);
+  progress.endEpoch({ ...line, lr: 0.005 });
+  t.match(
+    formatEpoch({ ...line, lr: 0.005 }),
+    /^epoch 1\/2 {2}loss 0\.5000 {2}val_loss 0\.2500 {2}lr 0\.0050 {2}100 samples\/s {2}1\.0 s$/,
+  );
+  progress.startEpoch(1, 2, 4);
+  progress.step(1, 0.4, 10, 0.1);
+  progress.stop();
+  t.match(text, /epoch 2\/2 .*\| val_loss 0\.2500 lr 0\.0050 \|/, 'the next epoch bar carries it');
 });

@@ -1,5 +1,6 @@
 // Progress of a training run. On a terminal: a cli-progress bar per epoch with the step, loss,
-// validation metric, samples/s and ETA. Without one (a pipe, CI): one line per epoch.
+// the last epoch's validation numbers and learning rate, samples/s and ETA. Without one (a pipe,
+// CI): one line per epoch.
 import cliProgress from 'cli-progress';
 
 export interface EpochLine {
@@ -67,7 +68,8 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): Progre
     endEpoch(line) {
       bar?.stop();
       bar = null;
-      lastValidation = line.validation.map(([k, v]) => `${k} ${fmt(v)}`).join(' ');
+      const lr: [string, number][] = line.lr === undefined ? [] : [['lr', line.lr]];
+      lastValidation = [...line.validation, ...lr].map(([k, v]) => `${k} ${fmt(v)}`).join(' ');
       stream.write(`${formatEpoch(line)}\n`);
     },
     stop() {
