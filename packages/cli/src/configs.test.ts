@@ -22,7 +22,7 @@ t.test('every config trains as a smoke run and prints its metric beside the base
     );
     t.match(
       ran.stdout,
-      /^epoch 1\/1 {2}loss [\d.]+ {2}val_loss [\d.]+ {2}val_\w+ [\d.e+-]+ {2}\d+ samples\/s/m,
+      /^epoch 1\/1 {2}loss [\d.]+ {2}val_loss [\d.]+ {2}val_\w+ [\d.e+-]+ {2}lr [\d.e+-]+ {2}\d+ samples\/s/m,
       `${name}: one line per epoch without a terminal`,
     );
     for (const file of [

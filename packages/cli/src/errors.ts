@@ -87,6 +87,10 @@ const LIBRARY_HINTS: [string, string][] = [
     'ERR_DATA_BAD_CSV',
     "fix the file, or set data.source.missing to 'previous' or 'drop-row' for missing values",
   ],
+  [
+    'ERR_DATA_NOT_FOUND',
+    "check data.source.path: a relative path is taken from the config file's folder, not the working directory",
+  ],
   ['ERR_DATA_', 'check the data section of the config and the file it names'],
   ['ERR_NN_', 'check the model and training sections of the config'],
   ['ERR_PARALLEL_', 'try again with --threads 1 to rule out the thread pool'],

@@ -21,21 +21,21 @@ interface Drawn {
 const cases: [string, string[], RegExp][] = [
   [
     'seattle-temperature-week',
-    ['loss', 'metric', 'forecast', 'residuals', 'scatter', 'horizon'],
+    ['loss', 'metric', 'lr', 'forecast', 'residuals', 'scatter', 'horizon'],
     /MAE .* vs persistence/,
   ],
   [
     'co2-concentration',
-    ['loss', 'metric', 'forecast', 'residuals', 'scatter'],
+    ['loss', 'metric', 'lr', 'forecast', 'residuals', 'scatter'],
     /MAE .* vs persistence .*seasonal naive \(12 rows back\)/,
   ],
-  ['imdb-sentiment', ['loss', 'metric', 'accuracy', 'confusion'], /accuracy .* vs majority class/],
+  ['imdb-sentiment', ['loss', 'metric', 'lr', 'accuracy', 'confusion'], /accuracy .* vs majority class/],
   [
     'brown-pos',
-    ['loss', 'metric', 'accuracy', 'confusion'],
+    ['loss', 'metric', 'lr', 'accuracy', 'confusion'],
     /token accuracy .* vs most frequent tag per word/,
   ],
-  ['moby-dick-chars', ['loss', 'metric', 'perplexity'], /perplexity .* vs unigram/],
+  ['moby-dick-chars', ['loss', 'metric', 'lr', 'perplexity'], /perplexity .* vs unigram/],
 ];
 
 t.test('the report charts render in headless Chromium', async (t) => {

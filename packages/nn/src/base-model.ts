@@ -29,6 +29,7 @@ import {
   StateRecorder,
   setInitialState,
 } from './states.js';
+import type { Logs } from './training/callbacks.js';
 import { type Compiled, type CompileOptions, compileOptions } from './training/compile.js';
 import type { ArrayData, BatchSource } from './training/data.js';
 import {
@@ -38,7 +39,6 @@ import {
   fit,
   type History,
   isSource,
-  type Logs,
   predictArrays,
 } from './training/fit.js';
 import { type LossName, type LossSum, lossSum, takesLabels } from './training/loss.js';
@@ -443,6 +443,7 @@ export function checkpointOf(model: Model, preprocessing: unknown): CheckpointCo
     extra: {
       compile: model.compileSpec,
       ...(model.epochProgress === null ? {} : { epoch: { ...model.epochProgress } }),
+      ...(compiled === null || compiled.lrScale === 1 ? {} : { lrScale: compiled.lrScale }),
     },
   };
 }

@@ -37,7 +37,9 @@ export async function loadModel(path: string): Promise<LoadedModel> {
 function restoreTraining(model: Model, content: CheckpointContent, source: string): void {
   model.trainingSeed = content.rng.seed;
   model.trainingPosition = { epoch: content.rng.epoch, position: content.rng.position };
-  const extra = content.extra as { compile?: CompileOptions | null; epoch?: unknown } | undefined;
+  const extra = content.extra as
+    | { compile?: CompileOptions | null; epoch?: unknown; lrScale?: unknown }
+    | undefined;
   model.epochProgress = epochProgressFromJSON(extra?.epoch, source);
   const spec = extra?.compile ?? null;
   if (spec === null || content.optimizer === null) return;
@@ -48,6 +50,7 @@ function restoreTraining(model: Model, content: CheckpointContent, source: strin
   });
   const compiled = model.compiled as NonNullable<Model['compiled']>;
   compiled.step = content.optimizer.step;
+  compiled.lrScale = lrScaleFromJSON(extra?.lrScale, source);
   const saved = content.optimizer.state;
   if (saved.length === 0) return;
   if (saved.length !== optimizer.stateCount()) {
@@ -57,6 +60,18 @@ function restoreTraining(model: Model, content: CheckpointContent, source: strin
     );
   }
   model.pendingOptimizerState = saved;
+}
+
+/** The `lrScale` field of a checkpoint's extra (a callback's change to the learning rate): 1 when absent. */
+function lrScaleFromJSON(value: unknown, source: string): number {
+  if (value === undefined) return 1;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    fail(
+      NnErrorCode.BAD_CHECKPOINT,
+      `${source}: extra.lrScale is ${JSON.stringify(value)}, not a number > 0`,
+    );
+  }
+  return value;
 }
 
 /** A model from the JSON that `model.config()` wrote. */

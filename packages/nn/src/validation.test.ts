@@ -349,17 +349,28 @@ const fitCases: [string, FitOptions, RegExp][] = [
   [
     'callbacks that are a function',
     { callbacks: () => {} } as Any,
-    /^fit: callbacks must be an object \{ onBatchEnd\?, onEpochEnd\? \}, got /,
+    /^fit: callbacks must be a callback object \{ onEpochEnd\?, onBatchEnd\?, … \} \(or a list of them\), got /,
   ],
   [
     'an unknown callback',
-    { callbacks: { onTrainEnd: () => {} } } as Any,
-    /^fit: unknown callback 'onTrainEnd' \(known: onBatchEnd, onEpochEnd\)$/,
+    { callbacks: { onTrainStart: () => {} } } as Any,
+    /^fit: unknown callback 'onTrainStart' in callbacks \(known: onTrainBegin, onEpochBegin, onBatchEnd, onEpochEnd, onTrainEnd\)$/,
   ],
   [
     'a callback that is not a function',
     { callbacks: { onEpochEnd: 'log' } } as Any,
-    /^fit: callbacks\.onEpochEnd must be a function \(epoch, logs\) => void \| Promise<void>, got 'log'$/,
+    /^fit: callbacks\.onEpochEnd must be a function \(epoch, logs, run\) => void \| Promise<void>, got 'log'$/,
+  ],
+  [
+    'a list of callbacks with a number in it',
+    { callbacks: [{}, 3] } as Any,
+    /^fit: callbacks\[1\] must be a callback object .*, got 3$/,
+  ],
+  ['verbose 3', { verbose: 3 } as Any, /^fit: verbose must be 0, 1 or 2, got 3$/],
+  [
+    'a log that is no stream',
+    { log: 'out.txt' } as Any,
+    /^fit: log must be a stream with write\(text\) \(process\.stdout, a file stream\), got 'out\.txt'$/,
   ],
   [
     'a strategy without step',

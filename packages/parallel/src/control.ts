@@ -70,6 +70,12 @@ export interface ControlBlock {
   stats: Float64Array; // (W, STATS_PER_RANK)
   /** samples trained on so far, all ranks */
   samples: BigInt64Array; // (1)
+  /**
+   * the learning-rate scale of the commanded step (@recur/nn's Compiled.lrScale, which callbacks
+   * such as reduceLROnPlateau change between epochs): the main thread writes it before bumping
+   * COMMAND_GEN, each rank copies it into its own compiled model before its update
+   */
+  lrScale: Float64Array; // (1)
 }
 
 /** Lays out views over `buffer` (a new one when omitted) for `world` ranks. */
@@ -77,10 +83,15 @@ export function controlBlock(world: number, accumulate: number, buffer?: SharedA
   const intCount = INT_FIELDS + world * accumulate + world;
   const statsOffset = Math.ceil((intCount * 4) / 8) * 8;
   const samplesOffset = statsOffset + world * STATS_PER_RANK * 8;
-  const bytes = samplesOffset + 8;
+  const lrScaleOffset = samplesOffset + 8;
+  const bytes = lrScaleOffset + 8;
   const sab = buffer ?? new SharedArrayBuffer(bytes);
   const ints = new Int32Array(sab, 0, INT_FIELDS);
-  if (buffer === undefined) ints[Field.FAILED_RANK] = -1;
+  const lrScale = new Float64Array(sab, lrScaleOffset, 1);
+  if (buffer === undefined) {
+    ints[Field.FAILED_RANK] = -1;
+    lrScale[0] = 1;
+  }
   return {
     buffer: sab,
     world,
@@ -90,6 +101,7 @@ export function controlBlock(world: number, accumulate: number, buffer?: SharedA
     arrivals: new Int32Array(sab, (INT_FIELDS + world * accumulate) * 4, world),
     stats: new Float64Array(sab, statsOffset, world * STATS_PER_RANK),
     samples: new BigInt64Array(sab, samplesOffset, 1),
+    lrScale,
   };
 }
 

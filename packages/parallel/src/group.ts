@@ -229,6 +229,7 @@ export class ThreadGroup {
       );
     }
     const seen = Atomics.load(c.ints, Field.DONE_GEN);
+    c.lrScale[0] = (this.model.compiled as Compiled).lrScale; // published by the COMMAND_GEN bump below
     Atomics.store(c.ints, Field.EPOCH, epoch);
     Atomics.store(c.ints, Field.COMMAND, kind);
     Atomics.add(c.ints, Field.COMMAND_GEN, 1);

@@ -10,7 +10,7 @@
 // Dimension letters: P parameters, W ranks, B samples of a micro-batch.
 import { kernelBackend } from '@recur/kernels';
 import type { Batch, Compiled, LossSum, Model, ModelMemory, StepContext } from '@recur/nn';
-import { clipRange } from '@recur/nn';
+import { clipRange, learningRate } from '@recur/nn';
 
 /** Floats per chunk boundary: 16 floats = 64 bytes, so no two ranks write one cache line. */
 const CHUNK_ALIGN = 16;
@@ -75,6 +75,6 @@ export function updateChunk(
   const grads = memory.slots[0];
   clipRange(grads, start, end, totalSquaredNorm, compiled.clipNorm);
   compiled.step += 1;
-  const lr = compiled.schedule(compiled.step);
+  const lr = learningRate(compiled, compiled.step);
   compiled.optimizer.update(memory.params, grads, memory.state, start, end, compiled.step, lr);
 }

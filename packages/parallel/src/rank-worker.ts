@@ -169,7 +169,8 @@ class Rank {
       if (update) {
         barrier(c, rank, timeout, 'after reduce');
         lap(Stat.WAIT_MS);
-        // Phases 4–5: clip and update this rank's chunk.
+        // Phases 4–5: clip and update this rank's chunk, at the main thread's learning-rate scale.
+        this.compiled.lrScale = c.lrScale[0];
         updateChunk(memory, this.compiled, start, end, sumStat(c, Stat.NORM));
         lap(Stat.UPDATE_MS);
       }

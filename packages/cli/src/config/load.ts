@@ -1,6 +1,9 @@
 // Reading a config: JSON from a file, checked against the schema, with every problem reported as
-// `<file>: <json.path>: <what is wrong>`; then flags applied on top (and checked again).
+// `<file>: <json.path>: <what is wrong>`; data paths resolved against the file's folder; then
+// flags applied on top (and checked again).
 import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { RecurError, resolveSchedule, type ScheduleSpec } from '@recur/nn';
 import type { z } from 'zod';
 import { CliError, CliErrorCode, fail } from '../errors.js';
 import { type Config, configSchema, TASKS } from './schema.js';
@@ -41,7 +44,20 @@ export function parseConfig(value: unknown, source = 'config'): Config {
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more: ${issues.slice(1).join('; ')})` : '';
     fail(CliErrorCode.BAD_CONFIG, `${source}: ${issues[0]}${more}`);
   }
+  checkSchedule(result.data, source);
   return result.data;
+}
+
+/** training.schedule against training.learningRate (cosine's minLr, totalSteps > warmupSteps), by @recur/nn's own check. */
+function checkSchedule(config: Config, source: string): void {
+  const t = config.training;
+  if (t.schedule === undefined) return;
+  try {
+    resolveSchedule(t.schedule as ScheduleSpec, t.learningRate);
+  } catch (error) {
+    if (!(error instanceof RecurError)) throw error;
+    fail(CliErrorCode.BAD_CONFIG, `${source}: training.${error.message}`, { cause: error });
+  }
 }
 
 /** Limit: the largest config file read (1 MiB; configs are a few hundred bytes). */
@@ -81,7 +97,19 @@ export function loadConfig(path: string): Config {
   } catch (error) {
     return fail(CliErrorCode.BAD_CONFIG, `${path}: not valid JSON: ${(error as Error).message}`);
   }
-  return parseConfig(value, path);
+  return withPathsFrom(dirname(resolve(path)), parseConfig(value, path));
+}
+
+/**
+ * The config with its data paths (data.source.path, data.pack.path) resolved against `folder`,
+ * the config file's: a config and its data move together, whatever the working directory.
+ * Absolute paths stay; the run folder's config.json keeps the resolved (absolute) ones.
+ */
+export function withPathsFrom(folder: string, config: Config): Config {
+  const data = config.data as { source: { path?: string }; pack?: { path?: string } };
+  if (data.source.path !== undefined) data.source.path = resolve(folder, data.source.path);
+  if (data.pack?.path !== undefined) data.pack.path = resolve(folder, data.pack.path);
+  return config;
 }
 
 /** Flags that override a config. */

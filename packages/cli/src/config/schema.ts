@@ -71,6 +71,8 @@ const seriesData = {
   source: tableSource,
   /** rows of one location only (weather.csv has two), by a text column's value */
   where: z.record(z.string(), z.string()).optional(),
+  /** the time column (the report's axis); default the first named date, datetime, timestamp or time, any case */
+  time: z.string().min(1).optional(),
   derive: z.array(derive).default([]),
   inputs: z.array(z.string().min(1)).min(1),
   target: z.string().min(1),
@@ -105,6 +107,47 @@ const textModel = {
   embedding: positiveInt.max(MAX_UNITS).default(32),
 };
 
+/** Keras' monitor direction: 'auto' is max for accuracy, min for losses and errors. */
+const monitorMode = z.enum(['auto', 'min', 'max']).default('auto');
+
+/** @recur/nn's earlyStopping (Keras' EarlyStopping), with its defaults. */
+const earlyStopping = z.strictObject({
+  monitor: z.string().min(1).default('val_loss'),
+  mode: monitorMode,
+  patience: z.int().min(0).default(0),
+  minDelta: z.number().min(0).default(0),
+  /** nn's option, accepted for Keras users; `recur train` scores best.ckpt either way */
+  restoreBestWeights: z.boolean().default(false),
+  baseline: z.number().optional(),
+  startFromEpoch: z.int().min(0).default(0),
+});
+
+/** @recur/nn's reduceLROnPlateau (Keras' ReduceLROnPlateau), with its defaults. */
+const reduceLrOnPlateau = z.strictObject({
+  monitor: z.string().min(1).default('val_loss'),
+  mode: monitorMode,
+  factor: z.number().gt(0).lt(1).default(0.1),
+  patience: z.int().min(0).default(10),
+  minDelta: z.number().min(0).default(1e-4),
+  cooldown: z.int().min(0).default(0),
+  minLr: z.number().min(0).default(0),
+});
+
+/** @recur/nn's learning-rate schedules, counted in optimizer steps (config/load checks them against learningRate). */
+const warmupSteps = z.int().min(0).default(0);
+const decay = z.number().gt(0).max(1);
+const schedule = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('constant'), warmupSteps }),
+  z.strictObject({ kind: z.literal('step'), stepSize: positiveInt, gamma: decay.default(0.1), warmupSteps }),
+  z.strictObject({
+    kind: z.literal('cosine'),
+    totalSteps: positiveInt,
+    minLr: z.number().min(0).default(0),
+    warmupSteps,
+  }),
+  z.strictObject({ kind: z.literal('exponential'), gamma: decay, warmupSteps }),
+]);
+
 const training = z
   .strictObject({
     epochs: positiveInt.default(10),
@@ -116,6 +159,12 @@ const training = z
     /** worker threads (@recur/parallel); 1 trains on the calling thread */
     threads: positiveInt.max(256).default(1),
     seed: z.int().min(0).default(1),
+    /** stop when the monitored value stops improving (off unless given) */
+    earlyStopping: earlyStopping.optional(),
+    /** lower the learning rate when the monitored value stops improving (off unless given) */
+    reduceLrOnPlateau: reduceLrOnPlateau.optional(),
+    /** learning-rate schedule over optimizer steps (default constant) */
+    schedule: schedule.optional(),
   })
   .default({
     epochs: 10,

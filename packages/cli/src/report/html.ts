@@ -3,9 +3,11 @@
 // language models, sample generations. Every chart is a <figure data-chart="id">.
 import { writeFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
+import type { EarlyStop } from '../run/callbacks.js';
 import { describeKernels, type KernelsUsed } from '../run/kernels.js';
 import type { Score } from '../tasks/index.js';
 import { type ChartSpec, lineChart, renderSvg } from './charts.js';
+import { earlyStopRow, learningRateChart } from './training-notes.js';
 
 export interface ReportInput {
   config: Config;
@@ -22,6 +24,8 @@ export interface ReportInput {
   scored?: string;
   /** the units of the loss and validation metric when they differ from the score's */
   trainingUnits?: string;
+  /** when a callback (training.earlyStopping) ended training early */
+  stopped?: EarlyStop | null;
 }
 
 const escapeHtml = (s: string) =>
@@ -111,7 +115,11 @@ function curves(metrics: Record<string, number>[], trainingUnits: boolean): Char
 }
 
 export async function writeReport(path: string, input: ReportInput): Promise<void> {
-  const charts = [...curves(input.metrics, input.trainingUnits !== undefined), ...input.charts];
+  const charts = [
+    ...curves(input.metrics, input.trainingUnits !== undefined),
+    ...learningRateChart(input.metrics),
+    ...input.charts,
+  ];
   const row = (id: string, name: string, text: string | undefined) =>
     text === undefined ? '' : `<tr><th>${name}</th><td id="${id}">${escapeHtml(text)}</td></tr>\n`;
   const figures: string[] = [];
@@ -141,7 +149,7 @@ td, th { padding: .2rem .8rem; text-align: left; }
 <tr><th>task</th><td>${escapeHtml(input.config.task)}</td></tr>
 <tr><th>data</th><td>${escapeHtml(input.describe)}</td></tr>
 <tr><th>epochs</th><td>${input.metrics.length}</td></tr>
-${row('scored', 'scored', input.scored)}${row('training-units', 'training units', input.trainingUnits)}<tr><th>training time</th><td>${input.seconds.toFixed(1)} s on ${input.config.training.threads} thread(s)</td></tr>
+${row('scored', 'scored', input.scored)}${row('training-units', 'training units', input.trainingUnits)}${earlyStopRow(input.stopped, input.config.training.epochs, escapeHtml)}<tr><th>training time</th><td>${input.seconds.toFixed(1)} s on ${input.config.training.threads} thread(s)</td></tr>
 <tr><th>kernels</th><td id="kernels">${escapeHtml(input.kernels.map(describeKernels).join('; '))}</td></tr>
 </table>
 ${figures.join('\n')}

@@ -158,6 +158,11 @@ export async function coordinatorRun(config: Config, options: CoordinatorRunOpti
   write(
     `live page: ${coordinator.url.replace(/^ws/, 'http')}/ (${options.publicStatus === true ? 'public' : 'with the token: Authorization: Bearer or a recur_token cookie'})`,
   );
+  if (config.training.earlyStopping !== undefined || config.training.reduceLrOnPlateau !== undefined) {
+    write(
+      "training.earlyStopping and training.reduceLrOnPlateau apply to `recur train`; the coordinator trains every epoch at the schedule's rate",
+    );
+  }
   if (options.signal?.aborted) void coordinator.stop();
   options.signal?.addEventListener('abort', () => void coordinator.stop(), { once: true });
   const summary = await coordinator.done;

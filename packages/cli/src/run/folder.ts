@@ -1,6 +1,6 @@
 // A run folder: what `recur train` writes, and what eval, predict, generate and summary read.
 //   config.json    the config used (defaults and flags applied)
-//   metrics.jsonl  one JSON line per epoch: epoch, loss, val_*, seconds, samples_per_second, and
+//   metrics.jsonl  one JSON line per epoch: epoch, loss, val_*, lr, seconds, samples_per_second, and
 //                  kernels { backend, isa, threads } (run/kernels.ts)
 //   best.ckpt      the checkpoint of the epoch with the best validation loss
 //   last.ckpt      the latest checkpoint (every epoch, and when stopped by Ctrl-C)

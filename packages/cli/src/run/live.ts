@@ -14,7 +14,7 @@ import {
   throughputSeries,
   type WorkerRow,
 } from '@recur/dashboard';
-import type { Logs, Model } from '@recur/nn';
+import { type Logs, learningRate, type Model } from '@recur/nn';
 import type { ThreadsStrategy } from '@recur/parallel';
 import { CliErrorCode, fail } from '../errors.js';
 import type { PreparedTask } from '../tasks/index.js';
@@ -121,7 +121,7 @@ export class LocalRun {
       loss: thin(this.steps.map(({ step: s, loss }) => ({ step: s, loss }))),
       validation: [...this.validation],
       learningRate: {
-        current: compiled === null ? null : compiled.schedule(step),
+        current: compiled === null ? null : learningRate(compiled, step),
         history:
           compiled === null
             ? []

@@ -42,7 +42,7 @@ async function predictSeries(
     input,
     config.data.source.kind === 'csv' ? { missing: config.data.source.missing } : {},
   );
-  const table = withDates(requireRows(read, `--input ${input}`, CliErrorCode.BAD_FLAG));
+  const table = withDates(requireRows(read, `--input ${input}`, CliErrorCode.BAD_FLAG), config.data.time);
   const columns = seriesColumns(table, config);
   const scaler = scalerFromJSON(pre.scaler);
   const transform = targetTransformOf(pre);

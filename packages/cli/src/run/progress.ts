@@ -1,5 +1,6 @@
 // Progress of a training run. On a terminal: a cli-progress bar per epoch with the step, loss,
-// validation metric, samples/s and ETA. Without one (a pipe, CI): one line per epoch.
+// the last epoch's validation numbers and learning rate, samples/s and ETA. Without one (a pipe,
+// CI): one line per epoch.
 import cliProgress from 'cli-progress';
 
 export interface EpochLine {
@@ -8,6 +9,8 @@ export interface EpochLine {
   loss: number;
   /** e.g. ['val_loss', 0.21], ['val_mae', 0.33] */
   validation: [string, number][];
+  /** the learning rate of the epoch's last step */
+  lr?: number;
   samplesPerSecond: number;
   seconds: number;
 }
@@ -25,7 +28,8 @@ const fmt = (v: number) =>
 export function formatEpoch(line: EpochLine): string {
   const validation = line.validation.map(([k, v]) => `${k} ${fmt(v)}`).join('  ');
   const width = String(line.epochs).length;
-  return `epoch ${String(line.epoch + 1).padStart(width)}/${line.epochs}  loss ${fmt(line.loss)}  ${validation}  ${Math.round(line.samplesPerSecond)} samples/s  ${line.seconds.toFixed(1)} s`;
+  const lr = line.lr === undefined ? '' : `  lr ${fmt(line.lr)}`;
+  return `epoch ${String(line.epoch + 1).padStart(width)}/${line.epochs}  loss ${fmt(line.loss)}  ${validation}${lr}  ${Math.round(line.samplesPerSecond)} samples/s  ${line.seconds.toFixed(1)} s`;
 }
 
 /** One line per epoch on `write`. */
@@ -64,7 +68,8 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): Progre
     endEpoch(line) {
       bar?.stop();
       bar = null;
-      lastValidation = line.validation.map(([k, v]) => `${k} ${fmt(v)}`).join(' ');
+      const lr: [string, number][] = line.lr === undefined ? [] : [['lr', line.lr]];
+      lastValidation = [...line.validation, ...lr].map(([k, v]) => `${k} ${fmt(v)}`).join(' ');
       stream.write(`${formatEpoch(line)}\n`);
     },
     stop() {

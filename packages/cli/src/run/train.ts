@@ -3,13 +3,14 @@
 // the best checkpoint on the test split beside the baseline and write results.json and
 // report.html. Threads > 1 train through @recur/parallel's threads(W).
 import { existsSync, writeFileSync } from 'node:fs';
-import { type Logs, loadModel, type Model } from '@recur/nn';
+import { type FitRun, type Logs, loadModel, type Model } from '@recur/nn';
 import { type ThreadsStrategy, threads } from '@recur/parallel';
 import type { Config } from '../config/schema.js';
 import { CliError, CliErrorCode, fail } from '../errors.js';
 import { formatScore, writeReport } from '../report/html.js';
 import { sourceOf } from '../tasks/common.js';
 import { type Evaluation, type PreparedTask, prepareTask, type Score } from '../tasks/index.js';
+import { type EarlyStop, earlyStopOf, formatEarlyStop, withConfigCallbacks } from './callbacks.js';
 import {
   appendMetrics,
   createRunFolder,
@@ -145,10 +146,11 @@ async function trainLocked(
       },
     );
   }
+  if (fitted.stopped !== null) write(formatEarlyStop(fitted.stopped, config.training.epochs));
   const { model: best } = await loadModel(existsSync(paths.best) ? paths.best : paths.last);
   const evaluation = await task.evaluate(best);
   const scored = scoredCheckpoint(readMetrics(paths), task.monitor, existsSync(paths.best));
-  await finish(config, task, paths, best, evaluation, seconds, scored);
+  await finish(config, task, paths, best, evaluation, seconds, scored, fitted.stopped);
   write(`scored ${scored}`);
   write(formatScore(evaluation.score));
   for (const sample of evaluation.samples ?? []) write(`sample: ${JSON.stringify(sample)}`);
@@ -165,7 +167,7 @@ async function fitWithProgress(
   signal: AbortSignal | undefined,
   resume: boolean,
   live?: LocalRun,
-): Promise<{ aborted: boolean; epochs: number }> {
+): Promise<{ aborted: boolean; epochs: number; stopped: EarlyStop | null }> {
   const t = task.config.training;
   const steps = Math.ceil(task.train.size / t.batchSize);
   let best = readMetrics(paths).reduce(
@@ -199,12 +201,12 @@ async function fitWithProgress(
       ...(signal === undefined ? {} : { signal }),
       ...(strategy === undefined ? {} : { strategy }),
       checkpoint: { path: paths.last, preprocessing: task.preprocessing },
-      callbacks: {
+      callbacks: withConfigCallbacks(task.config, {
         onBatchEnd: (b: number, logs: Logs) => {
           progress.step(b + 1, logs.loss, samplesSoFar(b + 1), (performance.now() - epochStart) / 1000);
           live?.batch(b, logs.loss, samplesSoFar(b + 1));
         },
-        onEpochEnd: async (e: number, logs: Logs) => {
+        onEpochEnd: async (e: number, logs: Logs, run: FitRun) => {
           const seconds = (performance.now() - epochStart) / 1000;
           const samples = strategy === undefined ? task.train.size : samplesSoFar(steps);
           const validation = Object.entries(logs).filter(([k]) => k.startsWith('val_'));
@@ -213,6 +215,7 @@ async function fitWithProgress(
             epochs: t.epochs,
             loss: logs.loss,
             validation,
+            lr: logs.lr,
             samplesPerSecond: samples / seconds,
             seconds,
           });
@@ -226,11 +229,11 @@ async function fitWithProgress(
           }
           live?.epoch(e, logs, improved ? ['last.ckpt', 'best.ckpt'] : ['last.ckpt']);
           epochsRun++;
-          if (e + 1 < t.epochs) begin(e + 1, 0);
+          if (e + 1 < t.epochs && run.stopped === null) begin(e + 1, 0);
         },
-      },
+      }),
     });
-    return { aborted: history.aborted, epochs: epochsRun };
+    return { aborted: history.aborted, epochs: epochsRun, stopped: earlyStopOf(history.stopped) };
   } finally {
     progress.stop();
   }
@@ -260,6 +263,7 @@ async function finish(
   evaluation: Evaluation,
   seconds: number,
   scored: string,
+  stopped: EarlyStop | null,
 ): Promise<void> {
   const metrics = readMetrics(paths);
   const results = {
@@ -271,6 +275,7 @@ async function finish(
     seconds,
     threads: config.training.threads,
     kernels: kernelsUsed(config.training.threads),
+    ...(stopped === null ? {} : { stoppedEarly: stopped }),
     ...(evaluation.samples === undefined ? {} : { samples: evaluation.samples }),
   };
   writeFileSync(paths.results, `${JSON.stringify(results, null, 2)}\n`);
@@ -286,5 +291,6 @@ async function finish(
     ...(task.trainingUnits === undefined ? {} : { trainingUnits: task.trainingUnits }),
     ...(evaluation.samples === undefined ? {} : { samples: evaluation.samples }),
     seconds,
+    stopped,
   });
 }

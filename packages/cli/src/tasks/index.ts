@@ -1,4 +1,5 @@
 // A config's task, prepared: data split and materialised, model builder, compile options, scoring.
+import type { ScheduleSpec } from '@recur/nn';
 import type { Config } from '../config/schema.js';
 import { prepareClassify } from './classify.js';
 import type { PreparedTask } from './common.js';
@@ -8,7 +9,16 @@ import { prepareTag } from './tag.js';
 
 export type { Evaluation, PreparedTask, Score, Split } from './common.js';
 
-export function prepareTask(config: Config): Promise<PreparedTask> {
+/** The task of `config`, compiled with its training.schedule (every task alike). */
+export async function prepareTask(config: Config): Promise<PreparedTask> {
+  const task = await prepareOwn(config);
+  const schedule = config.training.schedule;
+  return schedule === undefined
+    ? task
+    : { ...task, compile: { ...task.compile, schedule: schedule as ScheduleSpec } };
+}
+
+function prepareOwn(config: Config): Promise<PreparedTask> {
   switch (config.task) {
     case 'forecast':
     case 'seq2seq':

@@ -9,7 +9,6 @@ import {
   columnRecord,
   fitScaler,
   numericColumns,
-  parseDateText,
   readCsv,
   type Scaler,
   scalerFromJSON,
@@ -36,6 +35,7 @@ import {
 } from './common.js';
 import { recurrentStack } from './models.js';
 import { inOriginalUnits, type Original, originalOf, scoreForecast } from './series-score.js';
+import { checkNumericColumns, timeColumnIndex, whereRows, withTimeAxis } from './series-table.js';
 import {
   chooseTargetMode,
   fitTargetTransform,
@@ -47,25 +47,8 @@ import {
   trainingUnits,
 } from './series-target.js';
 
-/** A text column named `date` turned into epoch milliseconds (for the report's time axis), when every value parses. */
-export function withDates(table: Table): Table {
-  const k = table.columns.indexOf('date');
-  const values = table.values[k];
-  if (k < 0 || !Array.isArray(values)) return table;
-  const parsed = Float64Array.from(values, (v) => {
-    try {
-      return parseDateText(v);
-    } catch {
-      return Number.NaN; // not a date: the column stays text
-    }
-  });
-  if (parsed.some((v) => Number.isNaN(v))) return table;
-  return {
-    ...table,
-    values: table.values.map((v, i) => (i === k ? parsed : v)),
-    types: table.types.map((t, i) => (i === k ? 'date' : t)),
-  };
-}
+/** The table with its time column (data.time, else one named date, Date, timestamp, …) as dates. */
+export const withDates = withTimeAxis;
 
 /** Fails with `code` when `table` has no rows: `what` names the file, e.g. 'data.source.path x.csv'. */
 export function requireRows(table: Table, what: string, code: CliErrorCodeValue): Table {
@@ -79,7 +62,10 @@ async function loadTable(config: SeriesConfig): Promise<Table> {
   const source = config.data.source;
   if (source.kind === 'csv') {
     const table = await readCsv(source.path, { missing: source.missing, delimiter: source.delimiter });
-    return withDates(requireRows(table, `data.source.path ${source.path}`, CliErrorCode.BAD_CONFIG));
+    return withDates(
+      requireRows(table, `data.source.path ${source.path}`, CliErrorCode.BAD_CONFIG),
+      config.data.time,
+    );
   }
   const loaders = {
     'seattle-weather': loadSeattleWeather,
@@ -88,26 +74,13 @@ async function loadTable(config: SeriesConfig): Promise<Table> {
     'co2-concentration': loadCo2Concentration,
     'sensor-network': loadSensorNetwork,
   };
-  return loaders[source.name]();
+  return withDates(await loaders[source.name](), config.data.time);
 }
 
 /** Numeric columns after `where` filters and derived columns (a derive that differences drops row 0 everywhere). */
 export function seriesColumns(table: Table, config: SeriesConfig): Record<string, Float64Array> {
-  let keep: number[] | null = null;
-  for (const [column, value] of Object.entries(config.data.where ?? {})) {
-    const k = table.columns.indexOf(column);
-    const values = table.values[k];
-    if (k < 0 || !Array.isArray(values)) {
-      fail(
-        CliErrorCode.BAD_CONFIG,
-        `data.where.${column}: no text column '${column}' (columns: ${table.columns.join(', ')})`,
-      );
-    }
-    const rows: number[] = [];
-    for (let r = 0; r < table.rows; r++)
-      if (values[r] === value && (keep === null || keep.includes(r))) rows.push(r);
-    keep = rows;
-  }
+  checkNumericColumns(table, config);
+  const keep = whereRows(table, config.data.where);
   const all = numericColumns(table).columns;
   const columns = columnRecord<Float64Array>();
   for (const [name, values] of Object.entries(all)) {
@@ -154,8 +127,10 @@ export function seriesColumns(table: Table, config: SeriesConfig): Record<string
   });
   const picked = columnRecord<Float64Array>();
   const from = config.data.derive.find((x) => x.name === config.data.target)?.from;
-  const extra = [...(from === undefined ? [] : [from]), ...(columns.date === undefined ? [] : ['date'])];
-  for (const name of [...used, ...extra]) picked[name] = columns[name];
+  for (const name of [...used, ...(from === undefined ? [] : [from])]) picked[name] = columns[name];
+  const time = table.columns[timeColumnIndex(table, config.data.time)];
+  const dates = time === undefined ? undefined : columns[time];
+  if (dates !== undefined) picked.date = dates; // the report's time axis
   return picked;
 }
 

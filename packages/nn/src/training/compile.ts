@@ -27,6 +27,11 @@ export interface Compiled {
   clipNorm: number | null;
   /** optimizer steps taken so far */
   step: number;
+  /**
+   * multiplies the schedule's learning rate (learningRate in update.ts); 1 unless a callback
+   * (reduceLROnPlateau, FitRun.setLr) changed it. Travels in checkpoints.
+   */
+  lrScale: number;
 }
 
 export function compileOptions(options: CompileOptions): Compiled {
@@ -53,5 +58,6 @@ export function compileOptions(options: CompileOptions): Compiled {
     metrics,
     clipNorm,
     step: 0,
+    lrScale: 1,
   };
 }

@@ -11,8 +11,10 @@ import {
   numberInRange,
   positiveInteger,
 } from '../validate.js';
+import { callbackList } from './callbacks.js';
 import type { BatchSource } from './data.js';
 import type { FitOptions, TrainingStrategy } from './fit.js';
+import type { LogStream } from './verbose.js';
 
 const FIT_KEYS = [
   'batchSize',
@@ -27,6 +29,8 @@ const FIT_KEYS = [
   'initialEpoch',
   'resume',
   'checkpoint',
+  'verbose',
+  'log',
 ];
 
 /** fit's options, checked (coded errors naming the option), with their defaults. */
@@ -55,15 +59,45 @@ export function resolveFit(model: Model, options: FitOptions) {
   const shuffle = options.shuffle === undefined ? true : boolean('fit', 'shuffle', options.shuffle);
   if (options.resume !== undefined) boolean('fit', 'resume', options.resume);
   checkSignal(options.signal);
-  checkCallbacks(options.callbacks);
+  const callbacks = callbackList(options.callbacks);
   checkStrategy(options.strategy);
+  const verbose = options.verbose === undefined ? 0 : verboseLevel(options.verbose);
+  const log = logStream(options.log);
   if (options.validationData !== undefined && split > 0) {
     fail(NnErrorCode.BAD_OPTION, 'fit: give validationData or validationSplit, not both');
   }
-  return { batchSize, epochs, seed, split, initialEpoch, shuffle, validationData: options.validationData };
+  return {
+    batchSize,
+    epochs,
+    seed,
+    split,
+    initialEpoch,
+    shuffle,
+    validationData: options.validationData,
+    callbacks,
+    verbose,
+    log,
+  };
 }
 
-const CALLBACK_KEYS = ['onBatchEnd', 'onEpochEnd'];
+function verboseLevel(value: unknown): 0 | 1 | 2 {
+  if (value !== 0 && value !== 1 && value !== 2) {
+    fail(NnErrorCode.BAD_OPTION, `fit: verbose must be 0, 1 or 2, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** fit's `log`: an object with write(text); default process.stdout. */
+function logStream(log: unknown): LogStream {
+  if (log === undefined) return process.stdout;
+  if (typeof log !== 'object' || log === null || typeof (log as LogStream).write !== 'function') {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `fit: log must be a stream with write(text) (process.stdout, a file stream), got ${describe(log)}`,
+    );
+  }
+  return log as LogStream;
+}
 
 function checkSignal(signal: unknown): void {
   if (signal === undefined) return;
@@ -78,28 +112,6 @@ function checkSignal(signal: unknown): void {
       NnErrorCode.BAD_OPTION,
       `fit: signal must be an AbortSignal (new AbortController().signal), got ${describe(signal)}`,
     );
-  }
-}
-
-function checkCallbacks(callbacks: unknown): void {
-  if (callbacks === undefined) return;
-  if (typeof callbacks !== 'object' || callbacks === null || Array.isArray(callbacks)) {
-    fail(
-      NnErrorCode.BAD_OPTION,
-      `fit: callbacks must be an object { onBatchEnd?, onEpochEnd? }, got ${describe(callbacks)}`,
-    );
-  }
-  for (const [key, value] of Object.entries(callbacks)) {
-    if (!CALLBACK_KEYS.includes(key)) {
-      fail(NnErrorCode.BAD_OPTION, `fit: unknown callback '${key}' (known: ${CALLBACK_KEYS.join(', ')})`);
-    }
-    if (value !== undefined && typeof value !== 'function') {
-      const args = key === 'onBatchEnd' ? '(batch, logs)' : '(epoch, logs)';
-      fail(
-        NnErrorCode.BAD_OPTION,
-        `fit: callbacks.${key} must be a function ${args} => void | Promise<void>, got ${describe(value)}`,
-      );
-    }
   }
 }
 

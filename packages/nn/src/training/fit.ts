@@ -8,6 +8,7 @@ import { fail, NnErrorCode, type NnErrorCodeValue, RecurError } from '../errors.
 import type { StepContext } from '../layer.js';
 import { checkStateRows, hasPerSampleState } from '../states.js';
 import { describe } from '../validate.js';
+import { type Callback, FitRunState, type Logs, type StopReason } from './callbacks.js';
 import type { Compiled } from './compile.js';
 import {
   type ArrayData,
@@ -22,15 +23,8 @@ import { checkSource, checkStepResult, resolveFit } from './fit-options.js';
 import { takesLabels } from './loss.js';
 import { createMetric } from './metrics.js';
 import { type EpochProgress, resumedLoss } from './progress.js';
-import { applyUpdate } from './update.js';
-
-/** Numbers reported after a batch or an epoch: loss, metrics, and their val_ forms. */
-export type Logs = Record<string, number>;
-
-export interface Callbacks {
-  onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
-  onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
-}
+import { applyUpdate, learningRate } from './update.js';
+import { type LogStream, verboseLogger } from './verbose.js';
 
 /** Runs optimizer steps for fit. */
 export interface TrainingStrategy {
@@ -56,7 +50,12 @@ export interface FitOptions {
   validationData?: [ArrayData, ArrayData] | BatchSource;
   /** the last fraction of the samples is held out for validation (before shuffling, as Keras) */
   validationSplit?: number;
-  callbacks?: Callbacks;
+  /** one callback or a list, run in list order (earlyStopping(), reduceLROnPlateau(), your own) */
+  callbacks?: Callback | Callback[];
+  /** 0 silent (default), 1 a progress line on a terminal (one line per epoch elsewhere), 2 one line per epoch */
+  verbose?: 0 | 1 | 2;
+  /** where verbose output goes; default process.stdout */
+  log?: LogStream;
   /** stop after the current step */
   signal?: AbortSignal;
   strategy?: TrainingStrategy;
@@ -73,6 +72,8 @@ export interface History {
   history: Record<string, number[]>;
   /** true when fit stopped early through its AbortSignal */
   aborted: boolean;
+  /** why a callback (earlyStopping) ended training before `epochs`; null when none did */
+  stopped: StopReason | null;
 }
 
 /** Per-sample shapes of x and y for a model (without the batch axis). */
@@ -190,7 +191,7 @@ export async function fit(
   model.trainingSeed = o.seed;
   const { train, validation } = splitData(model, compiled, data, o);
   const strategy = options.strategy ?? localStrategy();
-  const history: History = { epochs: [], history: {}, aborted: false };
+  const history: History = { epochs: [], history: {}, aborted: false, stopped: null };
   const start =
     options.resume === true ? { ...model.trainingPosition } : { epoch: o.initialEpoch, position: 0 };
   const save = async () => {
@@ -208,9 +209,12 @@ export async function fit(
   const carried = resumedLoss(model, start, o.batchSize);
   const progress: EpochProgress = { batchSize: o.batchSize, lossSum: carried.sum, lossCount: carried.count };
   model.epochProgress = progress;
+  const run = fitRun(model, compiled, o, validation !== null, batches, start.epoch);
   let lastTurn = performance.now();
   try {
+    await run.trainBegin();
     for (let epoch = start.epoch; epoch < o.epochs && !history.aborted; epoch++) {
+      await run.epochBegin(epoch);
       let sum = epoch === start.epoch ? carried.sum : 0;
       let count = epoch === start.epoch ? carried.count : 0;
       for (let b = epoch === start.epoch ? start.position : 0; b < batches; b++) {
@@ -229,26 +233,61 @@ export async function fit(
         count += result.count;
         progress.lossSum = b + 1 < batches ? sum : 0;
         progress.lossCount = b + 1 < batches ? count : 0;
-        await options.callbacks?.onBatchEnd?.(b, { loss: result.count > 0 ? result.sum / result.count : 0 });
+        await run.batchEnd(b, { loss: result.count > 0 ? result.sum / result.count : 0 });
       }
       if (history.aborted) {
         await save();
         break;
       }
-      const logs: Logs = { loss: count > 0 ? sum / count : 0 };
-      if (validation !== null) {
-        for (const [k, v] of Object.entries(evaluateSource(model, validation, o.batchSize)))
-          logs[`val_${k}`] = v;
-      }
+      const logs = epochLogs(model, compiled, validation, o.batchSize, count > 0 ? sum / count : 0);
       history.epochs.push(epoch);
+      await run.epochEnd(epoch, logs);
       record(logs);
-      await options.callbacks?.onEpochEnd?.(epoch, logs);
       await save();
+      if (run.stopped !== null) break;
     }
+    await run.trainEnd();
+    history.stopped = run.stopped;
   } finally {
     await strategy.close?.();
   }
   return history;
+}
+
+/**
+ * An epoch's logs: its mean training loss, the validation loss and metrics (val_), and `lr`, the
+ * learning rate of its last step. Porting note: Keras 3 logs the rate as 'learning_rate' (Keras
+ * 2's callbacks as 'lr'); we keep the short name, which the CLI's metrics.jsonl also uses.
+ */
+function epochLogs(
+  model: Model,
+  compiled: Compiled,
+  validation: BatchSource | null,
+  batchSize: number,
+  loss: number,
+): Logs {
+  const logs: Logs = { loss };
+  if (validation !== null) {
+    for (const [k, v] of Object.entries(evaluateSource(model, validation, batchSize))) logs[`val_${k}`] = v;
+  }
+  logs.lr = learningRate(compiled, Math.max(1, compiled.step));
+  return logs;
+}
+
+/** The run the callbacks see: the user's callbacks in order, then the verbose output. */
+function fitRun(
+  model: Model,
+  compiled: Compiled,
+  o: ReturnType<typeof resolveFit>,
+  validated: boolean,
+  batches: number,
+  firstEpoch: number,
+): FitRunState {
+  const valKeys = validated ? ['val_loss', ...compiled.metrics.map((m) => `val_${m}`)] : [];
+  const callbacks = [...o.callbacks];
+  const run = new FitRunState(model, o.epochs, ['loss', ...valKeys, 'lr'], callbacks, firstEpoch);
+  if (o.verbose > 0) callbacks.push(verboseLogger(o.verbose as 1 | 2, o.log, batches, run));
+  return run;
 }
 
 function splitData(

@@ -31,6 +31,14 @@ export function applyUpdate(memory: ModelMemory, compiled: Compiled, count: numb
   const norm = reduceRange(grads, 0, P, count);
   clipRange(grads, 0, P, norm, compiled.clipNorm);
   compiled.step += 1;
-  const lr = compiled.schedule(compiled.step);
+  const lr = learningRate(compiled, compiled.step);
   compiled.optimizer.update(memory.params, grads, memory.state, 0, P, compiled.step, lr);
+}
+
+/**
+ * The learning rate of the 1-based optimizer `step`: the schedule's, times `lrScale` (1 unless a
+ * callback such as reduceLROnPlateau lowered it). Every strategy's update reads it here.
+ */
+export function learningRate(compiled: Compiled, step: number): number {
+  return compiled.schedule(step) * compiled.lrScale;
 }
