@@ -33,7 +33,9 @@ constexpr int VL = RECUR_VL;
 constexpr int MR = RECUR_MR;
 constexpr int NV = 2;          // vectors per tile row
 constexpr int NR = VL * NV;    // tile columns
-constexpr int KC = 64;         // depth of one packed block of op(B): short f32 chains (accuracy)
+constexpr int KC = 256;         // depth of one packed block of op(B) (Note [native gemm blocking])
+constexpr int KC_STRIDED = 64;  // the depth block of many-row products with op(A) = Aᵀ
+constexpr int CHAIN = 64;       // depth steps summed in registers before they are added to C
 constexpr long PACK_FLOATS = 1L << 20;  // gemm's pack budget (4 MiB): sets the column block
 
 typedef float vf __attribute__((vector_size(RECUR_VL * 4)));
@@ -47,11 +49,11 @@ float* scratch(ScratchSlot slot, long floats);
 inline long packedSize(int K, int n) { return (long)K * ((n + NR - 1) / NR) * NR; }
 
 /** Packs op(B) (K, n) into KC-deep blocks of NR-wide panels, zero-padded to whole panels. */
-void packB(float* dst, Strided b, int K, int n);
+void packB(float* dst, Strided b, int K, int n, int depth = KC);
 
 /** C (M, n) = alpha·op(A)·B + beta·C with B already packed by packB. */
 void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n, int K, float alpha,
-                float beta);
+                float beta, int depth = KC);
 
 void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta);
 void addBiasRows(float* pre, const float* bIh, const float* bHh, long rows, int G, int hhEnd);
