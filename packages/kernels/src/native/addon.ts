@@ -38,6 +38,14 @@ export interface NativeAddon {
   encodeHalves(n: number, scale: number, out: Uint16Array, x: Float32Array): void;
   /** (n, scale, out, h): out[i] = float(h[i]) · scale */
   decodeHalves(n: number, scale: number, out: Float32Array, h: Uint16Array): void;
+  /** (N, V, scale, sparse, dLogits | null, logits, target | labels, mask | null): Σ loss · scale */
+  softmaxCrossEntropy(...args: (number | boolean | Float32Array | Int32Array | null)[]): number;
+  /** (N, D, scale, dPred | null, pred, target, mask | null): Σ loss · scale */
+  mseLoss(...args: (number | Float32Array | null)[]): number;
+  /** (N, D, y, ids, table) */
+  embeddingForward: NativeCall;
+  /** (N, D, dTable, ids, dy) */
+  embeddingBackward: NativeCall;
   /** benchmarks: `iterations` rounds of register-only vector FMAs at this ISA; returns the flops */
   fmaPeak(iterations: number): number;
 }

@@ -4,6 +4,7 @@
 // copied and nothing allocated per call (plain argument lists: no arrays, no spreads). Bias corrections of Adam are computed here, as the
 // reference does, so the update is bit for bit the reference's.
 import type { KernelBackend } from '../backend.js';
+import { maskWeight, reductionScale } from '../losses.js';
 import type { GemmFunction } from '../ops.js';
 import type { AdamOptions } from '../optim.js';
 import type { NativeAddon } from './addon.js';
@@ -58,6 +59,32 @@ export function nativeBackend(x: NativeAddon, isa: string): KernelBackend {
     name: 'native',
     isa,
     gemm,
+    mseLoss: (dPred, pred, target, mask, N, D, reduction) =>
+      x.mseLoss(N, D, reductionScale(reduction, maskWeight(mask, N) * D), dPred, pred, target, mask),
+    softmaxCrossEntropy: (dLogits, logits, target, mask, N, V, reduction) =>
+      x.softmaxCrossEntropy(
+        N,
+        V,
+        reductionScale(reduction, maskWeight(mask, N)),
+        false,
+        dLogits,
+        logits,
+        target,
+        mask,
+      ),
+    sparseSoftmaxCrossEntropy: (dLogits, logits, labels, mask, N, V, reduction) =>
+      x.softmaxCrossEntropy(
+        N,
+        V,
+        reductionScale(reduction, maskWeight(mask, N)),
+        true,
+        dLogits,
+        logits,
+        labels,
+        mask,
+      ),
+    embeddingForward: (y, ids, table, N, D) => x.embeddingForward(N, D, y, ids, table),
+    embeddingBackward: (dTable, ids, dy, N, D) => x.embeddingBackward(N, D, dTable, ids, dy),
     denseForward: (y, xs, w, b, N, In, O) => x.denseForward(N, In, O, y, xs, w, b),
     denseBackward: (dx, dw, db, xs, w, dy, N, In, O) => x.denseBackward(N, In, O, dx, dw, db, xs, w, dy),
     lstmForward: (y, hT, cT, cache, xs, h0, c0, w, d) =>

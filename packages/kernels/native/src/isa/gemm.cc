@@ -30,7 +30,7 @@ struct Buffer {
   ~Buffer() { std::free(data); }
 };
 
-thread_local Buffer slots[2];
+thread_local Buffer slots[3];
 
 /**
  * MR_ rows × NR columns of C from one chain of kc ≤ CHAIN depth steps in registers, then added

@@ -42,7 +42,7 @@ typedef float vf __attribute__((vector_size(RECUR_VL * 4)));
 typedef float vfu __attribute__((vector_size(RECUR_VL * 4), aligned(4)));
 
 /** Scratch slots of this thread: grown on first use, then reused (no allocation per call). */
-enum ScratchSlot { PACK_GEMM = 0, PACK_WEIGHTS = 1 };
+enum ScratchSlot { PACK_GEMM = 0, PACK_WEIGHTS = 1, LOSS_ROW = 2 };
 float* scratch(ScratchSlot slot, long floats);
 
 /** Floats of op(B) (K, n) packed by packB: K × n rounded up to whole NR panels. */
@@ -67,6 +67,12 @@ void rmspropUpdate(float* params, float* squareAvg, float* gradAvg, float* momen
 void encodeHalves(uint16_t* out, const float* x, long n, double scale);
 void decodeHalves(float* out, const uint16_t* h, long n, double scale);
 double reduceSlots(float* first, const float* const* others, int W, long start, long end, double factor);
+double softmaxCrossEntropy(float* dLogits, const float* logits, const float* target, const int32_t* labels,
+                           const float* mask, long N, long V, double scale);
+double mseLoss(float* dPred, const float* pred, const float* target, const float* mask, long N, long D,
+               double scale);
+void embeddingForward(float* y, const int32_t* ids, const float* table, long N, long D);
+void embeddingBackward(float* dTable, const int32_t* ids, const float* dy, long N, long D);
 void lstmForward(const RecurrentCall& c);
 void lstmBackward(const RecurrentCall& c);
 void gruForward(const RecurrentCall& c);
