@@ -19,10 +19,17 @@ namespace RECUR_ISA {
 
 namespace {
 
-/** max of x (V), V ≥ 1. */
+/** max of x (V), V ≥ 1, in VL lanes (a scalar chain of compares is 4 cycles an element). */
 float rowMax(const float* __restrict x, long V) {
+  float lanes[VL];
+  for (int l = 0; l < VL; l++) lanes[l] = x[0];
+  const long whole = V / VL * VL;
+  for (long j = 0; j < whole; j += VL)
+#pragma GCC unroll 16
+    for (int l = 0; l < VL; l++) lanes[l] = x[j + l] > lanes[l] ? x[j + l] : lanes[l];
   float m = x[0];
-  for (long j = 1; j < V; j++) m = x[j] > m ? x[j] : m;
+  for (int l = 0; l < VL; l++) m = lanes[l] > m ? lanes[l] : m;
+  for (long j = whole; j < V; j++) m = x[j] > m ? x[j] : m;
   return m;
 }
 
