@@ -3,7 +3,7 @@
 // exp on native) to float32 rounding, with masks (masked rows hold NaN and must get exactly zero
 // gradient), both reductions, a null gradient, wide rows and large logits. Native's coded errors
 // for ids and labels outside [0, V).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { embeddingBackward, embeddingForward } from './embedding.js';
 import { mseLoss, type Reduction, softmaxCrossEntropy, sparseSoftmaxCrossEntropy } from './losses.js';
 import { allClose, testRandom } from './testing/arrays.js';
@@ -44,6 +44,29 @@ function maskedRowsZero(d: Float32Array, mask: Float32Array | null, N: number, V
   return true;
 }
 
+/**
+ * A backend's cross entropy against the reference's: the loss to 1e-6 relative, the gradient (into
+ * d) to 1e-5, exactly zero on masked rows. Returns the backend's loss.
+ */
+function checkCrossEntropy(
+  t: Test,
+  d: Float32Array,
+  mask: Float32Array | null,
+  N: number,
+  V: number,
+  loss: (d: Float32Array) => number,
+  reference: (d: Float32Array) => number,
+): number {
+  const expected = new Float32Array(N * V);
+  const got = loss(d);
+  const ref = reference(expected);
+  t.ok(Math.abs(got - ref) <= 1e-6 * Math.abs(ref), `loss ${got} vs ${ref}`);
+  const r = allClose(d, expected, 1e-5, 1e-7);
+  t.ok(r.ok, r.message);
+  t.ok(maskedRowsZero(d, mask, N, V), 'masked rows get zero gradient');
+  return got;
+}
+
 for (const backend of testBackends()) {
   const k = backend.kernels;
   const name = (s: string) => `[${backend.name}] ${s}`;
@@ -56,14 +79,15 @@ for (const backend of testBackends()) {
           const mask = maskFor(backend, maskKind, N);
           const x = logits(backend, N, V, mask, 30, N + V);
           const labels = Int32Array.from({ length: N }, (_, n) => (n * 7919) % V);
-          const d = backend.allocate(N * V);
-          const expected = new Float32Array(N * V);
-          const loss = k.sparseSoftmaxCrossEntropy(d, x, labels, mask, N, V, reduction);
-          const ref = sparseSoftmaxCrossEntropy(expected, x, labels, mask, N, V, reduction);
-          t.ok(Math.abs(loss - ref) <= 1e-6 * Math.abs(ref), `loss ${loss} vs ${ref}`);
-          const r = allClose(d, expected, 1e-5, 1e-7);
-          t.ok(r.ok, r.message);
-          t.ok(maskedRowsZero(d, mask, N, V), 'masked rows get zero gradient');
+          const loss = checkCrossEntropy(
+            t,
+            backend.allocate(N * V),
+            mask,
+            N,
+            V,
+            (d) => k.sparseSoftmaxCrossEntropy(d, x, labels, mask, N, V, reduction),
+            (d) => sparseSoftmaxCrossEntropy(d, x, labels, mask, N, V, reduction),
+          );
           t.equal(
             k.sparseSoftmaxCrossEntropy(null, x, labels, mask, N, V, reduction),
             loss,
@@ -80,14 +104,15 @@ for (const backend of testBackends()) {
             target[n * V + ((n * 31) % V)] = 0.75; // two classes per row, the rest exactly 0
             target[n * V + ((n * 17 + 3) % V)] += 0.25 * random();
           }
-          const d = backend.allocate(N * V);
-          const expected = new Float32Array(N * V);
-          const loss = k.softmaxCrossEntropy(d, x, target, mask, N, V, reduction);
-          const ref = softmaxCrossEntropy(expected, x, target, mask, N, V, reduction);
-          t.ok(Math.abs(loss - ref) <= 1e-6 * Math.abs(ref), `loss ${loss} vs ${ref}`);
-          const r = allClose(d, expected, 1e-5, 1e-7);
-          t.ok(r.ok, r.message);
-          t.ok(maskedRowsZero(d, mask, N, V), 'masked rows get zero gradient');
+          checkCrossEntropy(
+            t,
+            backend.allocate(N * V),
+            mask,
+            N,
+            V,
+            (d) => k.softmaxCrossEntropy(d, x, target, mask, N, V, reduction),
+            (d) => softmaxCrossEntropy(d, x, target, mask, N, V, reduction),
+          );
         });
         t.test(name(`MSE is bit for bit the reference, ${label}`), async (t) => {
           backend.fresh();
