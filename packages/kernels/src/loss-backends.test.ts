@@ -159,7 +159,7 @@ for (const backend of testBackends()) {
   );
 
   if (backend.name !== 'native') continue;
-  t.test(name('ids and labels outside [0, V) are coded errors and write nothing'), async (t) => {
+  t.test(name('ids and labels outside [0, V), and V = 0, are coded errors and write nothing'), async (t) => {
     backend.fresh();
     const table = backend.allocate(4 * 3).fill(1);
     const y = backend.allocate(2 * 3);
@@ -171,5 +171,6 @@ for (const backend of testBackends()) {
     t.same(Array.from(table), Array(12).fill(1), 'table untouched');
     const d = backend.allocate(2 * 3);
     t.throws(() => k.sparseSoftmaxCrossEntropy(d, y, Int32Array.from([0, 3]), null, 2, 3, 'sum'), code);
+    t.throws(() => k.softmaxCrossEntropy(d, y, y, null, 2, 0, 'sum'), code, 'V = 0 classes');
   });
 }
