@@ -140,7 +140,13 @@ function sampleReport(): BenchReport {
     m('recur-1', 'recur', 1, 'lstm-std', 230, {
       allReduce: { params: 83073, bytes: 664584, GBs: 3, memcpyGBs: 60 },
     }),
-    m('recur-2', 'recur', 2, 'lstm-std', 440),
+    m('recur-2', 'recur', 2, 'lstm-std', 440, {
+      detail: {
+        kernels: 'native avx512',
+        phasesMs: { compute: 8, wait: 0.5, reduce: 0.25, update: 0.125, rest: 1 },
+      },
+    }),
+    m('recur-wasm-1', 'recur-wasm', 1, 'lstm-std', 46),
     m('tfjs-cpu', 'tfjs-cpu', 1, 'lstm-std', 20),
     m('torch-2', 'torch', 2, 'lstm-std', 2200, { ok: false, samplesPerSecond: Number.NaN }),
   ];
@@ -179,6 +185,25 @@ t.test('the text report: systems, ratios to every peer, all-reduce, notes', (t) 
   t.match(text, /torch-2 .* 0 \(1 failed\)/);
   t.match(text, /lstm-std +1 +83073 +0\.665 +3\.00 +60\.0 +0\.050×/);
   t.match(text, /cluster: recur cluster N nodes = a coordinator and N node processes/);
+  t.match(text, /recur-wasm-1 +2\.30× +—\n/, 'the wasm kernels get their ratios too');
+  t.match(
+    text,
+    /lstm-std +recur-2 +native avx512 +11\.0 +8\.00 +0\.500 +0\.250 +0\.125 +1\.00\n/,
+    'phases per step',
+  );
+  t.end();
+});
+
+t.test('planSystems: recur-wasm at every thread count, after recur', (t) => {
+  const ids = planSystems(['recur', 'recur-wasm', 'torch'], [1, 2], []).map((s) => `${s.id}:${s.kind}`);
+  t.same(ids, [
+    'recur-1:recur',
+    'recur-2:recur',
+    'recur-wasm-1:recur-wasm',
+    'recur-wasm-2:recur-wasm',
+    'torch-1:torch',
+    'torch-2:torch',
+  ]);
   t.end();
 });
 
@@ -186,7 +211,7 @@ t.test('JSON: non-finite numbers become null, the rest round-trips', (t) => {
   const report = sampleReport();
   const back = JSON.parse(formatJson(report));
   t.equal(back.format, 'recur-bench/1');
-  t.equal(back.measurements[3].samplesPerSecond, null);
+  t.equal(back.measurements.find((x: { id: string }) => x.id === 'torch-2').samplesPerSecond, null);
   t.equal(back.summaries[0].samplesPerSecond, 230);
   t.same(back.ratios, report.ratios);
   t.end();
@@ -205,7 +230,7 @@ t.test('HTML: charts rendered to SVG, text escaped', async (t) => {
 t.test('options: defaults and every bad value coded, naming the option', async (t) => {
   const o = resolveOptions();
   t.same(o.workloads, ['lstm-std', 'gru-std', 'lstm-big']);
-  t.same(o.systems, ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster']);
+  t.same(o.systems, ['recur', 'recur-wasm', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster']);
   t.same(o.clusterNodes, [1, 2]);
   t.same(o.clusterPrecisions, ['fp32']);
   t.same(o.counts['lstm-std'], { repeats: 3, warmup: 2, steps: 5 });

@@ -7,11 +7,18 @@
 // between fit's onBatchEnd callbacks on the main thread (so it includes filling the batch buffers
 // and waking the threads). It prints one line `RECUR_BENCH_RESULT {json}`.
 //
+// Phases (detail.phasesMs, ms per timed step): compute (forward + backward: gemm, gate math, head
+// and loss), wait (barriers), reduce (the all-reduce), update (clipping + the optimizer), each the
+// mean over ranks of the ranks' shared timings; rest = the mean step − the busiest rank's phases
+// (filling the batch buffers, waking the ranks, fit's bookkeeping). detail.kernels names the
+// kernel backend and its ISA (RECUR_KERNELS picks it: recur-wasm runs with RECUR_KERNELS=wasm).
+//
 // All-reduce: (W + 1)·P·4 bytes (W gradient slots read, one written) ÷ the slowest rank's reduce
 // time of each timed step (from the ranks' shared timings), median over the timed steps; beside
 // it a plain memory copy (TypedArray.set) of the same byte count in this process, median of 21.
 
 import { readFileSync } from 'node:fs';
+import { kernelBackend } from '@recur/kernels';
 import { dense, gru, lstm, sequential } from '@recur/nn';
 import { threads } from '@recur/parallel';
 import { median } from './stats.js';
@@ -37,6 +44,7 @@ const stamps: number[] = [];
 const reduceMs: number[] = [];
 let lastReduce = 0;
 let loss = 0;
+let afterWarmup: ReturnType<typeof strategy.timings> | null = null;
 let start = performance.now();
 await model.fit(
   { data: x, shape: [total * B, T, I] },
@@ -55,6 +63,7 @@ await model.fit(
         const slowest = Math.max(...strategy.timings().map((r) => r.reduceMs));
         reduceMs.push(slowest - lastReduce);
         lastReduce = slowest;
+        if (stamps.length === spec.warmup) afterWarmup = strategy.timings();
       },
     },
   },
@@ -73,6 +82,20 @@ function memcpyGBs(bytes: number): number {
   return bytes / (median(times.slice(1)) / 1000) / 1e9;
 }
 
+/** ms per timed step of each phase, the mean over ranks; rest: what no rank's phases cover. */
+function phases(): Record<string, number> {
+  const timed = stamps.slice(spec.warmup);
+  const zero = { computeMs: 0, waitMs: 0, reduceMs: 0, updateMs: 0 };
+  const t = strategy.timings().map((r, i) => {
+    const w = afterWarmup?.[i] ?? zero;
+    return [r.computeMs - w.computeMs, r.waitMs - w.waitMs, r.reduceMs - w.reduceMs, r.updateMs - w.updateMs];
+  });
+  const mean = (k: number) => t.reduce((a, r) => a + (r[k] as number), 0) / t.length / timed.length;
+  const busiest = Math.max(...t.map((r) => r.reduce((a, x) => a + x, 0))) / timed.length;
+  const step = timed.reduce((a, x) => a + x, 0) / timed.length;
+  return { compute: mean(0), wait: mean(1), reduce: mean(2), update: mean(3), rest: step - busiest };
+}
+
 const P = model.layout.size;
 const bytes = (spec.threads + 1) * P * 4;
 const result: ChildResult = {
@@ -80,7 +103,7 @@ const result: ChildResult = {
   stepMs: stamps.slice(spec.warmup),
   loss,
   maxRssKb: process.resourceUsage().maxRSS,
-  detail: { params: P },
+  detail: { params: P, kernels: `${kernelBackend().name} ${kernelBackend().isa}`, phasesMs: phases() },
   allReduce: {
     params: P,
     bytes,

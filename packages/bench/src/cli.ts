@@ -19,7 +19,7 @@ nodes on loopback; each measurement in its own process,
 interleaved and repeated; prints the table and writes JSON and an HTML page with charts.
 
   --workloads a,b        workloads (default lstm-std,gru-std,lstm-big)
-  --systems a,b          recur,tfjs-cpu,tfjs-wasm,torch,cluster (default all)
+  --systems a,b          recur,recur-wasm,tfjs-cpu,tfjs-wasm,torch,cluster (default all)
   --threads 1,2          thread counts for recur and PyTorch (default 1 … cores)
   --cluster-nodes 1,2    node processes (one thread each) for the cluster (default 1,2)
   --cluster-precisions fp32,fp16

@@ -1,6 +1,7 @@
 // The report as terminal tables and as JSON.
 
-import { PEER_KINDS } from './options.js';
+import { PEER_KINDS, RECUR_KINDS } from './options.js';
+import { median } from './stats.js';
 import type { BenchReport, Summary } from './types.js';
 
 export type Align = 'left' | 'right';
@@ -74,7 +75,7 @@ export function formatReport(report: BenchReport): string {
       ),
     );
     const peers = peerColumns(summaries);
-    const recurs = summaries.filter((s) => s.kind === 'recur');
+    const recurs = summaries.filter((s) => RECUR_KINDS.includes(s.kind));
     if (peers.length > 0 && recurs.length > 0) {
       out.push('');
       const ratioRows = recurs.map((r) => [
@@ -88,6 +89,7 @@ export function formatReport(report: BenchReport): string {
       out.push(renderTable(['recur ÷ peer', ...peers.map((p) => p.label)], ratioRows));
     }
   }
+  out.push(...phaseTable(report));
   const reduced = report.summaries.filter((s) => s.allReduce !== undefined);
   if (reduced.length > 0) {
     out.push('');
@@ -118,6 +120,39 @@ export function formatReport(report: BenchReport): string {
     for (const n of report.notes) out.push(`- ${n}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+const PHASES = ['compute', 'wait', 'reduce', 'update', 'rest'] as const;
+
+/**
+ * Where a recur step goes, per workload and recur system (its kernels): the medians over repeats
+ * of the children's ms per step by phase (child-recur.ts), empty when none reported them.
+ */
+function phaseTable(report: BenchReport): string[] {
+  const rows: string[][] = [];
+  for (const s of report.summaries) {
+    if (!RECUR_KINDS.includes(s.kind)) continue;
+    const details = report.measurements
+      .filter((m) => m.ok && m.id === s.id && m.workload === s.workload)
+      .map((m) => m.detail as { kernels?: string; phasesMs?: Record<string, number> } | undefined)
+      .filter((d) => d?.phasesMs !== undefined);
+    if (details.length === 0) continue;
+    const phase = (k: string) => formatNumber(median(details.map((d) => d?.phasesMs?.[k] ?? Number.NaN)));
+    rows.push([
+      s.workload,
+      s.label,
+      details[0]?.kernels ?? '',
+      formatNumber(s.medianStepMs),
+      ...PHASES.map(phase),
+    ]);
+  }
+  if (rows.length === 0) return [];
+  return [
+    '',
+    'where a recur step goes, ms per step (medians over repeats; compute = forward + backward: gemm, gate math, head, loss;',
+    'wait = barriers; reduce = all-reduce; update = clipping + optimizer; rest = filling the batch, waking the ranks, fit)',
+    renderTable(['workload', 'system', 'kernels', 'step ms', ...PHASES], rows),
+  ];
 }
 
 /** The report as JSON text (non-finite numbers become null), two-space indented. */

@@ -7,11 +7,12 @@ import { formatNumber, formatRatio, formatReport } from './format.js';
 import type { BenchReport } from './types.js';
 
 const KIND_COLORS = {
-  domain: ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster'],
-  range: ['#d62728', '#9ecae1', '#3182bd', '#ff7f0e', '#e377c2'],
+  domain: ['recur', 'recur-wasm', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster'],
+  range: ['#d62728', '#ff9896', '#9ecae1', '#3182bd', '#ff7f0e', '#e377c2'],
 };
 const SCALING_NAMES: Record<string, string> = {
   recur: 'recur threads(W)',
+  'recur-wasm': 'recur wasm threads(W)',
   torch: 'PyTorch',
   cluster: 'recur cluster, W nodes',
 };

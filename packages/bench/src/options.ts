@@ -7,10 +7,14 @@ import { badOption } from './errors.js';
 import { WORKLOAD_NAMES } from './workloads.js';
 
 /**
- * The systems a run can measure: recur and torch run at every thread count of `threads`;
- * 'cluster' is recur's coordinator with 1, 2, … node processes of one thread each on loopback.
+ * The systems a run can measure: recur (its default kernels: native where the addon loads),
+ * recur-wasm (RECUR_KERNELS=wasm: the WebAssembly SIMD kernels) and torch run at every thread
+ * count of `threads`; 'cluster' is recur's coordinator with 1, 2, … node processes of one thread
+ * each on loopback.
  */
-export const SYSTEM_KINDS = ['recur', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster'] as const;
+export const SYSTEM_KINDS = ['recur', 'recur-wasm', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster'] as const;
+/** recur's threads(W) kinds: their ratios are taken against the peers, their steps split by phase */
+export const RECUR_KINDS: readonly SystemKind[] = ['recur', 'recur-wasm'];
 
 /** How the cluster's nodes send their gradients (@recur/cluster's `precision`). */
 export const CLUSTER_PRECISIONS = ['fp32', 'fp16'] as const;
@@ -60,7 +64,7 @@ export interface ProgressEvent {
 export interface BenchOptions extends StepCounts {
   /** workload names (default all: lstm-std, gru-std, lstm-big) */
   workloads?: string[];
-  /** systems to measure (default all: recur, tfjs-cpu, tfjs-wasm, torch, cluster) */
+  /** systems to measure (default all: recur, recur-wasm, tfjs-cpu, tfjs-wasm, torch, cluster) */
   systems?: SystemKind[];
   /** thread counts for recur's threads(W) and PyTorch (default 1 … available cores) */
   threads?: number[];

@@ -45,6 +45,10 @@ export function planSystems(
     for (const w of threads)
       out.push({ id: `recur-${w}`, kind: 'recur', threads: w, label: `recur threads(${w})` });
   }
+  if (systems.includes('recur-wasm')) {
+    for (const w of threads)
+      out.push({ id: `recur-wasm-${w}`, kind: 'recur-wasm', threads: w, label: `recur wasm threads(${w})` });
+  }
   for (const kind of ['tfjs-cpu', 'tfjs-wasm'] as const) {
     if (systems.includes(kind)) {
       out.push({ id: kind, kind, threads: 1, label: `tfjs ${version('tfjs')} ${kind.slice(5)}` });
@@ -81,6 +85,10 @@ function command(spec: ChildSpec, o: ResolvedOptions, what: string) {
   const arg = JSON.stringify(spec);
   const base = { cwd: o.cacheDir, timeoutMs: o.childTimeoutMs, what };
   if (spec.system === 'recur') return { ...base, command: process.execPath, args: [childRecur, arg] };
+  if (spec.system === 'recur-wasm') {
+    const env = { ...process.env, RECUR_KERNELS: 'wasm' };
+    return { ...base, command: process.execPath, args: [childRecur, arg], env };
+  }
   if (spec.system === 'cluster') return { ...base, command: process.execPath, args: [childCluster, arg] };
   if (spec.system === 'torch') {
     return {

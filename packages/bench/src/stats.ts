@@ -1,6 +1,6 @@
 // Medians over repeats, thread scaling and the ratios of recur to each peer.
 
-import { PEER_KINDS } from './options.js';
+import { PEER_KINDS, RECUR_KINDS } from './options.js';
 import type { Measurement, Ratio, Summary } from './types.js';
 
 /** The median of `xs` (the mean of the two middle values for an even count); NaN when empty. */
@@ -75,7 +75,7 @@ export function summarise(measurements: readonly Measurement[]): Summary[] {
     if (
       base !== undefined &&
       s.runs > 0 &&
-      (s.kind === 'recur' || s.kind === 'torch' || s.kind === 'cluster')
+      (RECUR_KINDS.includes(s.kind) || s.kind === 'torch' || s.kind === 'cluster')
     ) {
       s.scaling = s.samplesPerSecond / base.samplesPerSecond;
     }
@@ -87,7 +87,7 @@ export function summarise(measurements: readonly Measurement[]): Summary[] {
 export function ratios(summaries: readonly Summary[]): Ratio[] {
   const out: Ratio[] = [];
   for (const r of summaries) {
-    if (r.kind !== 'recur' || r.runs === 0) continue;
+    if (!RECUR_KINDS.includes(r.kind) || r.runs === 0) continue;
     for (const p of summaries) {
       if (!PEER_KINDS.includes(p.kind) || p.workload !== r.workload || p.runs === 0) continue;
       out.push({

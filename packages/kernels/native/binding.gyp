@@ -5,7 +5,7 @@
   "variables": {
     "isa_sources": [
       "src/isa/gemm.cc", "src/isa/lstm.cc", "src/isa/gru.cc", "src/isa/rnn.cc", "src/isa/optim.cc",
-      "src/isa/reduce.cc", "src/isa/half.cc",
+      "src/isa/reduce.cc", "src/isa/half.cc", "src/isa/losses.cc",
       "src/isa/table.cc"
     ],
     "common_cflags": ["-O3", "-fPIC", "-std=gnu++17", "-fno-exceptions", "-ffp-contract=fast", "-fno-math-errno"]
@@ -23,7 +23,7 @@
     },
     {
       "target_name": "recur_kernels",
-      "sources": ["src/addon.cc"],
+      "sources": ["src/addon.cc", "src/addon-losses.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc": ["-O3", "-fPIC", "-std=gnu++17", "-ffp-contract=off"],

@@ -14,8 +14,10 @@
 // stderr saying why (once per process, from the main thread). `RECUR_KERNELS=native|wasm|ts|auto`
 // (read once, at the first call) and `useKernelBackend()` override it.
 import { isMainThread } from 'node:worker_threads';
+import { embeddingBackward, embeddingForward } from './embedding.js';
 import { KernelsError, KernelsErrorCode } from './errors.js';
 import { gemm } from './gemm.js';
+import { mseLoss, softmaxCrossEntropy, sparseSoftmaxCrossEntropy } from './losses.js';
 import { nativeAddon } from './native/addon.js';
 import { nativeBackend } from './native/kernels.js';
 import type { GemmFunction } from './ops.js';
@@ -57,7 +59,21 @@ export interface KernelBackend {
   rmspropUpdate: typeof rmspropUpdate;
   /** the rank-ordered all-reduce of a chunk of W gradient slots (src/reduce.ts) */
   reduceSlots: typeof reduceSlots;
+  mseLoss: typeof mseLoss;
+  softmaxCrossEntropy: typeof softmaxCrossEntropy;
+  sparseSoftmaxCrossEntropy: typeof sparseSoftmaxCrossEntropy;
+  embeddingForward: typeof embeddingForward;
+  embeddingBackward: typeof embeddingBackward;
 }
+
+/** The losses and the embedding of the TypeScript reference (the wasm backend runs them too). */
+const referenceLosses = {
+  mseLoss,
+  softmaxCrossEntropy,
+  sparseSoftmaxCrossEntropy,
+  embeddingForward,
+  embeddingBackward,
+};
 
 /** The TypeScript reference backend. */
 export const referenceKernels: KernelBackend = {
@@ -77,6 +93,7 @@ export const referenceKernels: KernelBackend = {
   adamwUpdate,
   rmspropUpdate,
   reduceSlots,
+  ...referenceLosses,
 };
 
 /** Kernel memories of this thread, by their buffer (a view's `buffer` finds its instance). */
@@ -112,6 +129,7 @@ export const wasmKernels: KernelBackend = {
   adamwUpdate: (p, m, v, g, start, end, step, o) => route(p).adamwUpdate(p, m, v, g, start, end, step, o),
   rmspropUpdate,
   reduceSlots,
+  ...referenceLosses,
 };
 
 export type KernelBackendChoice = KernelBackendName | 'auto';

@@ -30,7 +30,7 @@ export function maskWeight(mask: Float32Array | null, N: number): number {
 }
 
 /** The factor applied to the summed loss: 1 for 'sum', 1/count for 'mean' (0 when count is 0). */
-function reductionScale(reduction: Reduction, count: number): number {
+export function reductionScale(reduction: Reduction, count: number): number {
   if (reduction === 'sum') return 1;
   return count > 0 ? 1 / count : 0;
 }

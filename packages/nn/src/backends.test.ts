@@ -5,6 +5,8 @@
 // (they differ only by float32 rounding: f32 accumulation, FMA, SIMD exp/tanh). LSTM, GRU (reset
 // after and before) and SimpleRNN, with Adam and SGD with momentum. Each training runs with its
 // backend active on this thread (useKernelBackend), and the previous one is restored after it.
+// A token model (Embedding → LSTM → Dense(V), sparse cross entropy, masked padding) checks the
+// native losses and embedding the same way, and that two native runs are bit for bit the same.
 import {
   type KernelBackendName,
   kernelBackend,
@@ -16,6 +18,7 @@ import {
 import t from 'tap';
 import type { Model } from './base-model.js';
 import { dense } from './layers/dense.js';
+import { embedding } from './layers/embedding.js';
 import { gru, lstm, simpleRNN } from './layers/recurrent.js';
 import { sequential } from './model.js';
 import { sineNext } from './testing/tasks.js';
@@ -115,4 +118,61 @@ if (native.kernels === null) {
       );
     }
   }
+}
+
+const VOCAB = 23;
+
+/** Embedding → LSTM (all steps) → Dense(VOCAB) on next-token labels, id 0 padding masked. */
+async function tokenModel(kernels: KernelBackendName): Promise<Model> {
+  const before = kernelBackend().name;
+  useKernelBackend(kernels);
+  try {
+    const N = 24;
+    const x = new Int32Array(N * T);
+    const y = new Int32Array(N * T);
+    for (let i = 0; i < N * T; i++) {
+      const s = i % T;
+      const pad = s >= T - (i % 3); // the last 0–2 steps of some samples are padding (id 0)
+      x[i] = pad ? 0 : 1 + ((i * 7 + (i % 5)) % (VOCAB - 1));
+      y[i] = (x[i] * 3 + 1) % VOCAB;
+    }
+    const m = untrainedTokenModel();
+    m.compile({ loss: 'sparseCategoricalCrossentropy', optimizer: { kind: 'adam', lr: 0.02 } });
+    m.ensureMemory(BATCH, m.compiled?.optimizer.stateCount() ?? 0, 1, { kernels });
+    await m.fit(
+      { data: x, shape: [N, T] },
+      { data: y, shape: [N, T] },
+      { epochs: 3, batchSize: BATCH, seed: 2 },
+    );
+    return m;
+  } finally {
+    useKernelBackend(before);
+  }
+}
+
+if (native.kernels !== null) {
+  t.test(
+    `token model (embedding, sparse cross entropy): native and TypeScript agree to ${TOLERANCE} relative`,
+    async (t) => {
+      const ts = await tokenModel('ts');
+      const nat = await tokenModel('native');
+      const again = await tokenModel('native');
+      const gap = worstRelative(nat.params, ts.params);
+      t.ok(gap <= TOLERANCE, `largest relative parameter difference ${gap.toExponential(2)} <= ${TOLERANCE}`);
+      t.ok(worst(ts.params, untrainedTokenModel().params) > 1e-3, 'training moved the parameters');
+      t.same(Array.from(again.params), Array.from(nat.params), 'two native runs: the same bits');
+    },
+  );
+}
+
+/** The token model before training (seeded: the same initial parameters every time). */
+function untrainedTokenModel(): Model {
+  return sequential(
+    [
+      embedding({ inputDim: VOCAB, outputDim: 5, maskZero: true }),
+      lstm({ units: 6, returnSequences: true }),
+      dense({ units: VOCAB }),
+    ],
+    { inputShape: [T], seed: 3 },
+  );
 }

@@ -14,6 +14,10 @@
 #include "kernels.h"
 
 namespace recur {
+
+/** addon-losses.cc: the losses' and the embedding's functions, run on `table()`. */
+void registerLosses(Napi::Env env, Napi::Object exports, const KernelTable* (*table)());
+
 namespace {
 
 thread_local const KernelTable* kernels = nullptr;
@@ -394,8 +398,11 @@ Napi::Value SelectIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), table->isa);
 }
 
+const KernelTable* currentTable() { return kernels; }
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kernels = tableFor("");
+  registerLosses(env, exports, currentTable);
   const struct {
     const char* name;
     Napi::Value (*fn)(const Napi::CallbackInfo&);

@@ -112,6 +112,20 @@ struct KernelTable {
   void (*decodeHalves)(float* out, const uint16_t* h, long n, double scale);
   /** For benchmarks: `iterations` rounds of independent vector FMAs in registers; returns the flops. */
   double (*fmaPeak)(long iterations);
+  /**
+   * Σ over real rows of the softmax cross entropy of logits (N, V) against target (N, V) or, when
+   * labels is not null, labels (N), times scale; dLogits (N, V) = its gradient, or null (then a
+   * thread's scratch row holds the exponentials). src/losses.ts' semantics (mask, zero rows).
+   */
+  double (*softmaxCrossEntropy)(float* dLogits, const float* logits, const float* target, const int32_t* labels,
+                                const float* mask, long N, long V, double scale);
+  /** src/losses.ts' mseLoss with its reduction folded into scale (bit for bit). */
+  double (*mseLoss)(float* dPred, const float* pred, const float* target, const float* mask, long N, long D,
+                    double scale);
+  /** y (N, D) = table rows ids (N) (the caller checked the ids). */
+  void (*embeddingForward)(float* y, const int32_t* ids, const float* table, long N, long D);
+  /** dTable rows ids[n] += dy (N, D) row n, in order of n. */
+  void (*embeddingBackward)(float* dTable, const int32_t* ids, const float* dy, long N, long D);
 };
 
 namespace avx512 { const KernelTable* table(); }

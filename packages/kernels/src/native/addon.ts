@@ -40,6 +40,14 @@ export interface NativeAddon {
   decodeHalves(n: number, scale: number, out: Float32Array, h: Uint16Array): void;
   /** (n, x): whether none of x[0, n) is ±Infinity or NaN */
   allFinite(n: number, x: Float32Array): boolean;
+  /** (N, V, scale, sparse, dLogits | null, logits, target | labels, mask | null): Σ loss · scale */
+  softmaxCrossEntropy(...args: (number | boolean | Float32Array | Int32Array | null)[]): number;
+  /** (N, D, scale, dPred | null, pred, target, mask | null): Σ loss · scale */
+  mseLoss(...args: (number | Float32Array | null)[]): number;
+  /** (N, D, y, ids, table) */
+  embeddingForward: NativeCall;
+  /** (N, D, dTable, ids, dy) */
+  embeddingBackward: NativeCall;
   /** benchmarks: `iterations` rounds of register-only vector FMAs at this ISA; returns the flops */
   fmaPeak(iterations: number): number;
 }

@@ -4,6 +4,7 @@
 // copied and nothing allocated per call (plain argument lists: no arrays, no spreads). Bias corrections of Adam are computed here, as the
 // reference does, so the update is bit for bit the reference's.
 import type { KernelBackend } from '../backend.js';
+import { maskWeight, type Reduction, reductionScale } from '../losses.js';
 import type { GemmFunction } from '../ops.js';
 import type { AdamOptions } from '../optim.js';
 import type { NativeAddon } from './addon.js';
@@ -54,10 +55,32 @@ export function nativeBackend(x: NativeAddon, isa: string): KernelBackend {
       v,
       grads,
     );
+  /** Both cross entropies: one native call, `sparse` when the targets are labels. */
+  const crossEntropy = (
+    sparse: boolean,
+    dLogits: Float32Array | null,
+    logits: Float32Array,
+    target: Float32Array | Int32Array,
+    mask: Float32Array | null,
+    N: number,
+    V: number,
+    reduction: Reduction,
+  ) => {
+    const scale = reductionScale(reduction, maskWeight(mask, N));
+    return x.softmaxCrossEntropy(N, V, scale, sparse, dLogits, logits, target, mask);
+  };
   return {
     name: 'native',
     isa,
     gemm,
+    mseLoss: (dPred, pred, target, mask, N, D, reduction) =>
+      x.mseLoss(N, D, reductionScale(reduction, maskWeight(mask, N) * D), dPred, pred, target, mask),
+    softmaxCrossEntropy: (dLogits, logits, target, mask, N, V, reduction) =>
+      crossEntropy(false, dLogits, logits, target, mask, N, V, reduction),
+    sparseSoftmaxCrossEntropy: (dLogits, logits, labels, mask, N, V, reduction) =>
+      crossEntropy(true, dLogits, logits, labels, mask, N, V, reduction),
+    embeddingForward: (y, ids, table, N, D) => x.embeddingForward(N, D, y, ids, table),
+    embeddingBackward: (dTable, ids, dy, N, D) => x.embeddingBackward(N, D, dTable, ids, dy),
     denseForward: (y, xs, w, b, N, In, O) => x.denseForward(N, In, O, y, xs, w, b),
     denseBackward: (dx, dw, db, xs, w, dy, N, In, O) => x.denseBackward(N, In, O, dx, dw, db, xs, w, dy),
     lstmForward: (y, hT, cT, cache, xs, h0, c0, w, d) =>

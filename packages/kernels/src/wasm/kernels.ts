@@ -12,8 +12,10 @@
 
 import type { KernelBackend } from '../backend.js';
 import { denseBackwardWith, denseForwardWith } from '../dense.js';
+import { embeddingBackward, embeddingForward } from '../embedding.js';
 import { KernelsError, KernelsErrorCode } from '../errors.js';
 import { gruBackwardWith, gruForwardWith } from '../gru.js';
+import { mseLoss, softmaxCrossEntropy, sparseSoftmaxCrossEntropy } from '../losses.js';
 import { lstmBackwardWith, lstmForwardWith } from '../lstm.js';
 import type { GemmFunction, KernelOps } from '../ops.js';
 import { type AdamOptions, rmspropUpdate, type SgdOptions } from '../optim.js';
@@ -323,6 +325,12 @@ export class WasmKernels implements KernelBackend {
   readonly rmspropUpdate: KernelBackend['rmspropUpdate'] = rmspropUpdate;
   /** the reference: the reduce is bound by memory, WebAssembly would gain nothing */
   readonly reduceSlots: KernelBackend['reduceSlots'] = reduceSlots;
+  // the losses and the embedding: the reference's TypeScript, on these views
+  readonly mseLoss: KernelBackend['mseLoss'] = mseLoss;
+  readonly softmaxCrossEntropy: KernelBackend['softmaxCrossEntropy'] = softmaxCrossEntropy;
+  readonly sparseSoftmaxCrossEntropy: KernelBackend['sparseSoftmaxCrossEntropy'] = sparseSoftmaxCrossEntropy;
+  readonly embeddingForward: KernelBackend['embeddingForward'] = embeddingForward;
+  readonly embeddingBackward: KernelBackend['embeddingBackward'] = embeddingBackward;
 }
 
 /** A new kernel memory with room for `threads` instances and an arena, and this thread's instance (slot 0). */

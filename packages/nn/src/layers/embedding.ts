@@ -2,7 +2,7 @@
 // Porting note: weight (V, D) as PyTorch's nn.Embedding; `inputDim`, `outputDim`, `maskZero` as
 // Keras. A Keras mask is reduced to per-sample lengths: with maskZero a sample ends at its first
 // id 0 (right padding), so ids after a 0 are ignored.
-import { embeddingBackward, embeddingForward } from '@recur/kernels';
+import { kernelBackend } from '@recur/kernels';
 import type { FloatAllocator } from '../arena.js';
 import { fail, NnErrorCode } from '../errors.js';
 import type { Flow, Layer, LayerConfig, ParamRow, ParamViews, ShapeSpec, StepContext } from '../layer.js';
@@ -86,7 +86,7 @@ export class Embedding implements Layer {
     this.input = input;
     const ids = input.ids as Int32Array;
     const { T, B } = input;
-    embeddingForward(this.y, ids, this.table, T * B, this.outputDim);
+    kernelBackend().embeddingForward(this.y, ids, this.table, T * B, this.outputDim);
     const out = this.output;
     out.data = this.y;
     out.T = T;
@@ -108,7 +108,8 @@ export class Embedding implements Layer {
 
   backward(dOutput: Float32Array, _ctx: StepContext): null {
     const input = this.input as Flow;
-    embeddingBackward(this.dTable, input.ids as Int32Array, dOutput, input.T * input.B, this.outputDim);
+    const ids = input.ids as Int32Array;
+    kernelBackend().embeddingBackward(this.dTable, ids, dOutput, input.T * input.B, this.outputDim);
     return null;
   }
 

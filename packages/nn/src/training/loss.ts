@@ -5,14 +5,7 @@
 // Porting note: 'mean' is Keras' and PyTorch's: MSE/MAE/BCE average over every real value
 // (samples × steps × features), the cross-entropies over every real row (samples × steps).
 // The cross-entropies take logits (Keras `from_logits=True`): keep the last dense linear.
-import {
-  binaryCrossEntropyWithLogits,
-  maeLoss,
-  maskWeight,
-  mseLoss,
-  softmaxCrossEntropy,
-  sparseSoftmaxCrossEntropy,
-} from '@recur/kernels';
+import { binaryCrossEntropyWithLogits, kernelBackend, maeLoss, maskWeight } from '@recur/kernels';
 import { oneOf } from '../validate.js';
 
 export const LOSS_NAMES = [
@@ -50,9 +43,10 @@ export function lossSum(
   D: number,
 ): LossSum {
   const rows = maskWeight(mask, N);
+  const k = kernelBackend(); // MSE and the cross entropies run native where it is active
   switch (loss) {
     case 'mse':
-      return { sum: mseLoss(dPred, pred, target as Float32Array, mask, N, D, 'sum'), count: rows * D };
+      return { sum: k.mseLoss(dPred, pred, target as Float32Array, mask, N, D, 'sum'), count: rows * D };
     case 'mae':
       return { sum: maeLoss(dPred, pred, target as Float32Array, mask, N, D, 'sum'), count: rows * D };
     case 'binaryCrossentropy':
@@ -62,12 +56,12 @@ export function lossSum(
       };
     case 'categoricalCrossentropy':
       return {
-        sum: softmaxCrossEntropy(dPred, pred, target as Float32Array, mask, N, D, 'sum'),
+        sum: k.softmaxCrossEntropy(dPred, pred, target as Float32Array, mask, N, D, 'sum'),
         count: rows,
       };
     case 'sparseCategoricalCrossentropy':
       return {
-        sum: sparseSoftmaxCrossEntropy(dPred, pred, target as Int32Array, mask, N, D, 'sum'),
+        sum: k.sparseSoftmaxCrossEntropy(dPred, pred, target as Int32Array, mask, N, D, 'sum'),
         count: rows,
       };
   }

@@ -1,14 +1,18 @@
 // gemm for one ISA: C (M, N) = alpha·op(A)·op(B) + beta·C, row-major with leading dimensions.
 //
-// Note [native gemm blocking]: op(B) is packed, KC rows deep, into NR-wide column panels (the
-// transposes are folded into packing, zero padding fills the last panel); op(A) is read in
+// Note [native gemm blocking]: op(B) is packed, KC = 256 rows deep, into NR-wide column panels
+// (the transposes are folded into packing, zero padding fills the last panel); op(A) is read in
 // place, one MR-row strip at a time, with a scalar broadcast per element (the strip stays in L1
-// while it meets every panel of the block, so packing it would only copy it). The micro kernel
-// keeps an MR × NR tile of C in MR·NV vector registers and does one broadcast and NV fused
-// multiply-adds per element of A: 8 × 32 on AVX-512 (16 zmm accumulators), 6 × 16 on AVX2,
-// 4 × 8 on 128-bit vectors. beta applies on the first depth block; later blocks add to it.
-// The recurrent loops pack W_hh once per call (packB) and call gemmPacked every step.
-// Packing Bᵀ transposes VL × VL tiles in registers. Loop orders: with few rows of C (M < 256)
+// while it meets every panel of the block, so packing it would only copy it; packing Aᵀ into
+// contiguous strips measured slower: the copy of a 6 MiB A is not hidden behind the products). The
+// micro kernel keeps an MR × NR tile of C in MR·NV vector registers and does one broadcast and NV
+// fused multiply-adds per element of A: 8 × 32 on AVX-512 (16 zmm accumulators), 6 × 16 on AVX2,
+// 4 × 8 on 128-bit vectors. It sums a block in chains of CHAIN = 64 steps, each added to C before
+// the next (accuracy, see micro), so every element sums in the same order whatever KC is. beta
+// applies on the first chain; later chains add to C. The many-row products with op(A) = Aᵀ use
+// 64-deep blocks (KC_STRIDED: their B block and A's lines stay in L1) and prefetch the next line of
+// each of A's rows. The recurrent loops pack W_hh once per call (packB) and call gemmPacked every
+// step. Packing Bᵀ transposes VL × VL tiles in registers. Loop orders: with few rows of C (M < 256)
 // each panel is packed just before its strips use it; with many, op(B) is packed first and A's
 // strips run outermost (see gemmPacked). No order changes any element's order of summation.
 #include <cstdlib>
@@ -26,11 +30,14 @@ struct Buffer {
   ~Buffer() { std::free(data); }
 };
 
-thread_local Buffer slots[2];
+thread_local Buffer slots[3];
 
-/** MR_ rows × NR columns of C from kc depth steps; TA: op(A) is Aᵀ (the strip is contiguous per k). */
+/**
+ * MR_ rows × NR columns of C from one chain of kc ≤ CHAIN depth steps in registers, then added
+ * to C; TA: op(A) is Aᵀ (the strip is contiguous per k).
+ */
 template <int MR_, bool TA>
-inline void micro(int kc, const float* a, long lda, const float* b, float* c, long ldc, int nr, float alpha,
+inline void chain(int kc, const float* a, long lda, const float* b, float* c, long ldc, int nr, float alpha,
                   float beta, bool overwrite) {
   vf acc[MR_][NV];
 #pragma GCC unroll 16
@@ -41,12 +48,25 @@ inline void micro(int kc, const float* a, long lda, const float* b, float* c, lo
     vf bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) bv[v] = *(const vf*)(b + k * NR + v * VL);
+    // Aᵀ: a strip is MR floats of each row; fetch the next line of this row (the strip after
+    // next reads it) while this one computes: the rows lie a stride apart, no prefetcher follows
+    if (TA) __builtin_prefetch(a + k * lda + 64 / sizeof(float));
 #pragma GCC unroll 16
     for (int r = 0; r < MR_; r++) {
       const float av = TA ? a[k * lda + r] : a[r * lda + k];
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];
     }
+  }
+  if (nr == NR && alpha == 1.f && (overwrite || beta == 1.f)) {  // the common case: no scaling
+#pragma GCC unroll 16
+    for (int r = 0; r < MR_; r++)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) {
+        vfu* out = (vfu*)(c + r * ldc + v * VL);
+        *out = overwrite ? acc[r][v] : acc[r][v] + (vf)*out;
+      }
+    return;
   }
   if (nr == NR) {
 #pragma GCC unroll 16
@@ -69,6 +89,21 @@ inline void micro(int kc, const float* a, long lda, const float* b, float* c, lo
       float* out = c + r * ldc + j;
       *out = overwrite ? alpha * row[j] : alpha * row[j] + beta * *out;
     }
+  }
+}
+
+/**
+ * The micro kernel: a packed block of kc depth steps in chains of at most CHAIN, each added to C
+ * before the next starts (float32 chains of 256 fused multiply-adds missed the gemm tests' 1e-5
+ * at K = 259; 64 keeps the error near the reference's, and C's tile stays in L1 between them).
+ */
+template <int MR_, bool TA>
+void micro(int kc, const float* a, long lda, const float* b, float* c, long ldc, int nr, float alpha, float beta,
+           bool overwrite) {
+  for (int k0 = 0; k0 < kc; k0 += CHAIN) {
+    const int n = kc - k0 < CHAIN ? kc - k0 : CHAIN;
+    chain<MR_, TA>(n, TA ? a + (long)k0 * lda : a + k0, lda, b + (long)k0 * NR, c, ldc, nr, alpha,
+                   k0 == 0 ? beta : 1.f, k0 == 0 && overwrite);
   }
 }
 
@@ -162,10 +197,10 @@ void packTransposed(float* panel, const float* src, long ldb, int kc) {
 
 }  // namespace
 
-void packB(float* dst, Strided b, int K, int n) {
+void packB(float* dst, Strided b, int K, int n, int depth) {
   const int panels = (n + NR - 1) / NR;
-  for (int k0 = 0; k0 < K; k0 += KC) {
-    const int kc = K - k0 < KC ? K - k0 : KC;
+  for (int k0 = 0; k0 < K; k0 += depth) {
+    const int kc = K - k0 < depth ? K - k0 : depth;
     float* block = dst + (long)k0 * panels * NR;
     for (int p = 0; p < panels; p++) {
       float* panel = block + (long)p * kc * NR;
@@ -212,13 +247,13 @@ constexpr int STRIPS_OUTER_ROWS = 256;
  * sums its depth blocks in the same order either way (the same bits).
  */
 void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n, int K, float alpha,
-                float beta) {
+                float beta, int depth) {
   const bool ta = a.rs == 1 && a.cs != 1;
   const long lda = ta ? a.cs : a.rs;
   const int panels = (n + NR - 1) / NR;
   /** The MR-row strip at row i0 against panel p of the depth block at k0. */
   auto tile = [&](int i0, int k0, int p) {
-    const int kc = K - k0 < KC ? K - k0 : KC;
+    const int kc = K - k0 < depth ? K - k0 : depth;
     const bool first = k0 == 0;
     const int nr = n - p * NR < NR ? n - p * NR : NR;
     const int mr = M - i0 < MR ? M - i0 : MR;
@@ -230,17 +265,17 @@ void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n
   };
   if (M >= STRIPS_OUTER_ROWS && !ta) {
     for (int i0 = 0; i0 < M; i0 += MR)
-      for (int k0 = 0; k0 < K; k0 += KC)
+      for (int k0 = 0; k0 < K; k0 += depth)
         for (int p = 0; p < panels; p++) tile(i0, k0, p);
     return;
   }
   if (M >= STRIPS_OUTER_ROWS) {  // Aᵀ: a strip is MR floats of each of kc rows; the block's rows
-    for (int k0 = 0; k0 < K; k0 += KC)  // stay in L2 while the strips walk across them
+    for (int k0 = 0; k0 < K; k0 += depth)  // stay in L2 while the strips walk across them
       for (int i0 = 0; i0 < M; i0 += MR)
         for (int p = 0; p < panels; p++) tile(i0, k0, p);
     return;
   }
-  for (int k0 = 0; k0 < K; k0 += KC)
+  for (int k0 = 0; k0 < K; k0 += depth)
     for (int p = 0; p < panels; p++)
       for (int i0 = 0; i0 < M; i0 += MR) tile(i0, k0, p);
 }
@@ -268,14 +303,16 @@ void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float a
     }
     return;
   }
+  const bool ta = a.rs == 1 && a.cs != 1;
+  const int depth = ta ? KC_STRIDED : KC;  // Note [native gemm blocking]
   long columns = PACK_FLOATS / K / NR * NR;
   if (columns < NR) columns = NR;
   for (int j0 = 0; j0 < N; j0 += (int)columns) {
     const int n = N - j0 < columns ? N - j0 : (int)columns;
     float* packed = scratch(PACK_GEMM, packedSize(K, n));
     if (packed == nullptr) std::abort();  // out of memory for a few MiB of scratch
-    packB(packed, Strided{b.data + (long)j0 * b.cs, b.rs, b.cs}, K, n);
-    gemmPacked(c + j0, ldc, a, packed, M, n, K, alpha, beta);
+    packB(packed, Strided{b.data + (long)j0 * b.cs, b.rs, b.cs}, K, n, depth);
+    gemmPacked(c + j0, ldc, a, packed, M, n, K, alpha, beta, depth);
   }
 }
 

@@ -33,25 +33,27 @@ constexpr int VL = RECUR_VL;
 constexpr int MR = RECUR_MR;
 constexpr int NV = 2;          // vectors per tile row
 constexpr int NR = VL * NV;    // tile columns
-constexpr int KC = 64;         // depth of one packed block of op(B): short f32 chains (accuracy)
+constexpr int KC = 256;         // depth of one packed block of op(B) (Note [native gemm blocking])
+constexpr int KC_STRIDED = 64;  // the depth block of many-row products with op(A) = Aᵀ
+constexpr int CHAIN = 64;       // depth steps summed in registers before they are added to C
 constexpr long PACK_FLOATS = 1L << 20;  // gemm's pack budget (4 MiB): sets the column block
 
 typedef float vf __attribute__((vector_size(RECUR_VL * 4)));
 typedef float vfu __attribute__((vector_size(RECUR_VL * 4), aligned(4)));
 
 /** Scratch slots of this thread: grown on first use, then reused (no allocation per call). */
-enum ScratchSlot { PACK_GEMM = 0, PACK_WEIGHTS = 1 };
+enum ScratchSlot { PACK_GEMM = 0, PACK_WEIGHTS = 1, LOSS_ROW = 2 };
 float* scratch(ScratchSlot slot, long floats);
 
 /** Floats of op(B) (K, n) packed by packB: K × n rounded up to whole NR panels. */
 inline long packedSize(int K, int n) { return (long)K * ((n + NR - 1) / NR) * NR; }
 
 /** Packs op(B) (K, n) into KC-deep blocks of NR-wide panels, zero-padded to whole panels. */
-void packB(float* dst, Strided b, int K, int n);
+void packB(float* dst, Strided b, int K, int n, int depth = KC);
 
 /** C (M, n) = alpha·op(A)·B + beta·C with B already packed by packB. */
 void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n, int K, float alpha,
-                float beta);
+                float beta, int depth = KC);
 
 void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta);
 void addBiasRows(float* pre, const float* bIh, const float* bHh, long rows, int G, int hhEnd);
@@ -65,6 +67,12 @@ void rmspropUpdate(float* params, float* squareAvg, float* gradAvg, float* momen
 void encodeHalves(uint16_t* out, const float* x, long n, double scale);
 void decodeHalves(float* out, const uint16_t* h, long n, double scale);
 double reduceSlots(float* first, const float* const* others, int W, long start, long end, double factor);
+double softmaxCrossEntropy(float* dLogits, const float* logits, const float* target, const int32_t* labels,
+                           const float* mask, long N, long V, double scale);
+double mseLoss(float* dPred, const float* pred, const float* target, const float* mask, long N, long D,
+               double scale);
+void embeddingForward(float* y, const int32_t* ids, const float* table, long N, long D);
+void embeddingBackward(float* dTable, const int32_t* ids, const float* dy, long N, long D);
 void lstmForward(const RecurrentCall& c);
 void lstmBackward(const RecurrentCall& c);
 void gruForward(const RecurrentCall& c);

@@ -9,6 +9,7 @@ const KernelTable kTable = {
     RECUR_ISA_NAME, gemm,         addBiasRows, addColumnSums, lstmForward, lstmBackward,
     gruForward,     gruBackward,  rnnForward,  rnnBackward,   sgdUpdate,
     adamUpdate,     rmspropUpdate, reduceSlots,   encodeHalves, decodeHalves, fmaPeak,
+    softmaxCrossEntropy, mseLoss, embeddingForward, embeddingBackward,
 };
 }  // namespace
 
