@@ -1,7 +1,7 @@
 // Data-road benchmark (not a test): `recur train` itself, from shard packs. For packs of 1×, 4×
 // and 16× a base size (then 1× again, to show the noise), written by @recur/data's writePack as
 // `recur data pack` writes them, it runs the real CLI (`node packages/cli/dist/bin.js train`) in a
-// child process with a small V8 heap (--max-old-space-size, default 64 MiB, below the 16× pack's
+// child process with a small V8 heap (--max-old-space-size, default 48 MiB, below the 16× pack's
 // size) on a language-model config whose data.source is the pack, for one epoch, and reports:
 // samples/s (the CLI's own, from metrics.jsonl, and the steady-state one after the first steps),
 // the child's peak RSS (process.resourceUsage().maxRSS at exit: the main thread and the worker
@@ -10,7 +10,7 @@
 // come from bench-data-probe.mjs, preloaded into the child with --import; recur has no hook for them.
 //
 //   TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run build --filter=@recur/cli
-//   node scripts/bench-data.mjs [--base 32768] [--threads 2] [--heap-mib 64] [--json]
+//   node scripts/bench-data.mjs [--base 16384] [--threads 2] [--heap-mib 48] [--json]
 //
 // Data: synthetic next-word windows (T = 32 word ids of a 64-word vocabulary, targets the ids
 // shifted by one: 256 bytes a sample in the shards), made from the sample index on the fly, so
@@ -27,9 +27,9 @@ import { buildVocabulary, wordTokenizer, writePack } from '@recur/data';
 
 const { values } = parseArgs({
   options: {
-    base: { type: 'string', default: '32768' },
+    base: { type: 'string', default: '16384' },
     threads: { type: 'string', default: '2' },
-    'heap-mib': { type: 'string', default: '64' },
+    'heap-mib': { type: 'string', default: '48' },
     json: { type: 'boolean', default: false },
   },
 });
