@@ -174,8 +174,15 @@ function languageTask(config: LanguageModelConfig, splits: PackedSplits, from: s
   const kind = preprocessing.kind;
   const T = preprocessing.sequenceLength;
   const V = vocabulary.size;
-  let counted: CountModel | null = null; // fitted on the first evaluation (predict needs none)
-  const baselines = () => (counted ??= countTargets(train, V));
+  // fitted on the first evaluation (predict needs none): the counts and the bigram's λ
+  let fitted: { counts: CountModel; lambda: number } | null = null;
+  const baselines = () => {
+    if (fitted === null) {
+      const counts = countTargets(train, V);
+      fitted = { counts, lambda: bigramLambda(counts, validation) };
+    }
+    return fitted;
+  };
   return {
     config,
     train,
@@ -202,9 +209,8 @@ function languageTask(config: LanguageModelConfig, splits: PackedSplits, from: s
     evaluate: async (model, s = test) => {
       const logs = await model.evaluate(sourceOf(s, { shuffle: false, seed: 0 }), { batchSize: 64 });
       const perplexity = Math.exp(logs.loss);
-      const counts = baselines();
+      const { counts, lambda } = baselines();
       const unigram = perplexityOf(s, (_u, w) => counts.unigram(w));
-      const lambda = bigramLambda(counts, validation);
       const bigram = perplexityOf(s, (u, w) => counts.bigram(u, w, lambda));
       const g = config.generate;
       const samples = sampleTexts(model, vocabulary, tokenizer, kind, {
