@@ -25,11 +25,20 @@ export interface PackedSplits {
   preprocessing: LanguagePreprocessing;
 }
 
+/**
+ * The block cache of each split's shard reader: training reads samples in a random order, so a
+ * block of one page (4 KiB) reads little more than the sample it is read for, and 4 MiB a split
+ * (12 MiB a pack) bound the memory whatever the pack's size. @recur/data's defaults (64 KiB
+ * blocks, 64 MiB a split) let a pack's readers hold up to 192 MiB: the peak RSS of `recur train`
+ * grew 29% from a 4 MiB pack to a 64 MiB one (scripts/bench-data.mjs, 2026-12-07).
+ */
+export const PACK_READER = { cacheBytes: 4 << 20, blockBytes: 4 << 10 } as const;
+
 /** Opens the pack at `path` (`what` names the config key) and checks it holds a language model's splits. */
 export async function openLanguagePack(path: string, what: string, limit?: number): Promise<PackedSplits> {
   let pack: OpenPack;
   try {
-    pack = await openPack(path);
+    pack = await openPack(path, PACK_READER);
   } catch (error) {
     const code = (error as { code?: string }).code;
     return fail(
