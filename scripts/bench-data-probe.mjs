@@ -1,7 +1,8 @@
 // Preloaded into `recur train` by bench-data.mjs (node --import): times every batch fill of
 // @recur/data's batch sources (DatasetBatchSource.fillRange, which fill calls) in the process
 // and, at exit, writes to $RECUR_BENCH_PROBE_OUT the training source's figures (the source that
-// filled the most samples: validation and test are small in the benchmark) and the process's
+// filled the most samples: validation and test are small in the benchmark), the time at the end
+// of each of its fills (ms, so the benchmark can time any range of steps) and the process's
 // peak RSS. Steady state: the figures count the fills after the first $RECUR_BENCH_WARM_FILLS
 // (the thread pool's start and the first compile are excluded). Not part of recur: a benchmark aid.
 import { writeFileSync } from 'node:fs';
@@ -19,10 +20,11 @@ DatasetBatchSource.prototype.fillRange = function timedFillRange(...args) {
   const t1 = performance.now();
   let s = bySource.get(this);
   if (s === undefined) {
-    s = { fills: 0, samples: 0, fillMs: 0, start: 0, end: 0 };
+    s = { fills: 0, samples: 0, fillMs: 0, start: 0, end: 0, ends: [] };
     bySource.set(this, s);
   }
   s.fills++;
+  s.ends.push(t1);
   if (s.fills === warmFills) s.start = t1;
   if (s.fills > warmFills) {
     s.samples += n;
@@ -45,6 +47,7 @@ process.on('exit', () => {
       samples: train?.samples ?? 0,
       fillMs: train?.fillMs ?? 0,
       spanMs,
+      fillEnds: train?.ends ?? [],
     }),
   );
 });

@@ -4,7 +4,8 @@
 // child process with a small V8 heap (--max-old-space-size, default 48 MiB, below the 16× pack's
 // size) on a language-model config whose data.source is the pack, for one epoch, and reports:
 // samples/s (the CLI's own, from metrics.jsonl, and the steady-state one after the first steps),
-// the child's peak RSS (process.resourceUsage().maxRSS at exit: the main thread and the worker
+// samples/s over the same steps 64–256 of every size (start-up weighs alike), the child's peak
+// RSS (process.resourceUsage().maxRSS at exit: the main thread and the worker
 // threads together), and the share of the training time spent filling batches (the main thread
 // fills every rank's share before it commands the step, so that share is serial). The timings
 // come from bench-data-probe.mjs, preloaded into the child with --import; recur has no hook for them.
@@ -40,6 +41,8 @@ const HELD_OUT = 2048;
 const SAMPLE_BYTES = 2 * T * 4;
 const MiB = 2 ** 20;
 const WARM_STEPS = 3;
+/** Steps every size times alike (the 1× epoch has 256): start-up effects weigh the same in each. */
+const WINDOW = [64, 256];
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000; // no hang: 30 minutes a size at most
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'packages', 'cli', 'dist', 'bin.js');
@@ -136,6 +139,14 @@ function recurTrain(configPath, output, probeOut) {
   });
 }
 
+/** Samples/s over steps WINDOW[0]..WINDOW[1] from the fill end times (W fills a step, BATCH samples). */
+function windowRate(fillEnds) {
+  const W = Number(values.threads);
+  const [from, to] = WINDOW;
+  const ms = fillEnds[to * W - 1] - fillEnds[from * W - 1];
+  return ((to - from) * BATCH) / (ms / 1000);
+}
+
 async function measure(root, times) {
   const size = Number(values.base) * times;
   const pack = join(root, `pack-x${times}`);
@@ -152,6 +163,7 @@ async function measure(root, times) {
     packMiB: (size * SAMPLE_BYTES) / MiB,
     cliSamplesPerS: epoch.samples_per_second,
     steadySamplesPerS: probed.samples / (probed.spanMs / 1000),
+    windowSamplesPerS: windowRate(probed.fillEnds),
     fillShare: probed.fillMs / probed.spanMs,
     maxRssMiB: probed.maxRssKiB / 1024,
   };
@@ -173,16 +185,17 @@ async function main() {
     `recur train, threads(${values.threads}), heap limit ${values['heap-mib']} MiB, one epoch from a shard pack`,
   );
   console.log(
-    'size | samples | pack MiB | samples/s (CLI) | samples/s (steady) | peak RSS MiB | filling batches',
+    `size | samples | pack MiB | samples/s (CLI) | samples/s (steady) | samples/s (steps ${WINDOW.join('–')}) | peak RSS MiB | filling batches`,
   );
   for (const r of rows) {
     console.log(
-      `${r.times}× | ${r.samples} | ${r.packMiB.toFixed(0)} | ${r.cliSamplesPerS.toFixed(0)} | ${r.steadySamplesPerS.toFixed(0)} | ${r.maxRssMiB.toFixed(0)} | ${(100 * r.fillShare).toFixed(1)}%`,
+      `${r.times}× | ${r.samples} | ${r.packMiB.toFixed(0)} | ${r.cliSamplesPerS.toFixed(0)} | ${r.steadySamplesPerS.toFixed(0)} | ${r.windowSamplesPerS.toFixed(0)} | ${r.maxRssMiB.toFixed(0)} | ${(100 * r.fillShare).toFixed(1)}%`,
     );
   }
   const [one, , sixteen] = rows;
+  const ratio = (key) => (sixteen[key] / one[key]).toFixed(3);
   console.log(
-    `16× ÷ 1×: peak RSS ${(sixteen.maxRssMiB / one.maxRssMiB).toFixed(3)}, samples/s (steady) ${(sixteen.steadySamplesPerS / one.steadySamplesPerS).toFixed(3)}`,
+    `16× ÷ 1×: peak RSS ${ratio('maxRssMiB')}, samples/s steady ${ratio('steadySamplesPerS')}, steps ${WINDOW.join('–')} ${ratio('windowSamplesPerS')}`,
   );
 }
 
