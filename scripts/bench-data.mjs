@@ -1,147 +1,180 @@
-// Data-road benchmark (not a test): training itself, not only the reader. For shard sets of 1×,
-// 4× and 16× a base size (then 1× again, to show the noise), each in its own child process with a
-// small V8 heap (--max-old-space-size, default 48 MiB, below the 16× set's size), it trains an
-// LSTM with @recur/nn's fit and @recur/parallel's threads(W) from the streaming shard reader
-// (openShards → batchSource, the one data road) for one epoch, and reports samples/s, the
-// child's peak RSS, and the share of the step time spent filling the batch buffers (the main
-// thread fills every rank's buffers before it commands the step, so this share is serial).
+// Data-road benchmark (not a test): `recur train` itself, from shard packs. For packs of 1×, 4×
+// and 16× a base size, in the order 1×, 16×, 4×, 16×, 1× (so a drift of the machine's load
+// weighs alike on the 1× and the 16× pair, which are compared by their means), written by @recur/data's writePack as
+// `recur data pack` writes them, it runs the real CLI (`node packages/cli/dist/bin.js train`) in a
+// child process with a small V8 heap (--max-old-space-size, default 48 MiB, below the 16× pack's
+// size) on a language-model config whose data.source is the pack, for one epoch, and reports:
+// samples/s (the CLI's own, from metrics.jsonl, and the steady-state one after the first steps),
+// samples/s over the same steps 64–256 of every size (start-up weighs alike), the child's peak
+// RSS (process.resourceUsage().maxRSS at exit: the main thread and the worker
+// threads together), and the share of the training time spent filling batches (the main thread
+// fills every rank's share before it commands the step, so that share is serial). The timings
+// come from bench-data-probe.mjs, preloaded into the child with --import; recur has no hook for them.
 //
-//   TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run build --filter=@recur/parallel --filter=@recur/data
-//   node scripts/bench-data.mjs [--base 4096] [--threads 2] [--heap-mib 48] [--cache-mib 4] [--json]
+//   TURBO_TELEMETRY_DISABLED=1 pnpm exec turbo run build --filter=@recur/cli
+//   node scripts/bench-data.mjs [--base 16384] [--threads 2] [--heap-mib 48] [--json]
 //
-// Data: float32 x (T=32, F=16: 2 KiB a sample), a length and one float target per sample,
-// generated on the fly and packed with writeDatasetShards (8192 samples a shard). Model: LSTM(32)
-// → dense(1), mse, adam, batch 64, one epoch, shuffled; samples/s and the filling share count
-// the steps after the first WARM_STEPS (thread start-up excluded). The reader's block cache is capped at
-// --cache-mib (16 KiB blocks): that cap, the batch buffers and the epoch's order (4 bytes a
-// sample) are all the memory the data takes. The sets are written to os.tmpdir() and removed.
-import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// Data: synthetic next-word windows (T = 32 word ids of a 64-word vocabulary, targets the ids
+// shifted by one: 256 bytes a sample in the shards), made from the sample index on the fly, so
+// the writer holds no corpus; validation and test are 2,048 samples whatever the size. Model:
+// embedding 16 → LSTM 32 → dense 64, batch 64, adam, seed 1. The packs and run folders are written
+// to os.tmpdir() and removed.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { batchSource, openShards, writeDatasetShards } from '@recur/data';
-import { dense, lstm, sequential } from '@recur/nn';
-import { threads } from '@recur/parallel';
+import { buildVocabulary, wordTokenizer, writePack } from '@recur/data';
 
 const { values } = parseArgs({
   options: {
-    base: { type: 'string', default: '4096' },
+    base: { type: 'string', default: '16384' },
     threads: { type: 'string', default: '2' },
     'heap-mib': { type: 'string', default: '48' },
-    'cache-mib': { type: 'string', default: '4' },
     json: { type: 'boolean', default: false },
-    child: { type: 'string' }, // internal: the shard folder to train from
   },
 });
 const T = 32;
-const F = 16;
+const V = 64;
 const BATCH = 64;
-const SAMPLE_BYTES = (T * F + 2) * 4;
+const HELD_OUT = 2048;
+const SAMPLE_BYTES = 2 * T * 4;
 const MiB = 2 ** 20;
 const WARM_STEPS = 3;
+/** Steps every size times alike (the 1× epoch has 256): start-up effects weigh the same in each. */
+const WINDOW = [64, 256];
+const CHILD_TIMEOUT_MS = 30 * 60 * 1000; // no hang: 30 minutes a size at most
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'packages', 'cli', 'dist', 'bin.js');
+const probe = join(here, 'bench-data-probe.mjs');
 
-/** A synthetic data set made on the fly: x = sines of the sample index, target = their mean. */
-function synthetic(size) {
+/** Word id at corpus position p: a fixed walk over the words with a little hashed noise. */
+function wordAt(p) {
+  let h = Math.imul(p ^ 0x9e3779b9, 0x85ebca6b);
+  h ^= h >>> 13;
+  return 2 + ((p * 7 + ((h >>> 0) % 4)) % (V - 2)); // ids 0 and 1 are <pad> and <unk>
+}
+
+/** `size` next-word windows of T ids, sample i at corpus position offset + i·T, made on read. */
+function windows(size, offset) {
   return {
     size,
     steps: T,
-    features: F,
-    ids: false,
-    targetPerSample: 1,
-    targetKind: 'float',
-    hasLengths: true,
+    features: 1,
+    ids: true,
+    targetPerSample: T,
+    targetKind: 'labels',
+    hasLengths: false,
     read(i, into, b) {
-      const length = 1 + (i % T);
-      let sum = 0;
-      for (let k = 0; k < T * F; k++) {
-        const v = Math.sin(i * 0.37 + k * 0.05);
-        into.x[b * T * F + k] = v;
-        if (k < length * F) sum += v;
+      const start = offset + i * T;
+      for (let t = 0; t < T; t++) {
+        into.ids[b * T + t] = wordAt(start + t); // row b of (B, T)
+        into.target[b * T + t] = wordAt(start + t + 1);
       }
-      into.target[b] = sum / (length * F);
-      return length;
+      return T;
     },
   };
 }
 
-/** In the child: one epoch of fit(threads) from the shard set in `folder`; sends its figures. */
-async function train(folder) {
-  const data = await openShards(folder, {
-    cacheBytes: Number(values['cache-mib']) * MiB,
-    blockBytes: 16 << 10,
-  });
-  const source = batchSource(data, { seed: 1 });
-  // Steady state: the clock and the counters start after WARM_STEPS steps (pool start, first compile).
-  const clock = { fillMs: 0, filled: 0, start: 0, fillAtStart: 0, filledAtStart: 0, end: 0 };
-  const fill = source.fill.bind(source);
-  source.fill = (...args) => {
-    const t0 = performance.now();
-    const n = fill(...args);
-    clock.fillMs += performance.now() - t0;
-    clock.filled += n;
-    return n;
+/** A pack of `size` training windows (and the held-out ones after them), as recur data pack writes. */
+function writeSyntheticPack(folder, size) {
+  const tokenizer = wordTokenizer();
+  const vocabulary = buildVocabulary(
+    Array.from({ length: V - 2 }, (_, w) => `w${w + 2}`),
+    { maxSize: V },
+  );
+  const preprocessing = {
+    task: 'language-model',
+    tokenizer: tokenizer.toJSON(),
+    vocabulary: vocabulary.toJSON(),
+    sequenceLength: T,
+    kind: 'word',
   };
-  const onBatchEnd = (batch) => {
-    clock.end = performance.now();
-    if (batch !== WARM_STEPS - 1) return;
-    Object.assign(clock, { start: clock.end, fillAtStart: clock.fillMs, filledAtStart: clock.filled });
-  };
-  const model = sequential([lstm({ units: 32 }), dense({ units: 1 })], { inputShape: [T, F], seed: 1 });
-  model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 0.003 } });
-  const strategy = threads(Number(values.threads));
-  const history = await model.fit(source, {
-    epochs: 1,
-    batchSize: BATCH,
-    strategy,
-    callbacks: { onBatchEnd },
-  });
-  await strategy.close();
-  const ms = clock.end - clock.start;
-  process.send({
-    samples: data.size,
-    bytes: data.size * SAMPLE_BYTES,
-    samplesPerS: (clock.filled - clock.filledAtStart) / (ms / 1000),
-    fillShare: (clock.fillMs - clock.fillAtStart) / ms,
-    maxRssMiB: process.resourceUsage().maxRSS / 1024,
-    heapLimitMiB: Number(values['heap-mib']),
-    cacheMiB: data.cachedBytes / MiB,
-    loss: history.history.loss[0],
-  });
-  data.close();
+  const held = size * T;
+  writePack(
+    folder,
+    {
+      train: windows(size, 0),
+      validation: windows(HELD_OUT, held),
+      test: windows(HELD_OUT, held + HELD_OUT * T),
+    },
+    preprocessing,
+    { samplesPerShard: 8192, overwrite: true },
+  );
 }
 
-/** Trains from `folder` in a child with a small heap; resolves with its figures. */
-function child(folder) {
+function configOf(name, pack) {
+  return {
+    name,
+    task: 'language-model',
+    data: { source: { kind: 'shards', path: pack }, tokenizer: 'word', sequenceLength: T },
+    model: { cell: 'lstm', units: 32, layers: 1, embedding: 16 },
+    generate: { prompt: 'w2', steps: 8, samples: 1 },
+    training: { epochs: 1, batchSize: BATCH, learningRate: 0.003, threads: Number(values.threads), seed: 1 },
+  };
+}
+
+/** Runs `recur train` on `configPath` in a child with a small heap; resolves with the probe's figures. */
+function recurTrain(configPath, output, probeOut) {
+  const args = [`--max-old-space-size=${values['heap-mib']}`, '--import', probe, cli, 'train', configPath];
   return new Promise((resolve, reject) => {
-    const args = ['--child', folder, '--threads', values.threads, '--cache-mib', values['cache-mib']];
-    const proc = fork(fileURLToPath(import.meta.url), args, {
-      execArgv: [`--max-old-space-size=${values['heap-mib']}`],
+    const proc = spawn(process.execPath, [...args, '--output', output], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        ...process.env,
+        RECUR_BENCH_PROBE_OUT: probeOut,
+        RECUR_BENCH_WARM_FILLS: String(WARM_STEPS * Number(values.threads)),
+      },
     });
-    let result = null;
-    const timer = setTimeout(() => proc.kill(), 30 * 60 * 1000); // no hang: 30 minutes a size at most
-    proc.on('message', (m) => {
-      result = m;
+    let stderr = '';
+    proc.stderr.on('data', (d) => {
+      stderr += d;
     });
-    proc.on('exit', (code) => {
+    const timer = setTimeout(() => proc.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+    proc.on('exit', (code, signal) => {
       clearTimeout(timer);
-      if (result !== null) resolve(result);
-      else reject(new Error(`the child for ${folder} exited with ${code} without a result`));
+      if (code === 0) resolve(JSON.parse(readFileSync(probeOut, 'utf8')));
+      else reject(new Error(`recur train ${configPath} exited with ${code ?? signal}: ${stderr}`));
     });
   });
+}
+
+/** Samples/s over steps WINDOW[0]..WINDOW[1] from the fill end times (W fills a step, BATCH samples). */
+function windowRate(fillEnds) {
+  const W = Number(values.threads);
+  const [from, to] = WINDOW;
+  const ms = fillEnds[to * W - 1] - fillEnds[from * W - 1];
+  return ((to - from) * BATCH) / (ms / 1000);
+}
+
+async function measure(root, times) {
+  const size = Number(values.base) * times;
+  const pack = join(root, `pack-x${times}`);
+  writeSyntheticPack(pack, size);
+  const configPath = join(root, `x${times}.json`);
+  writeFileSync(configPath, JSON.stringify(configOf(`bench-data-x${times}`, pack)));
+  const output = join(root, `run-x${times}`);
+  const probed = await recurTrain(configPath, output, join(root, `probe-x${times}.json`));
+  const epoch = JSON.parse(readFileSync(join(output, 'metrics.jsonl'), 'utf8').trim().split('\n')[0]);
+  rmSync(pack, { recursive: true, force: true });
+  return {
+    times,
+    samples: size,
+    packMiB: (size * SAMPLE_BYTES) / MiB,
+    cliSamplesPerS: epoch.samples_per_second,
+    steadySamplesPerS: probed.samples / (probed.spanMs / 1000),
+    windowSamplesPerS: windowRate(probed.fillEnds),
+    fillShare: probed.fillMs / probed.spanMs,
+    maxRssMiB: probed.maxRssKiB / 1024,
+  };
 }
 
 async function main() {
-  const base = Number(values.base);
   const root = mkdtempSync(join(tmpdir(), 'recur-bench-data-'));
   const rows = [];
   try {
-    for (const times of [1, 4, 16, 1]) {
-      const folder = join(root, `x${times}`);
-      writeDatasetShards(synthetic(base * times), folder, { samplesPerShard: 8192, overwrite: true });
-      rows.push({ times, ...(await child(folder)) });
-    }
+    for (const times of [1, 16, 4, 16, 1]) rows.push(await measure(root, times));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -150,15 +183,24 @@ async function main() {
     return;
   }
   console.log(
-    `threads(${values.threads}), heap limit ${values['heap-mib']} MiB, block cache ${values['cache-mib']} MiB`,
+    `recur train, threads(${values.threads}), heap limit ${values['heap-mib']} MiB, one epoch from a shard pack`,
   );
-  console.log('size | samples | data MiB | samples/s | peak RSS MiB | filling batches');
+  console.log(
+    `size | samples | pack MiB | samples/s (CLI) | samples/s (steady) | samples/s (steps ${WINDOW.join('–')}) | peak RSS MiB | filling batches`,
+  );
   for (const r of rows) {
     console.log(
-      `${r.times}× | ${r.samples} | ${(r.bytes / MiB).toFixed(0)} | ${r.samplesPerS.toFixed(0)} | ${r.maxRssMiB.toFixed(0)} | ${(100 * r.fillShare).toFixed(1)}%`,
+      `${r.times}× | ${r.samples} | ${r.packMiB.toFixed(0)} | ${r.cliSamplesPerS.toFixed(0)} | ${r.steadySamplesPerS.toFixed(0)} | ${r.windowSamplesPerS.toFixed(0)} | ${r.maxRssMiB.toFixed(0)} | ${(100 * r.fillShare).toFixed(1)}%`,
     );
   }
+  const mean = (times, key) => {
+    const of = rows.filter((r) => r.times === times);
+    return of.reduce((sum, r) => sum + r[key], 0) / of.length;
+  };
+  const ratio = (key) => (mean(16, key) / mean(1, key)).toFixed(3);
+  console.log(
+    `16× ÷ 1× (means of the pairs): peak RSS ${ratio('maxRssMiB')}, samples/s steady ${ratio('steadySamplesPerS')}, steps ${WINDOW.join('–')} ${ratio('windowSamplesPerS')}`,
+  );
 }
 
-if (values.child !== undefined) await train(values.child);
-else await main();
+await main();

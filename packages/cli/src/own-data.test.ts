@@ -97,6 +97,10 @@ t.test('JSON lines of labelled texts, word/TAG sentences and a text corpus', asy
   });
   t.equal(lm.code, 0, lm.stderr);
   t.match(lm.stdout, /^test perplexity [\d.]+ vs unigram [\d.]+/m);
+  // the bigram baseline beside the unigram one: on a repeated sentence it is far better
+  const baselines = lm.stdout.match(/vs unigram ([\d.]+).*; bigram \(λ 0\.\d\) ([\d.]+)$/m);
+  t.ok(baselines, `the bigram baseline is printed: ${lm.stdout}`);
+  t.ok(Number(baselines?.[2]) < Number(baselines?.[1]) / 2, 'bigram < unigram / 2 on a repeated sentence');
   t.match(lm.stdout, /^sample: "the /m);
 
   const broken = write('broken.txt', 'the/DET dog\n');

@@ -47,8 +47,18 @@ export function permutation(out: Int32Array, seed: number, epoch: number): Int32
   return out;
 }
 
+/**
+ * The epoch key of a one-off shuffle (records before a split; `shuffled`'s default): the last
+ * epoch the permutation tells apart, which no training reaches. Permutations of different lengths
+ * under one (seed, epoch) share their swaps (position i's swap is drawn from stream (seed, epoch,
+ * i) whatever the length), so records shuffled under epoch 0 and the training split's epoch-0
+ * order would be mostly the same permutation (4 positions in 5 for an 80% split); a key of its own
+ * keeps the split independent of every epoch's order, as two separate generators would.
+ */
+export const SHUFFLE_ONCE_EPOCH = MAX_EPOCH;
+
 /** A new array of `items` in the order of permutation(seed, epoch): records shuffled once, e.g. before a split. */
-export function shuffled<T>(items: readonly T[], seed: number, epoch = 0): T[] {
+export function shuffled<T>(items: readonly T[], seed: number, epoch = SHUFFLE_ONCE_EPOCH): T[] {
   const order = permutation(new Int32Array(items.length), seed, epoch);
   return Array.from(order, (i) => items[i]);
 }

@@ -25,5 +25,5 @@ export function loadImdb(options: { seed?: number } = {}): Review[] {
     seen.add(text);
     reviews.push({ text, label: s > 0 ? 1 : 0 });
   }
-  return shuffled(reviews, options.seed ?? 0); // the one shuffle: permutation(seed, epoch 0)
+  return shuffled(reviews, options.seed ?? 0); // the one shuffle: permutation(seed, SHUFFLE_ONCE_EPOCH)
 }

@@ -1,13 +1,16 @@
 // Language models (next token): a corpus → characters or words → ids → windows of T ids, each
 // target the same window shifted by one → embedding → stacked recurrent layers returning every
 // step → dense over the vocabulary. The corpus is cut in order into train / validation / test.
-// Inference is one-to-many: `generate` samples text from a prompt. Baseline: the unigram
-// model of the training tokens (add-one smoothed), as perplexity on the same test tokens.
+// Inference is one-to-many: `generate` samples text from a prompt. Baselines, as perplexity on
+// the same test tokens: the unigram model of the training tokens (add-one smoothed) and the
+// interpolated bigram model (its λ picked on the validation split), both counted from the
+// training windows in one streaming pass (data's CountModel).
 
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   buildVocabulary,
+  CountModel,
   charTokenizer,
   nextTokenDataset,
   readTextFile,
@@ -171,13 +174,15 @@ function languageTask(config: LanguageModelConfig, splits: PackedSplits, from: s
   const kind = preprocessing.kind;
   const T = preprocessing.sequenceLength;
   const V = vocabulary.size;
-  // Unigram baseline over the training ids the model sees, add-one smoothed over V.
-  const counts = new Float64Array(V);
-  let total = 0;
-  forEachTargetId(train, (id) => {
-    counts[id]++;
-    total++;
-  });
+  // fitted on the first evaluation (predict needs none): the counts and the bigram's λ
+  let fitted: { counts: CountModel; lambda: number } | null = null;
+  const baselines = () => {
+    if (fitted === null) {
+      const counts = countTargets(train, V);
+      fitted = { counts, lambda: bigramLambda(counts, validation) };
+    }
+    return fitted;
+  };
   return {
     config,
     train,
@@ -203,14 +208,10 @@ function languageTask(config: LanguageModelConfig, splits: PackedSplits, from: s
     monitor: 'val_loss',
     evaluate: async (model, s = test) => {
       const logs = await model.evaluate(sourceOf(s, { shuffle: false, seed: 0 }), { batchSize: 64 });
-      let nll = 0;
-      let n = 0;
-      forEachTargetId(s, (id) => {
-        nll -= Math.log((counts[id] + 1) / (total + V));
-        n++;
-      });
-      const unigram = Math.exp(nll / n);
       const perplexity = Math.exp(logs.loss);
+      const { counts, lambda } = baselines();
+      const unigram = perplexityOf(s, (_u, w) => counts.unigram(w));
+      const bigram = perplexityOf(s, (u, w) => counts.bigram(u, w, lambda));
       const g = config.generate;
       const samples = sampleTexts(model, vocabulary, tokenizer, kind, {
         ...g,
@@ -223,6 +224,7 @@ function languageTask(config: LanguageModelConfig, splits: PackedSplits, from: s
           unit: '',
           value: perplexity,
           baseline: { name: 'unigram', value: unigram },
+          others: [{ name: `bigram (λ ${lambda})`, value: bigram }],
           lowerIsBetter: true,
         },
         charts: [
@@ -232,6 +234,7 @@ function languageTask(config: LanguageModelConfig, splits: PackedSplits, from: s
             [
               { who: 'model', perplexity },
               { who: 'unigram', perplexity: unigram },
+              { who: 'bigram', perplexity: bigram },
             ],
             { category: 'who', value: 'perplexity' },
           ),
@@ -242,11 +245,42 @@ function languageTask(config: LanguageModelConfig, splits: PackedSplits, from: s
   };
 }
 
-/** Calls `visit` with every target id of a split (T a sample), read a chunk at a time. */
-function forEachTargetId(split: Split, visit: (id: number) => void): void {
+/** Calls `visit` with every (input id, target id) pair of a split (T a sample), a chunk at a time. */
+function forEachPair(split: Split, visit: (u: number, w: number) => void): void {
   const T = split.dataset.targetPerSample;
   forEachChunk(split, (buffers, _first, count) => {
-    const target = buffers.target as Int32Array; // (chunk, T)
-    for (let k = 0; k < count * T; k++) visit(target[k]);
+    const ids = buffers.ids as Int32Array; // (chunk, T)
+    const target = buffers.target as Int32Array; // (chunk, T): ids shifted by one
+    for (let k = 0; k < count * T; k++) visit(ids[k], target[k]);
   });
+}
+
+/** The unigram and bigram counts of a split's windows: every target, every (input, target) pair. */
+function countTargets(split: Split, V: number): CountModel {
+  const counts = new CountModel(V);
+  forEachPair(split, (u, w) => counts.add(u, w));
+  return counts;
+}
+
+/** exp(−mean ln p(w | u)) over a split's pairs. */
+function perplexityOf(split: Split, p: (u: number, w: number) => number): number {
+  let nll = 0;
+  let n = 0;
+  forEachPair(split, (u, w) => {
+    nll -= Math.log(p(u, w));
+    n++;
+  });
+  return Math.exp(nll / n);
+}
+
+/** The bigram's interpolation weights tried on the validation split. */
+const BIGRAM_LAMBDAS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+/** The bigram's interpolation weight with the lowest validation perplexity. */
+function bigramLambda(counts: CountModel, validation: Split): number {
+  const nll = new Float64Array(BIGRAM_LAMBDAS.length);
+  forEachPair(validation, (u, w) => {
+    for (let j = 0; j < nll.length; j++) nll[j] -= Math.log(counts.bigram(u, w, BIGRAM_LAMBDAS[j]));
+  });
+  return BIGRAM_LAMBDAS[nll.indexOf(Math.min(...nll))];
 }

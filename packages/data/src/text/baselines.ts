@@ -37,29 +37,67 @@ function inRange(value: number | undefined, fallback: number, name: string, lo: 
   return v;
 }
 
-/** (V) add-k smoothed unigram probabilities of the training ids. */
-function unigram(train: Int32Array, V: number, k: number): Float64Array {
-  const p = new Float64Array(V);
-  for (let i = 0; i < train.length; i++) p[train[i]]++;
-  const total = train.length + k * V;
-  for (let w = 0; w < V; w++) p[w] = (p[w] + k) / total;
-  return p;
+/**
+ * Unigram and bigram counts fitted one token at a time (a stream of windows need not be held):
+ * `add(previous, w)` counts w, and the pair (previous, w) when previous ≥ 0. Memory: V numbers
+ * twice plus one map entry per distinct pair (at most V², whatever the number of tokens).
+ */
+export class CountModel {
+  private readonly counts: Float64Array; // (V) c(w)
+  private readonly from: Float64Array; // (V) c(u) as a first word
+  private readonly pairs = new Map<number, number>(); // u·V + w → c(u, w)
+  private total = 0;
+  private readonly k: number;
+
+  constructor(
+    readonly V: number,
+    options: UnigramOptions = {},
+  ) {
+    if (!Number.isSafeInteger(V) || V < 1) {
+      fail(DataErrorCode.BAD_OPTION, `V must be a positive integer, got ${V}`);
+    }
+    this.k = inRange(options.k, 1, 'k', Number.MIN_VALUE, Number.MAX_VALUE);
+    this.counts = new Float64Array(V);
+    this.from = new Float64Array(V);
+  }
+
+  /** Counts token w (an id in [0, V)), and the pair (previous, w) unless previous < 0. */
+  add(previous: number, w: number): void {
+    this.counts[w]++;
+    this.total++;
+    if (previous < 0) return;
+    const key = previous * this.V + w;
+    this.pairs.set(key, (this.pairs.get(key) ?? 0) + 1);
+    this.from[previous]++;
+  }
+
+  /** The add-k unigram probability of w. */
+  unigram(w: number): number {
+    return (this.counts[w] + this.k) / (this.total + this.k * this.V);
+  }
+
+  /** The interpolated bigram probability λ·c(u, w)/c(u) + (1 − λ)·unigram(w) (c(u) = 0: unigram). */
+  bigram(u: number, w: number, lambda: number): number {
+    const p = this.unigram(w);
+    const seen = this.from[u] > 0 ? (this.pairs.get(u * this.V + w) ?? 0) / this.from[u] : p;
+    return lambda * seen + (1 - lambda) * p;
+  }
 }
 
-/** Checks the arguments and returns the add-k unigram model of `train`. */
+/** Checks the arguments and returns the count model of `train` (pairs too when `pairs`). */
 function fitted(
   train: Int32Array,
   ids: Int32Array,
   V: number,
   least: number,
-  k: number | undefined,
-): Float64Array {
-  if (!Number.isSafeInteger(V) || V < 1)
-    fail(DataErrorCode.BAD_OPTION, `V must be a positive integer, got ${V}`);
+  options: UnigramOptions & { pairs: boolean },
+): CountModel {
+  const model = new CountModel(V, options);
   checkIds(train, V, 'train');
   checkIds(ids, V, 'ids');
   if (ids.length < least) fail(DataErrorCode.BAD_OPTION, `ids: need at least ${least} ids to score`);
-  return unigram(train, V, inRange(k, 1, 'k', Number.MIN_VALUE, Number.MAX_VALUE));
+  for (let i = 0; i < train.length; i++) model.add(options.pairs && i > 0 ? train[i - 1] : -1, train[i]);
+  return model;
 }
 
 /** Perplexity of `ids` under the add-k unigram model of `train` (vocabulary size V). */
@@ -69,9 +107,9 @@ export function unigramPerplexity(
   V: number,
   options: UnigramOptions = {},
 ): number {
-  const p = fitted(train, ids, V, 1, options.k);
+  const model = fitted(train, ids, V, 1, { ...options, pairs: false });
   let nll = 0;
-  for (let i = 0; i < ids.length; i++) nll -= Math.log(p[ids[i]]);
+  for (let i = 0; i < ids.length; i++) nll -= Math.log(model.unigram(ids[i]));
   return Math.exp(nll / ids.length);
 }
 
@@ -83,20 +121,8 @@ export function bigramPerplexity(
   options: BigramOptions = {},
 ): number {
   const lambda = inRange(options.lambda, 0.7, 'lambda', 0, 1);
-  const p = fitted(train, ids, V, 2, options.k);
-  const pairs = new Map<number, number>(); // u·V + w → count
-  const from = new Float64Array(V); // c(u) as a first word
-  for (let i = 1; i < train.length; i++) {
-    const key = train[i - 1] * V + train[i];
-    pairs.set(key, (pairs.get(key) ?? 0) + 1);
-    from[train[i - 1]]++;
-  }
+  const model = fitted(train, ids, V, 2, { ...options, pairs: true });
   let nll = 0;
-  for (let i = 1; i < ids.length; i++) {
-    const u = ids[i - 1];
-    const w = ids[i];
-    const seen = from[u] > 0 ? (pairs.get(u * V + w) ?? 0) / from[u] : p[w];
-    nll -= Math.log(lambda * seen + (1 - lambda) * p[w]);
-  }
+  for (let i = 1; i < ids.length; i++) nll -= Math.log(model.bigram(ids[i - 1], ids[i], lambda));
   return Math.exp(nll / (ids.length - 1));
 }
