@@ -26,9 +26,9 @@
 // assignment and one gradient (4·P or 2·P bytes of tensor) and one parameters frame (4·P).
 // Phases (ms per step, means over the timed steps): on the coordinator the wait for the first
 // and the last gradient after the assignments, the gradients' decoding, the sum and update,
-// the parameters' encode and send; on the nodes (mean over nodes) their compute and reduce,
-// the gradient's encode and send, the decoding of the coordinator's frames and the parameters'
-// copy into the model.
+// the parameters' encode and send; on the nodes (mean over nodes) their compute and reduce
+// (over the timed steps, as the coordinator's), the gradient's encode and send, the decoding of
+// the coordinator's frames and the parameters' copy into the model (these three over all steps).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -111,12 +111,17 @@ const median = (xs) => {
 /** A node process: `node bench-cluster.mjs node <url> <precision>`; prints its summary. */
 async function nodeMain(url, precision) {
   const d = data();
-  // CPU time at each assignment: the group's sums() is called once per step (bench-only probe)
+  // CPU time at each assignment and the wall time of each step's compute: the group's sums()
+  // is called once per step (bench-only probe)
   const cpuAt = [];
+  const computeMs = [];
   const sums = ThreadGroup.prototype.sums;
   ThreadGroup.prototype.sums = function (...args) {
     cpuAt.push(cpuMs());
-    return sums.apply(this, args);
+    const start = performance.now();
+    const out = sums.apply(this, args);
+    void out.then(() => computeMs.push(performance.now() - start)).catch(() => {});
+    return out;
   };
   const summary = await runNode({
     url,
@@ -127,7 +132,8 @@ async function nodeMain(url, precision) {
     threads: 1,
     precision,
   });
-  process.stdout.write(`${JSON.stringify({ ...summary, cpuPerStepMs: perStep(cpuAt) })}\n`);
+  const timedComputeMs = mean(computeMs.slice(warmup));
+  process.stdout.write(`${JSON.stringify({ ...summary, cpuPerStepMs: perStep(cpuAt), timedComputeMs })}\n`);
 }
 
 /** This process's CPU time so far (all its threads), ms. */
@@ -148,6 +154,9 @@ function phases(timings, summaries) {
   const node = {};
   for (const key of Object.keys(summaries[0]?.timings ?? {}))
     node[key] = mean(summaries.map((s) => s.timings[key] / Math.max(1, s.assignments)));
+  // compute over the timed steps only, as every other figure (the first step's is about twice
+  // the others: the rank's code is still being compiled)
+  node.computeMs = mean(summaries.map((s) => s.timedComputeMs));
   return { coordinator, node };
 }
 
