@@ -26,9 +26,9 @@
 // assignment and one gradient (4·P or 2·P bytes of tensor) and one parameters frame (4·P).
 // Phases (ms per step, means over the timed steps): on the coordinator the wait for the first
 // and the last gradient after the assignments, the gradients' decoding, the sum and update,
-// the parameters' encode and send; on the nodes (mean over nodes) their compute and reduce
-// (over the timed steps, as the coordinator's), the gradient's encode and send, the decoding of
-// the coordinator's frames and the parameters' copy into the model (these three over all steps).
+// the parameters' encode and send; on the nodes (mean over nodes, over the timed steps as on
+// the coordinator, from runNode's onStep) their compute and reduce, the gradient's encode and
+// send, the decoding of the coordinator's frames and the parameters' copy into the model.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -111,17 +111,20 @@ const median = (xs) => {
 /** A node process: `node bench-cluster.mjs node <url> <precision>`; prints its summary. */
 async function nodeMain(url, precision) {
   const d = data();
-  // CPU time at each assignment and the wall time of each step's compute: the group's sums()
-  // is called once per step (bench-only probe)
+  // CPU time at each assignment: the group's sums() is called once per step (bench-only probe)
   const cpuAt = [];
-  const computeMs = [];
   const sums = ThreadGroup.prototype.sums;
   ThreadGroup.prototype.sums = function (...args) {
     cpuAt.push(cpuMs());
-    const start = performance.now();
-    const out = sums.apply(this, args);
-    void out.then(() => computeMs.push(performance.now() - start)).catch(() => {});
-    return out;
+    return sums.apply(this, args);
+  };
+  // the node's timings after its warm-up steps (the first step's compute is about twice the
+  // others' and its first encode and decode build protobufjs's code): phases over timed steps
+  let sent = 0;
+  let warm = null;
+  const onStep = ({ timings }) => {
+    sent += 1;
+    if (sent === warmup) warm = timings;
   };
   const summary = await runNode({
     url,
@@ -131,9 +134,15 @@ async function nodeMain(url, precision) {
     dataHash: d.hash,
     threads: 1,
     precision,
+    onStep,
   });
-  const timedComputeMs = mean(computeMs.slice(warmup));
-  process.stdout.write(`${JSON.stringify({ ...summary, cpuPerStepMs: perStep(cpuAt), timedComputeMs })}\n`);
+  const timed = Object.fromEntries(
+    Object.entries(summary.timings).map(([key, ms]) => [key, ms - (warm?.[key] ?? 0)]),
+  );
+  const timedSteps = summary.assignments - (warm === null ? 0 : warmup);
+  process.stdout.write(
+    `${JSON.stringify({ ...summary, timings: timed, timedSteps, cpuPerStepMs: perStep(cpuAt) })}\n`,
+  );
 }
 
 /** This process's CPU time so far (all its threads), ms. */
@@ -153,10 +162,7 @@ function phases(timings, summaries) {
   for (const key of Object.keys(timings[0] ?? {})) coordinator[key] = mean(timings.map((t) => t[key]));
   const node = {};
   for (const key of Object.keys(summaries[0]?.timings ?? {}))
-    node[key] = mean(summaries.map((s) => s.timings[key] / Math.max(1, s.assignments)));
-  // compute over the timed steps only, as every other figure (the first step's is about twice
-  // the others: the rank's code is still being compiled)
-  node.computeMs = mean(summaries.map((s) => s.timedComputeMs));
+    node[key] = mean(summaries.map((s) => s.timings[key] / Math.max(1, s.timedSteps)));
   return { coordinator, node };
 }
 

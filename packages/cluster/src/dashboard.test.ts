@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { DashboardStatus } from '@recur/dashboard';
 import { encodeFrame } from '@recur/protocol';
 import t from 'tap';
-import { runNode } from './node.js';
+import { type NodeTimings, runNode } from './node.js';
 import { joinFrame, raw } from './testing/peers.js';
 import { taskCoordinator, taskNode } from './testing/task.js';
 
@@ -79,9 +79,24 @@ t.test('a real two-node run fills the per-node numbers; the checkpoint by name',
   });
   t.teardown(() => coordinator.close());
   base = coordinator.url.replace('ws:', 'http:');
-  const nodes = [0, 1].map((i) => runNode(taskNode(coordinator.url, TOKEN, { nodeId: `n${i}` })));
+  const seen: { step: number; timings: NodeTimings }[] = [];
+  const onStep = (info: { step: number; timings: NodeTimings }) => seen.push(info);
+  const nodes = [0, 1].map((i) =>
+    runNode(taskNode(coordinator.url, TOKEN, { nodeId: `n${i}`, ...(i === 0 ? { onStep } : {}) })),
+  );
   await coordinator.done;
-  await Promise.all(nodes);
+  const [first] = await Promise.all(nodes);
+  t.equal(seen.length, first.assignments, "the node's onStep once per gradient sent");
+  t.same(
+    seen.map((s) => s.step),
+    [...seen.map((s) => s.step)].sort((a, b) => a - b),
+    'in step order',
+  );
+  t.ok(
+    seen.every((s, i) => i === 0 || s.timings.computeMs >= seen[i - 1].timings.computeMs),
+    'with the timings so far (copies: they only grow)',
+  );
+  t.equal(seen.at(-1)?.timings.computeMs, first.timings.computeMs, "the last one has the run's compute");
   t.ok(mid !== null, 'asked during the run');
   const s = JSON.parse(await (mid as unknown as Promise<string>)) as DashboardStatus;
   t.equal(s.state, 'training', `read at step ${s.progress.step}`);

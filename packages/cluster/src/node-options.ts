@@ -5,6 +5,7 @@ import type { BatchSource, Model } from '@recur/nn';
 import { resolveOptions, type ThreadsOptions } from '@recur/parallel';
 import type { Precision } from '@recur/protocol';
 import { ClusterErrorCode, fail } from './errors.js';
+import type { NodeTimings } from './node.js';
 import { checkHash, checkToken, NO_RUN_HASH } from './wire.js';
 
 export interface NodeOptions {
@@ -38,6 +39,8 @@ export interface NodeOptions {
   /** extra CA certificates (PEM) to trust for wss:// (a self-signed coordinator) */
   ca?: string | Buffer;
   log?: (line: string) => void;
+  /** after each gradient is sent: the step and this node's timings so far (a copy) */
+  onStep?: (info: { step: number; timings: NodeTimings }) => void;
 }
 
 export interface ResolvedNode {
@@ -57,6 +60,7 @@ export interface ResolvedNode {
   threadsOptions: ThreadsOptions;
   ca: string | Buffer | null;
   log: (line: string) => void;
+  onStep: ((info: { step: number; timings: NodeTimings }) => void) | null;
 }
 
 function integer(what: string, value: unknown, min: number, fallback: number): number {
@@ -97,5 +101,6 @@ export function resolveNodeOptions(o: NodeOptions): ResolvedNode {
     threadsOptions,
     ca: o.ca ?? null,
     log: o.log ?? (() => {}),
+    onStep: o.onStep ?? null,
   };
 }

@@ -233,6 +233,7 @@ class ClusterNode {
           gradient: out.gradients,
         });
         timings.sendMs += performance.now() - sending;
+        this.o.onStep?.({ step: frame.step, timings: { ...timings } });
         return;
       }
       case 'parameters': {
