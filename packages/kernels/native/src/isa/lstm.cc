@@ -1,7 +1,8 @@
 // LSTM over a whole time-major sequence in one call: the native twin of src/lstm.ts (same
-// buffers, same order of operations; formulas and Porting notes there). W_hh is packed once per
-// call, then every step runs one product h·W_hhᵀ (forward) or dGates·W_hh (backward) and the
-// fused gate loop over the rows whose step is real.
+// buffers, same order of operations; formulas and Porting notes there). W_ih and W_hh are packed
+// once per call, then every forward step runs its input projection x_t·W_ihᵀ + b and h·W_hhᵀ
+// into its own (B, 4H) gates while they are in cache, and every backward step dGates·W_hh; each
+// step ends with the fused gate loop over the rows whose step is real.
 #include "math.h"
 #include "steps.h"
 
@@ -83,16 +84,19 @@ void lstmForward(const RecurrentCall& c) {
   const SeqDims& d = c.dims;
   const int B = d.B, H = d.H, G = 4 * H;
   const long state = (long)B * H;
-  inputProjection(c, c.gates, G, G);
   copyState(c.hT, c.h0, state);
   copyState(c.cT, c.c0, state);
-  const float* packed = packRecurrentT(c.w.wHh, H, G, PACK_WEIGHTS, 0);
+  // W_hhᵀ packed after W_ihᵀ, first: it sizes the slot for both (packing W_ihᵀ does not regrow it)
+  const float* packedHh = packRecurrentT(c.w.wHh, H, G, PACK_WEIGHTS, packedSize(d.I, G));
+  const float* packedIh = packInputT(c.w.wIh, d.I, G, PACK_WEIGHTS, 0);
   for (int s = 0; s < d.T; s++) {
     const int t = timeAt(s, d);
     float* hPrev = c.hPrev + t * state;
+    float* gates = c.gates + t * state * 4;  // (B, 4H) of step t
     std::memcpy(hPrev, c.hT, state * sizeof(float));
     std::memcpy(c.cPrev + t * state, c.cT, state * sizeof(float));
-    gemmPacked(c.gates + t * state * 4, G, Strided{hPrev, H, 1}, packed, B, G, H, 1.f, 1.f);
+    stepInputProjection(c, gates, packedIh, t, G, G);
+    gemmPacked(gates, G, Strided{hPrev, H, 1}, packedHh, B, G, H, 1.f, 1.f);
     cellForward(c, t);
   }
 }

@@ -58,6 +58,28 @@ static inline float* packRecurrent(const float* wHh, int K, int H, ScratchSlot s
   return packed + offset;
 }
 
+/** op(B) = W_ihᵀ (I, n), the input projection x_t·W_ihᵀ of one step, packed once per call. */
+static inline float* packInputT(const float* wIh, int I, int n, ScratchSlot slot, long offset) {
+  float* packed = scratch(slot, offset + packedSize(I, n));
+  if (packed == nullptr) std::abort();
+  packB(packed + offset, Strided{wIh, 1, I}, I, n);
+  return packed + offset;
+}
+
+/**
+ * Step t's rows of inputProjection (below): pre (B, G) = x_t·W_ihᵀ + b_ih + b_hh, with W_ihᵀ
+ * packed by packInputT. Each row is the same product, in the same order, as in the projection of
+ * all steps at once (the same bits); made one step at a time, the step's gates are still in cache
+ * when the recurrent product and the gate math meet them, instead of coming back from L3 (the
+ * (T·B, G) projection is megabytes).
+ */
+static inline void stepInputProjection(const RecurrentCall& c, float* pre, const float* packedIh, int t, int G,
+                                       int hhEnd) {
+  const SeqDims& d = c.dims;
+  gemmPacked(pre, G, Strided{c.x + (long)t * d.B * d.I, d.I, 1}, packedIh, d.B, G, d.I, 1.f, 0.f);
+  addBiasRows(pre, c.w.bIh, c.w.bHh, d.B, G, hhEnd);
+}
+
 /**
  * gates (T·B, G) = x·W_ihᵀ + b_ih + b_hh, b_hh on the first hhEnd columns only. In pieces of
  * PROJECTION_ROWS rows, so each piece gets its bias while it is still in cache (the whole
@@ -75,26 +97,46 @@ static inline void inputProjection(const RecurrentCall& c, float* pre, int G, in
   }
 }
 
-/** dW_ih += dPreᵀ·x, db_ih += Σ dPre, dx += dPre·W_ih (dPre (T·B, G), zero at padded steps). */
-static inline void inputProjectionBackward(const RecurrentCall& c, const float* dPre, int G) {
+/** dW_ih += dPreᵀ·x, dx += dPre·W_ih (dPre (T·B, G), zero at padded steps); db_ih apart. */
+static inline void inputWeightGradients(const RecurrentCall& c, const float* dPre, int G) {
   const SeqDims& d = c.dims;
   const int rows = d.T * d.B;
   gemm(c.g.dWIh, d.I, Strided{dPre, 1, G}, Strided{c.x, d.I, 1}, G, d.I, rows, 1.f, 1.f);
-  addColumnSums(c.g.dBIh, dPre, rows, G);
   if (c.dx != nullptr) gemm(c.dx, d.I, Strided{dPre, G, 1}, Strided{c.w.wIh, d.I, 1}, rows, d.I, G, 1.f, 1.f);
+}
+
+/** dW_ih += dPreᵀ·x, db_ih += Σ dPre, dx += dPre·W_ih (dPre (T·B, G), zero at padded steps). */
+static inline void inputProjectionBackward(const RecurrentCall& c, const float* dPre, int G) {
+  addColumnSums(c.g.dBIh, dPre, (long)c.dims.T * c.dims.B, G);
+  inputWeightGradients(c, dPre, G);
+}
+
+/**
+ * dbA += Σ rows of d and dbB += Σ rows of d (d (rows, G)) in one pass over d: each sum adds the
+ * rows in the same order as addColumnSums (the same bits), and d is read once, not twice.
+ */
+static inline void addColumnSumsTwice(float* __restrict dbA, float* __restrict dbB, const float* __restrict d,
+                                      long rows, int G) {
+  for (long r = 0; r < rows; r++) {
+    const float* row = d + r * G;
+    for (int g = 0; g < G; g++) {
+      dbA[g] += row[g];
+      dbB[g] += row[g];
+    }
+  }
 }
 
 /**
  * After the time loop of a cell whose recurrent product is h·W_hhᵀ on the same gradient as its
- * input projection (LSTM, SimpleRNN): dW_hh += dGatesᵀ·hPrev, db_hh += Σ dGates, then the input
- * projection's gradients (below).
+ * input projection (LSTM, SimpleRNN): dW_hh += dGatesᵀ·hPrev, db_hh and db_ih += Σ dGates (one
+ * pass), then the input projection's gradients (above).
  */
 static inline void weightGradients(const RecurrentCall& c, const float* dGates, int G) {
   const SeqDims& d = c.dims;
   const int rows = d.T * d.B;
   gemm(c.g.dWHh, d.H, Strided{dGates, 1, G}, Strided{c.hPrev, d.H, 1}, G, d.H, rows, 1.f, 1.f);
-  addColumnSums(c.g.dBHh, dGates, rows, G);
-  inputProjectionBackward(c, dGates, G);
+  addColumnSumsTwice(c.g.dBHh, c.g.dBIh, dGates, rows, G);
+  inputWeightGradients(c, dGates, G);
 }
 
 }  // namespace RECUR_ISA
