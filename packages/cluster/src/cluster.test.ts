@@ -11,6 +11,7 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { relativeError as relative } from '@recur/kernels/testing';
 import { loadModel } from '@recur/nn';
 import { threads } from '@recur/parallel';
 import t from 'tap';
@@ -29,16 +30,6 @@ const freePort = () =>
       s.close(() => resolve(port));
     });
   });
-
-const relative = (a: Float32Array, b: Float32Array) => {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d / n);
-};
 
 t.test('2 node processes × 1 thread train the parameters of 1 process × 2 threads', async (t) => {
   const coordinator = await taskCoordinator(TOKEN, 3, {

@@ -3,6 +3,8 @@
 // learning rate lowered by a callback reaches every rank (the control block's lrScale), so a
 // threaded run with reduceLROnPlateau matches the one-thread run, and setLr(1e-30) freezes the
 // parameters on every rank. "Matches" is ‖a − b‖ / ‖b‖ ≤ 1e-6, as in threads.test.ts.
+
+import { relativeError as relative } from '@recur/kernels/testing';
 import {
   type ArrayData,
   type Callback,
@@ -59,16 +61,6 @@ async function fitWith(values: number[], callbacks: Callback[], options: FitOpti
     ...options,
   });
   return { model, history, params: script.params };
-}
-
-function relative(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d / n);
 }
 
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);

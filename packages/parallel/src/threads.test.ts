@@ -15,6 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type KernelBackendName, kernelBackend, nativeKernels, useKernelBackend } from '@recur/kernels';
+import { relativeError as relative } from '@recur/kernels/testing';
 import {
   type ArrayData,
   bidirectional,
@@ -68,16 +69,6 @@ async function train(kind: string, strategy?: ReturnType<typeof threads>, epochs
   const history = await model.fit(data.x, data.y, { epochs, batchSize: 12, seed: 3, strategy });
   return { params: model.params.slice(), loss: history.history.loss, model };
 }
-
-const relative = (a: Float32Array, b: Float32Array) => {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += b[i] ** 2;
-  }
-  return Math.sqrt(diff / norm);
-};
 
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 

@@ -57,3 +57,14 @@ export function allClose(
     : `element ${worstIndex}: got ${actual[worstIndex]}, expected ${expected[worstIndex]} (rtol ${rtol}, atol ${atol})`;
   return { ok, worstIndex, worstExcess, message };
 }
+
+/** ‖a − b‖ / ‖b‖ (b is the reference): how the equivalence tests compare whole parameter vectors. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff += (a[i] - b[i]) ** 2;
+    norm += b[i] ** 2;
+  }
+  return Math.sqrt(diff / norm);
+}
