@@ -25,6 +25,7 @@ import { clusterStatus } from './dashboard-status.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import { installProtocolKernels } from './halves.js';
 import type { RunSummary } from './loop.js';
+import { useAtomicMarking } from './marking.js';
 import { type CoordinatorOptions, type Resolved, resolveCoordinatorOptions } from './options.js';
 import { wsPeer } from './peer.js';
 import { type StatusJson, serveStatus } from './status.js';
@@ -92,7 +93,9 @@ export class Coordinator {
   /** Starts listening; training begins once minNodes have joined. */
   static async start(options: CoordinatorOptions): Promise<Coordinator> {
     installProtocolKernels();
-    const c = new Coordinator(resolveCoordinatorOptions(options));
+    const resolved = resolveCoordinatorOptions(options);
+    if (!resolved.incrementalMarking) useAtomicMarking();
+    const c = new Coordinator(resolved);
     await c.listen();
     const { port } = c.server.address() as AddressInfo;
     c.url = `${c.o.tls === null ? 'ws' : 'wss'}://${c.o.host.includes(':') ? `[${c.o.host}]` : c.o.host}:${port}`;

@@ -5,6 +5,7 @@ import type { BatchSource, Model } from '@recur/nn';
 import { resolveOptions, type ThreadsOptions } from '@recur/parallel';
 import type { Precision } from '@recur/protocol';
 import { ClusterErrorCode, fail } from './errors.js';
+import { incrementalMarkingOption } from './marking.js';
 import type { NodeTimings } from './node.js';
 import { checkHash, checkToken, NO_RUN_HASH } from './wire.js';
 
@@ -39,6 +40,11 @@ export interface NodeOptions {
   /** extra CA certificates (PEM) to trust for wss:// (a self-signed coordinator) */
   ca?: string | Buffer;
   log?: (line: string) => void;
+  /**
+   * keep V8's incremental marking in this process; default false: runNode turns it off
+   * (marking.ts: the exchange's fresh socket buffers make it cost more than marking at once)
+   */
+  incrementalMarking?: boolean;
   /** after each gradient is sent: the step and this node's timings so far (a copy) */
   onStep?: (info: { step: number; timings: NodeTimings }) => void;
 }
@@ -60,6 +66,7 @@ export interface ResolvedNode {
   threadsOptions: ThreadsOptions;
   ca: string | Buffer | null;
   log: (line: string) => void;
+  incrementalMarking: boolean;
   onStep: ((info: { step: number; timings: NodeTimings }) => void) | null;
 }
 
@@ -101,6 +108,7 @@ export function resolveNodeOptions(o: NodeOptions): ResolvedNode {
     threadsOptions,
     ca: o.ca ?? null,
     log: o.log ?? (() => {}),
+    incrementalMarking: incrementalMarkingOption('node', o.incrementalMarking),
     onStep: o.onStep ?? null,
   };
 }

@@ -15,6 +15,7 @@ import { WebSocket } from 'ws';
 import { AssignedRangeSource, type RangeSource } from './assigned-source.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import { installProtocolKernels } from './halves.js';
+import { useAtomicMarking } from './marking.js';
 import { type NodeOptions, type ResolvedNode, resolveNodeOptions } from './node-options.js';
 import { messageBytes, send, wsPayloadCap, zeroMask } from './wire.js';
 
@@ -68,6 +69,7 @@ class ClusterNode {
 
   constructor(options: NodeOptions) {
     this.o = resolveNodeOptions(options);
+    if (!this.o.incrementalMarking) useAtomicMarking();
     this.data = new AssignedRangeSource(this.o.source as RangeSource);
     this.limit = maxFrameBytes(this.o.model.layout.size);
   }

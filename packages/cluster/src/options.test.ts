@@ -26,6 +26,11 @@ t.test('coordinator options are checked by name', async (t) => {
     ['a negative port', { port: -1 }, /port/],
     ['an empty checkpoint path', { checkpoint: { path: '' } }, /checkpoint.path/],
     ['half a certificate', { tls: { cert: 'x' } }, /tls must be \{ cert, key \}/],
+    [
+      'incrementalMarking not a boolean',
+      { incrementalMarking: 'no' },
+      /incrementalMarking must be true or false/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     const started = startCoordinator({ ...good(), ...change } as Parameters<typeof startCoordinator>[0]);
@@ -53,6 +58,10 @@ t.test('node options are checked by name', async (t) => {
   await t.rejects(runNode({ ...node, dataHash: 'nope' }), {
     code: 'ERR_CLUSTER_BAD_OPTION',
     message: /dataHash/,
+  });
+  await t.rejects(runNode({ ...node, incrementalMarking: 1 as unknown as boolean }), {
+    code: 'ERR_CLUSTER_BAD_OPTION',
+    message: /node: incrementalMarking must be true or false, got 1/,
   });
   await t.rejects(runNode({ ...node, threads: 0 }), {
     code: 'ERR_PARALLEL_BAD_OPTION',

@@ -4,6 +4,7 @@ import type { Model } from '@recur/nn';
 import type { DashboardInfo } from './dashboard-status.js';
 import { ClusterErrorCode, fail } from './errors.js';
 import type { StepTimings } from './loop.js';
+import { incrementalMarkingOption } from './marking.js';
 import { checkHash, checkToken, NO_RUN_HASH } from './wire.js';
 
 /** Named limits of the coordinator (README.md, "Options and limits"). */
@@ -41,6 +42,11 @@ export interface CoordinatorOptions {
   maxPendingConnections?: number;
   /** serve GET /status and GET / without the token; default false (token in a header or cookie) */
   publicStatus?: boolean;
+  /**
+   * keep V8's incremental marking in this process; default false: startCoordinator turns it off
+   * (marking.ts: the exchange's fresh socket buffers make it cost more than marking at once)
+   */
+  incrementalMarking?: boolean;
   /** written atomically every `everySteps` steps (default 0: only at the end) and at the end */
   checkpoint?: { path: string; everySteps?: number; preprocessing?: unknown };
   /** continue from the model's training position (a model from loadModel of a checkpoint) */
@@ -81,6 +87,7 @@ export interface Resolved {
   maxNodes: number;
   maxPendingConnections: number;
   publicStatus: boolean;
+  incrementalMarking: boolean;
   checkpoint: { path: string; everySteps: number; preprocessing: unknown } | null;
   resume: boolean;
   heartbeatTimeoutMs: number;
@@ -150,6 +157,7 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): Resolved {
       CLUSTER_LIMITS.maxPendingConnections,
     ),
     publicStatus: o.publicStatus === true,
+    incrementalMarking: incrementalMarkingOption('coordinator', o.incrementalMarking),
     checkpoint:
       c === undefined
         ? null
