@@ -3,12 +3,14 @@
 // and the larger batch runs in parts of at most that size. Evaluation changes nothing of the
 // training: the parameters after fit are bitwise those of the run that evaluates with the
 // training batch (threads are bit-identical run to run), they stay in the shared arena, and the
-// numbers the callback saw at the last epoch are those of the same call after fit.
+// numbers the callback saw at the last epoch are those of the same call after fit. A thread
+// group outside fit (a cluster node's) holds the memory alike, from start to close.
 
 import { relativeError as relative } from '@recur/kernels/testing';
-import { type ArrayData, type Callback, dense, gru, sequential } from '@recur/nn';
+import { type ArrayData, ArraySource, type Callback, dense, gru, sequential } from '@recur/nn';
 import t from 'tap';
-import { threads } from './threads.js';
+import { ThreadGroup } from './group.js';
+import { resolveOptions, threads } from './threads.js';
 
 const T = 5;
 const N = 96;
@@ -58,29 +60,33 @@ async function fitEvaluating(batchSize: number) {
   return { model, history, seen };
 }
 
-t.test('evaluate and predict in larger batches inside a threads(2) fit leave training unchanged', async (t) => {
-  const small = await fitEvaluating(BATCH);
-  const large = await fitEvaluating(LARGE);
-  t.equal(
-    Buffer.compare(bytes(large.model.params), bytes(small.model.params)),
-    0,
-    'the trained parameters are bitwise those of the run evaluating in training-sized batches',
-  );
-  t.equal(large.model.params.buffer.constructor.name, 'SharedArrayBuffer', 'still the threads arena');
-  t.same(large.history.history.val_loss, small.history.history.val_loss, "fit's own val_loss alike");
-  for (let epoch = 0; epoch < 3; epoch++) {
-    const gap = relative(large.seen[epoch].predicted, small.seen[epoch].predicted);
-    t.ok(gap <= 1e-6, `epoch ${epoch}: predictions of both runs agree (${gap})`);
-    t.ok(
-      Math.abs(large.seen[epoch].logs.loss - small.seen[epoch].logs.loss) <= 1e-6 * small.seen[epoch].logs.loss,
-      `epoch ${epoch}: evaluate's loss agrees (${large.seen[epoch].logs.loss} vs ${small.seen[epoch].logs.loss})`,
+t.test(
+  'evaluate and predict in larger batches inside a threads(2) fit leave training unchanged',
+  async (t) => {
+    const small = await fitEvaluating(BATCH);
+    const large = await fitEvaluating(LARGE);
+    t.equal(
+      Buffer.compare(bytes(large.model.params), bytes(small.model.params)),
+      0,
+      'the trained parameters are bitwise those of the run evaluating in training-sized batches',
     );
-  }
-  t.ok(
-    large.seen[2].logs.loss < large.seen[0].logs.loss,
-    'the callback saw the training progress (its evaluations read the live parameters)',
-  );
-});
+    t.equal(large.model.params.buffer.constructor.name, 'SharedArrayBuffer', 'still the threads arena');
+    t.same(large.history.history.val_loss, small.history.history.val_loss, "fit's own val_loss alike");
+    for (let epoch = 0; epoch < 3; epoch++) {
+      const gap = relative(large.seen[epoch].predicted, small.seen[epoch].predicted);
+      t.ok(gap <= 1e-6, `epoch ${epoch}: predictions of both runs agree (${gap})`);
+      t.ok(
+        Math.abs(large.seen[epoch].logs.loss - small.seen[epoch].logs.loss) <=
+          1e-6 * small.seen[epoch].logs.loss,
+        `epoch ${epoch}: evaluate's loss agrees (${large.seen[epoch].logs.loss} vs ${small.seen[epoch].logs.loss})`,
+      );
+    }
+    t.ok(
+      large.seen[2].logs.loss < large.seen[0].logs.loss,
+      'the callback saw the training progress (its evaluations read the live parameters)',
+    );
+  },
+);
 
 t.test("the callback's last evaluation equals evaluate and predict after fit", async (t) => {
   const { model, seen } = await fitEvaluating(LARGE);
@@ -90,4 +96,23 @@ t.test("the callback's last evaluation equals evaluate and predict after fit", a
   t.ok(relative(predicted, last.predicted) <= 1e-6, 'predict');
   t.ok(Math.abs(after.loss - last.logs.loss) <= 1e-6 * after.loss, `loss ${after.loss} vs ${last.logs.loss}`);
   t.ok(Math.abs(after.mae - last.logs.mae) <= 1e-6 * after.mae, `mae ${after.mae} vs ${last.logs.mae}`);
+});
+
+t.test('a thread group holds the shared memory from start to close', async (t) => {
+  const model = build();
+  const source = new ArraySource(train.x, train.y, { shuffle: false, seed: 0 });
+  const group = await ThreadGroup.start(model, source, BATCH, 2, resolveOptions(2, {}));
+  const memory = model.memory;
+  try {
+    const before = (await model.evaluate(val.x, val.y, { batchSize: LARGE })).loss;
+    await group.step(0, 0);
+    const after = (await model.evaluate(val.x, val.y, { batchSize: LARGE })).loss;
+    t.equal(model.memory, memory, 'the same memory after evaluating in batches of 64');
+    t.equal(memory?.maxBatch, BATCH);
+    t.not(after, before, "the ranks' step reached the parameters evaluate reads");
+  } finally {
+    await group.close();
+  }
+  await model.evaluate(val.x, val.y, { batchSize: LARGE });
+  t.equal(model.memory?.maxBatch, LARGE, 'once closed, the memory grows to the batch as before');
 });
