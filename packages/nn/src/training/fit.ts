@@ -1,6 +1,6 @@
-// fit, evaluate and predict: the loops around a model's step, Keras-style. A TrainingStrategy
-// runs each optimizer step; the default runs it on the calling thread, and @recur/parallel and
-// @recur/cluster provide others, so nn imports neither (DESIGN.md, "Training").
+// fit: the loop around a model's step, Keras-style (evaluate and predict: inference.ts). A
+// TrainingStrategy runs each optimizer step; the default runs it on the calling thread, and
+// @recur/parallel and @recur/cluster provide others, so nn imports neither (DESIGN.md, "Training").
 
 import type { FloatAllocator } from '../arena.js';
 import type { Batch, Model } from '../base-model.js';
