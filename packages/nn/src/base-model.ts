@@ -32,15 +32,8 @@ import {
 import type { Logs } from './training/callbacks.js';
 import { type Compiled, type CompileOptions, compileOptions } from './training/compile.js';
 import type { ArrayData, BatchSource } from './training/data.js';
-import {
-  arraySource,
-  evaluateSource,
-  type FitOptions,
-  fit,
-  type History,
-  isSource,
-  predictArrays,
-} from './training/fit.js';
+import { arraySource, type FitOptions, fit, type History, isSource } from './training/fit.js';
+import { evaluateSource, predictArrays } from './training/inference.js';
 import { type LossName, type LossSum, lossSum, takesLabels } from './training/loss.js';
 import type { EpochProgress } from './training/progress.js';
 import { knownKeys, positiveInteger } from './validate.js';
@@ -116,6 +109,8 @@ export abstract class Model {
   pendingOptimizerState: Float32Array[] | null = null;
   /** the recurrent layers' final states over the last predict (finalStates) */
   private predictStates: StateRecorder | null = null;
+  /** how many holders (fit, thread groups) keep the memory for training */
+  private memoryHolds = 0;
 
   constructor(parts: ModelParts) {
     this.layers = parts.layers;
@@ -178,6 +173,25 @@ export abstract class Model {
     }
     this.adoptMemory(next);
     return next;
+  }
+
+  /**
+   * Keeps the memory for training until the returned release runs (fit; a thread group, whose
+   * ranks share it): evaluate and predict then run in parts of at most its batch instead of
+   * replacing it (Note [inference in a held memory], training/inference.ts).
+   */
+  holdMemory(): () => void {
+    let held = true;
+    this.memoryHolds += 1;
+    return () => {
+      if (held) this.memoryHolds -= 1;
+      held = false;
+    };
+  }
+
+  /** Whether training holds the memory (holdMemory). */
+  get memoryHeld(): boolean {
+    return this.memoryHolds > 0;
   }
 
   /**

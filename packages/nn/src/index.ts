@@ -25,6 +25,7 @@ export * from './training/callbacks.js';
 export * from './training/compile.js';
 export * from './training/data.js';
 export * from './training/fit.js';
+export * from './training/inference.js';
 export * from './training/loss.js';
 export * from './training/metrics.js';
 export * from './training/monitor-callbacks.js';

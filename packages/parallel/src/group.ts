@@ -83,6 +83,8 @@ export class ThreadGroup {
   private readonly failed: Promise<void>;
   private onFailure: () => void = () => {};
   private readonly settled: Promise<unknown>;
+  /** ends this group's hold on the model's memory (Note [inference in a held memory], @recur/nn) */
+  private readonly releaseMemory: () => void;
 
   private constructor(
     private readonly model: Model,
@@ -94,6 +96,8 @@ export class ThreadGroup {
     tasks: Promise<RankOutcome>[],
     private readonly o: GroupOptions,
   ) {
+    // The ranks share the model's memory: evaluate and predict must not replace it while they run.
+    this.releaseMemory = model.holdMemory();
     tasks.forEach((task, rank) => {
       task.then(
         (outcome) => {
@@ -289,7 +293,11 @@ export class ThreadGroup {
       Atomics.notify(c.ints, Field.COMMAND_GEN);
       if (!(await withTimeout(this.settled, this.o.closeTimeoutMs))) abortAll(c, -1);
     }
-    await this.pool.destroy();
+    try {
+      await this.pool.destroy();
+    } finally {
+      this.releaseMemory();
+    }
   }
 
   private recordFailure(rank: number, outcome: RankOutcome | Error): void {

@@ -1,6 +1,6 @@
-// fit, evaluate and predict: the loops around a model's step, Keras-style. A TrainingStrategy
-// runs each optimizer step; the default runs it on the calling thread, and @recur/parallel and
-// @recur/cluster provide others, so nn imports neither (DESIGN.md, "Training").
+// fit: the loop around a model's step, Keras-style (evaluate and predict: inference.ts). A
+// TrainingStrategy runs each optimizer step; the default runs it on the calling thread, and
+// @recur/parallel and @recur/cluster provide others, so nn imports neither (DESIGN.md, "Training").
 
 import type { FloatAllocator } from '../arena.js';
 import type { Batch, Model } from '../base-model.js';
@@ -20,8 +20,8 @@ import {
   checkArrayData,
 } from './data.js';
 import { checkSource, checkStepResult, resolveFit } from './fit-options.js';
+import { evaluateSource } from './inference.js';
 import { takesLabels } from './loss.js';
-import { createMetric } from './metrics.js';
 import { type EpochProgress, resumedLoss } from './progress.js';
 import { applyUpdate, learningRate } from './update.js';
 import { type LogStream, verboseLogger } from './verbose.js';
@@ -211,6 +211,7 @@ export async function fit(
   model.epochProgress = progress;
   const run = fitRun(model, compiled, o, validation !== null, batches, start.epoch);
   let lastTurn = performance.now();
+  const releaseMemory = model.holdMemory(); // Note [inference in a held memory]
   try {
     await run.trainBegin();
     for (let epoch = start.epoch; epoch < o.epochs && !history.aborted; epoch++) {
@@ -249,6 +250,7 @@ export async function fit(
     await run.trainEnd();
     history.stopped = run.stopped;
   } finally {
+    releaseMemory();
     await strategy.close?.();
   }
   return history;
@@ -360,80 +362,4 @@ function validationSource(
 /** Whether `x` is a BatchSource (it has `fill`) rather than arrays. */
 export function isSource(x: unknown): x is BatchSource {
   return typeof x === 'object' && x !== null && typeof (x as BatchSource).fill === 'function';
-}
-
-/** Mean loss and metrics over a source, without training (no dropout). */
-export function evaluateSource(model: Model, source: BatchSource, batchSize: number): Logs {
-  const compiled = model.compiled as Compiled;
-  model.ensureMemory(batchSize, compiled.optimizer.stateCount());
-  const buffers = buffersFor(model, compiled, batchSize);
-  const metrics = compiled.metrics.map((name) => createMetric(name, compiled.loss));
-  let sum = 0;
-  let count = 0;
-  for (let b = 0; b * batchSize < source.size; b++) {
-    const B = source.fill(buffers, 0, b, batchSize, 0, 1);
-    const batch: Batch = batchOf(buffers, B, model.inputSpec.steps ?? 1, source.hasLengths);
-    const out = model.forward(batch, {
-      training: false,
-      seed: model.seed,
-      epoch: 0,
-      sampleIndex: buffers.sampleIndex,
-    });
-    const result = model.outputLoss(out, batch, compiled.loss, null);
-    sum += result.sum;
-    count += result.count;
-    const { rows, target, mask } = model.timeMajorTargets(out, batch, compiled.loss);
-    for (const metric of metrics) metric.update(out.data, target, mask, rows, model.outputSpec.features);
-  }
-  const logs: Logs = { loss: count > 0 ? sum / count : 0 };
-  metrics.forEach((metric, i) => {
-    logs[compiled.metrics[i]] = metric.result();
-  });
-  return logs;
-}
-
-/**
- * Outputs for x, batch-major: (N, O) or (N, T, O). `afterBatch` runs after each batch's forward
- * (samples first .. first + B of N), e.g. to read the layers' final states.
- */
-export function predictArrays(
-  model: Model,
-  x: ArrayData | BatchSource,
-  batchSize: number,
-  afterBatch?: (first: number, B: number, N: number) => void,
-): Float32Array {
-  const source = isSource(x) ? x : arraySource(model, null, x, null, false, 0);
-  model.ensureMemory(batchSize, model.memory?.stateCount ?? 0);
-  const buffers = buffersFor(model, null, batchSize);
-  const O = model.outputSpec.features;
-  const T = model.outputSpec.steps ?? 1;
-  const out = new Float32Array(source.size * T * O);
-  for (let b = 0; b * batchSize < source.size; b++) {
-    const B = source.fill(buffers, 0, b, batchSize, 0, 1);
-    const flow = model.inferBatch(batchOf(buffers, B, model.inputSpec.steps ?? 1, source.hasLengths), {
-      training: false,
-      seed: model.seed,
-      epoch: 0,
-      sampleIndex: buffers.sampleIndex,
-    });
-    copyOutput(out, flow.data, b * batchSize, B, T, O);
-    afterBatch?.(b * batchSize, B, source.size);
-  }
-  return out;
-}
-
-/** out[(first + b), t, o] = y[t, b, o]: time-major model output to batch-major results. */
-function copyOutput(
-  out: Float32Array,
-  y: Float32Array,
-  first: number,
-  B: number,
-  T: number,
-  O: number,
-): void {
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      for (let o = 0; o < O; o++) out[((first + b) * T + t) * O + o] = y[(t * B + b) * O + o];
-    }
-  }
 }
