@@ -10,14 +10,20 @@
 //                                   [--repeats 3] [--json]
 //
 // The model is lstm-std's (P = 83,073; BENCHMARKS.md in the team's shared folder); the clients
-// install the native protocol kernels as runNode does. With --repeats R every configuration runs
+// install the native protocol kernels and mark without incremental marking, as runNode does. With --repeats R every configuration runs
 // R times in turn (a shared machine drifts); the figures are medians over the repeats of: the
 // median and the 10th percentile of the step times after 10 warm-up steps, and the CPU ms per
 // step of the coordinator and of the busiest client (process.cpuUsage, all threads).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import { bytesPerMember, installProtocolKernels, NO_RUN_HASH, startCoordinator } from '@recur/cluster';
+import {
+  bytesPerMember,
+  installProtocolKernels,
+  NO_RUN_HASH,
+  startCoordinator,
+  useAtomicMarking,
+} from '@recur/cluster';
 import { dense, lstm, sequential } from '@recur/nn';
 import { decodeFrame, encodeFrame, maxFrameBytes, PROTOCOL_VERSION } from '@recur/protocol';
 
@@ -60,6 +66,7 @@ const median = (xs) => {
 /** A client: `bench-exchange.mjs client <url> <precision>`; prints its CPU ms per step. */
 function clientMain(url, precision) {
   installProtocolKernels();
+  useAtomicMarking(); // as runNode does
   const m = model();
   const P = m.layout.size;
   const gradient = Float32Array.from({ length: P }, (_, i) => Math.sin(i) * 1e-2); // (P) sums

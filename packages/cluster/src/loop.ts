@@ -87,8 +87,22 @@ export class TrainingLoop {
     return this.o.model;
   }
 
-  /** Trains to the last epoch (or a stop); rejects with a coded error when the run fails. */
+  /**
+   * Trains to the last epoch (or a stop); rejects with a coded error when the run fails. The
+   * model's memory is held meanwhile (nn's holdMemory): an evaluate or predict on the
+   * coordinator's model during the run (from onStep, say) runs in pieces of the memory's batch
+   * instead of replacing the memory that the update guard and the broadcasts use.
+   */
   async run(): Promise<RunSummary> {
+    const release = this.model.holdMemory();
+    try {
+      return await this.train();
+    } finally {
+      release();
+    }
+  }
+
+  private async train(): Promise<RunSummary> {
     const { batchSize, epochs, data } = this.o;
     const batches = data.batchesPerEpoch ?? Math.ceil(data.size / batchSize);
     if (!this.o.resume) this.model.trainingPosition = { epoch: 0, position: 0 };

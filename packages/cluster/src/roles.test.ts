@@ -11,7 +11,7 @@ import { type CoordinatorOptions, resolveCoordinatorOptions } from './options.js
 import { assignedSamples, assignParts } from './parts.js';
 import type { Peer } from './peer.js';
 import { joinFrame, manualCompute, reference } from './testing/peers.js';
-import { TASK, taskDataHash, taskModel } from './testing/task.js';
+import { TASK, taskData, taskDataHash, taskModel } from './testing/task.js';
 import { bytesPerMember, frameBytes } from './wire.js';
 
 const TOKEN = 'roles-test-token';
@@ -115,6 +115,33 @@ t.test('a run through the roles with fake peers equals threads(2) bit for bit', 
     'the first gradient comes before the last',
   );
   t.equal(timings[0]?.decodeMs, 0, 'no decoding without a transport');
+});
+
+t.test("evaluate on the coordinator's model during a run leaves the run as it was", async (t) => {
+  const { x, y } = taskData();
+  const evaluations: Promise<{ loss: number }>[] = [];
+  const { core: c, model } = core({
+    epochs: 2,
+    minNodes: 2,
+    onStep: () => {
+      evaluations.push(model.evaluate(x, y, { batchSize: TASK.N })); // a batch over the memory's 1
+    },
+  });
+  const memory = model.memory;
+  const run = c.loop.run();
+  fakeMember(c, 'fake-0');
+  fakeMember(c, 'fake-1');
+  await run;
+  const losses = (await Promise.all(evaluations)).map((l) => l.loss);
+  t.equal(model.memory, memory, 'the memory of the run is the one it started with');
+  t.ok(bytes(model.params).equals(bytes(await reference(2, 2))), 'the parameters of threads(2)');
+  t.equal(losses.length, 16);
+  t.ok(losses.at(-1) !== losses[0], 'each evaluation saw the parameters of its step');
+  const after = (await model.evaluate(x, y, { batchSize: TASK.N })).loss;
+  t.ok(
+    Math.abs(after - (losses.at(-1) as number)) <= 1e-6 * Math.abs(after),
+    'the last one, those at the end',
+  );
 });
 
 t.test('the wire: a frame is encoded once however many peers it goes to; bytes per member', (t) => {
