@@ -10,8 +10,9 @@
 //                                   [--repeats 3] [--json]
 //
 // The model is lstm-std's (P = 83,073; BENCHMARKS.md in the team's shared folder); the clients
-// install the native protocol kernels and mark without incremental marking, as runNode does. With --repeats R every configuration runs
-// R times in turn (a shared machine drifts); the figures are medians over the repeats of: the
+// install the native protocol kernels and mark without incremental marking, as runNode does.
+// With --repeats R every configuration runs R times in turn (a shared machine drifts); the
+// figures are medians over the repeats of: the
 // median and the 10th percentile of the step times after 10 warm-up steps, and the CPU ms per
 // step of the coordinator and of the busiest client (process.cpuUsage, all threads).
 import { spawn } from 'node:child_process';
