@@ -10,7 +10,6 @@ import { fail, NnErrorCode } from './errors.js';
 import { initialize } from './initializers.js';
 import { checkPath } from './io.js';
 import type { Flow, Layer, ParamRow, ShapeSpec, StepContext } from './layer.js';
-import { describeShape } from './layers/recurrent.js';
 import { transposeBatchTime } from './layers/sequence-ops.js';
 import { Layout } from './layout.js';
 import {
@@ -29,6 +28,7 @@ import {
   StateRecorder,
   setInitialState,
 } from './states.js';
+import { summaryTable } from './summary.js';
 import type { Logs } from './training/callbacks.js';
 import { type Compiled, type CompileOptions, compileOptions } from './training/compile.js';
 import type { ArrayData, BatchSource } from './training/data.js';
@@ -371,35 +371,9 @@ export abstract class Model {
     for (const layer of this.layers) (layer as { resetStates?: () => void }).resetStates?.();
   }
 
-  /** Keras-style table: layer, output shape, parameter count. */
+  /** Keras-style table: layer, output shape, parameter count (summary.ts). */
   summary(): string {
-    const counts = this.layers.map((_, i) =>
-      this.layout.rows.filter((r) => r.name.startsWith(this.prefixes[i])).reduce((a, r) => a + r.size, 0),
-    );
-    const shape = (s: ShapeSpec) =>
-      s.steps === null ? `(None, ${s.features})` : `(None, ${s.steps}, ${s.features})`;
-    const rows = this.layers.map((l, i) => [
-      `${this.prefixes[i].slice(0, -1)} (${l.kind})`,
-      shape(this.shapes[i]),
-      String(counts[i]),
-    ]);
-    const header = ['Layer (type)', 'Output Shape', 'Param #'];
-    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)) + 2);
-    const line = (cells: string[]) =>
-      cells
-        .map((cell, c) => cell.padEnd(widths[c]))
-        .join('')
-        .trimEnd();
-    const rule = '─'.repeat(widths.reduce((a, b) => a + b, 0));
-    return [
-      `Model: ${this.config().kind}, input ${describeShape(this.inputSpec)}`,
-      rule,
-      line(header),
-      rule,
-      ...rows.map(line),
-      rule,
-      `Total params: ${this.layout.size}`,
-    ].join('\n');
+    return summaryTable(this);
   }
 }
 
