@@ -156,9 +156,8 @@ function copySample(
   perSample: number,
 ): void {
   if (out === null) return;
-  const o = b * perSample;
   const i = sample * perSample;
-  for (let k = 0; k < perSample; k++) out[o + k] = from[i + k];
+  out.set(from.subarray(i, i + perSample), b * perSample); // a memcpy where both are one type
 }
 
 /** A heap allocator: fresh zeroed floats each call (batch buffers outside any arena). */
