@@ -6,11 +6,14 @@
 // encode, transfer, decode and copy — the cost a real step adds to its compute.
 //
 //   pnpm exec turbo run build
-//   node scripts/bench-exchange.mjs [--clients 1,2,3] [--precisions fp32,fp16] [--steps 300]
+//   node scripts/bench-exchange.mjs [--clients 1,2,3] [--precisions fp32,fp16,ws] [--steps 300]
 //                                   [--repeats 3] [--json]
 //
 // The model is lstm-std's (P = 83,073; BENCHMARKS.md in the team's shared folder); the clients
 // install the native protocol kernels and mark without incremental marking, as runNode does.
+// `--precisions ws` adds the transport's floor: a plain ws server and clients moving the same
+// bytes in the same pattern (a small assignment out, 4·P bytes back from each client, 4·P bytes
+// to each), with no protocol, checks or optimizer: what ws and the sockets cost by themselves.
 // With --repeats R every configuration runs R times in turn (a shared machine drifts); the
 // figures are medians over the repeats of: the
 // median and the 10th percentile of the step times after 10 warm-up steps, and the CPU ms per
@@ -29,7 +32,7 @@ import { dense, lstm, sequential } from '@recur/nn';
 import { decodeFrame, encodeFrame, maxFrameBytes, PROTOCOL_VERSION } from '@recur/protocol';
 
 // ws as @recur/cluster resolves it (the copy the coordinator and runNode use; not a dependency here)
-const { WebSocket } = createRequire(import.meta.resolve('@recur/cluster'))('ws');
+const { WebSocket, WebSocketServer } = createRequire(import.meta.resolve('@recur/cluster'))('ws');
 
 const TOKEN = 'bench-exchange-token';
 const DATA_HASH = 'd'.repeat(64);
@@ -115,8 +118,90 @@ function clientMain(url, precision) {
   });
 }
 
+/** A plain ws client (`bench-exchange.mjs ws-client <url> <P>`): answers each small message with 4·P bytes. */
+function wsClientMain(url, P) {
+  useAtomicMarking();
+  const gradient = Buffer.alloc(4 * Number(P), 1);
+  const ws = new WebSocket(url, { generateMask: (mask) => mask.fill(0), maxPayload: 16 * gradient.length });
+  let answered = 0;
+  let cpuAtWarmup = 0;
+  ws.on('message', (data) => {
+    if (data.length > 64) return; // the parameters
+    if (++answered === WARMUP) cpuAtWarmup = cpuMs();
+    ws.send(gradient);
+  });
+  ws.on('close', () => {
+    process.stdout.write(
+      `${JSON.stringify({ cpuPerStepMs: (cpuMs() - cpuAtWarmup) / (answered - WARMUP) })}\n`,
+    );
+  });
+}
+
+/** Spawns `clients` client processes of this script with `args`; resolves with their reports. */
+function spawnClients(clients, args) {
+  return Array.from({ length: clients }, () => {
+    const child = spawn(process.execPath, [process.argv[1], ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    return new Promise((resolve) => child.on('exit', () => resolve(JSON.parse(out))));
+  });
+}
+
+/** The figures of one run from the step stamps, the CPU at each stamp and the clients' reports. */
+function figures(stamps, cpu, reports) {
+  const times = stamps.slice(WARMUP).map((s, i) => s - stamps[WARMUP - 1 + i]);
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    stepMs: median(times),
+    p10Ms: sorted[Math.floor(sorted.length / 10)],
+    coordinatorCpuMs: (cpu.at(-1) - cpu[WARMUP - 1]) / (cpu.length - WARMUP),
+    clientCpuMs: Math.max(...reports.map((r) => r.cpuPerStepMs)),
+  };
+}
+
+/** The transport's floor: a plain ws server here moving the bytes of `steps` steps. */
+async function runWs(clients, steps) {
+  useAtomicMarking();
+  const P = model().layout.size;
+  const parameters = Buffer.alloc(4 * P, 2);
+  const assignment = Buffer.alloc(40, 3);
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 16 * 4 * P });
+  await new Promise((resolve) => server.on('listening', resolve));
+  const sockets = [];
+  const stamps = [];
+  const cpu = [];
+  let answers = 0;
+  const next = () => {
+    for (const s of sockets) s.send(assignment);
+  };
+  server.on('connection', (socket) => {
+    sockets.push(socket);
+    socket.on('message', () => {
+      if (++answers < clients) return;
+      answers = 0;
+      stamps.push(performance.now());
+      cpu.push(cpuMs());
+      for (const s of sockets) s.send(parameters);
+      if (stamps.length < steps) next();
+      else for (const s of sockets) s.close();
+    });
+    if (sockets.length === clients) next();
+  });
+  const { port } = server.address();
+  const reports = await Promise.all(
+    spawnClients(clients, ['ws-client', `ws://127.0.0.1:${port}`, String(P)]),
+  );
+  server.close();
+  return figures(stamps, cpu, reports);
+}
+
 /** One run: the coordinator here, `clients` client processes; step times and CPU per step. */
 async function run(clients, precision, steps) {
+  if (precision === 'ws') return runWs(clients, steps);
   const stamps = [];
   const cpu = [];
   const coordinator = await startCoordinator({
@@ -132,26 +217,9 @@ async function run(clients, precision, steps) {
       cpu.push(cpuMs());
     },
   });
-  const children = Array.from({ length: clients }, () => {
-    const child = spawn(process.execPath, [process.argv[1], 'client', coordinator.url, precision], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    return new Promise((resolve) => child.on('exit', () => resolve(JSON.parse(out))));
-  });
+  const children = spawnClients(clients, ['client', coordinator.url, precision]);
   await coordinator.done;
-  const reports = await Promise.all(children);
-  const times = stamps.slice(WARMUP).map((s, i) => s - stamps[WARMUP - 1 + i]);
-  const sorted = [...times].sort((a, b) => a - b);
-  return {
-    stepMs: median(times),
-    p10Ms: sorted[Math.floor(sorted.length / 10)],
-    coordinatorCpuMs: (cpu.at(-1) - cpu[WARMUP - 1]) / (cpu.length - WARMUP),
-    clientCpuMs: Math.max(...reports.map((r) => r.cpuPerStepMs)),
-  };
+  return figures(stamps, cpu, await Promise.all(children));
 }
 
 async function main() {
@@ -161,13 +229,13 @@ async function main() {
   const repeats = Number(values.repeats);
   const ok =
     clientCounts.every((n) => Number.isInteger(n) && n >= 1 && n <= 8) &&
-    precisions.every((p) => p === 'fp32' || p === 'fp16') &&
+    precisions.every((p) => p === 'fp32' || p === 'fp16' || p === 'ws') &&
     Number.isInteger(steps) &&
     steps > WARMUP + 10 &&
     Number.isInteger(repeats) &&
     repeats >= 1;
   if (!ok) {
-    console.error('usage: --clients 1..8 list --precisions fp32,fp16 --steps > 20 --repeats ≥ 1');
+    console.error('usage: --clients 1..8 list --precisions fp32,fp16,ws --steps > 20 --repeats ≥ 1');
     process.exit(2);
   }
   const configs = clientCounts.flatMap((clients) => precisions.map((precision) => ({ clients, precision })));
@@ -178,7 +246,10 @@ async function main() {
   const P = model().layout.size;
   const rows = configs.map((c, i) => ({
     ...c,
-    bytesPerStep: c.clients * bytesPerMember(P, Math.ceil(B / c.clients), c.clients, c.precision),
+    bytesPerStep:
+      c.precision === 'ws'
+        ? c.clients * (40 + 8 * P)
+        : c.clients * bytesPerMember(P, Math.ceil(B / c.clients), c.clients, c.precision),
     ...Object.fromEntries(Object.keys(runs[i][0]).map((k) => [k, median(runs[i].map((x) => x[k]))])),
   }));
   if (values.json) {
@@ -201,4 +272,5 @@ async function main() {
 }
 
 if (positionals[0] === 'client') clientMain(positionals[1], positionals[2]);
+else if (positionals[0] === 'ws-client') wsClientMain(positionals[1], positionals[2]);
 else await main();
