@@ -11,7 +11,8 @@
 // the next (accuracy, see micro), so every element sums in the same order whatever KC is. beta
 // applies on the first chain; later chains add to C. The many-row products with op(A) = Aᵀ use
 // 64-deep blocks (KC_STRIDED: their B block and A's lines stay in L1) and prefetch the next line of
-// each of A's rows. The recurrent loops pack W_hh once per call (packB) and call gemmPacked every
+// each of A's rows; those with op(A) = A fetch the next strip's rows while the first panel's tile
+// of a strip computes (A streams in from L3 once; dGates·W_ih 1.05–1.10×). The recurrent loops pack W_hh once per call (packB) and call gemmPacked every
 // step. Packing Bᵀ transposes VL × VL tiles in registers. Loop orders: with few rows of C (M < 256)
 // each panel is packed just before its strips use it; with many, op(B) is packed first and A's
 // strips run outermost (see gemmPacked). No order changes any element's order of summation.
@@ -24,6 +25,8 @@ namespace RECUR_ISA {
 
 namespace {
 
+constexpr int LINE = 64 / sizeof(float);  // floats per cache line
+
 struct Buffer {
   float* data = nullptr;
   long floats = 0;
@@ -34,9 +37,11 @@ thread_local Buffer slots[3];
 
 /**
  * MR_ rows × NR columns of C from one chain of kc ≤ CHAIN depth steps in registers, then added
- * to C; TA: op(A) is Aᵀ (the strip is contiguous per k).
+ * to C; TA: op(A) is Aᵀ (the strip is contiguous per k); NEXT (A not transposed, a full strip):
+ * also fetch the next strip's rows at this depth, one line every other step, for the many-row
+ * products whose A streams in from beyond L2 once.
  */
-template <int MR_, bool TA>
+template <int MR_, bool TA, bool NEXT = false>
 inline void chain(int kc, const float* a, long lda, const float* b, float* c, long ldc, int nr, float alpha,
                   float beta, bool overwrite) {
   vf acc[MR_][NV];
@@ -50,7 +55,9 @@ inline void chain(int kc, const float* a, long lda, const float* b, float* c, lo
     for (int v = 0; v < NV; v++) bv[v] = *(const vf*)(b + k * NR + v * VL);
     // Aᵀ: a strip is MR floats of each row; fetch the next line of this row (the strip after
     // next reads it) while this one computes: the rows lie a stride apart, no prefetcher follows
-    if (TA) __builtin_prefetch(a + k * lda + 64 / sizeof(float));
+    if (TA) __builtin_prefetch(a + k * lda + LINE);
+    // the next strip's 64-byte line j = k / 2 of this chain: row j % MR, the (j / MR)-th line
+    if (NEXT && !TA && MR_ == MR) __builtin_prefetch(a + (MR + k / 2 % MR) * lda + k / 2 / MR * LINE);
 #pragma GCC unroll 16
     for (int r = 0; r < MR_; r++) {
       const float av = TA ? a[k * lda + r] : a[r * lda + k];
@@ -97,21 +104,21 @@ inline void chain(int kc, const float* a, long lda, const float* b, float* c, lo
  * before the next starts (float32 chains of 256 fused multiply-adds missed the gemm tests' 1e-5
  * at K = 259; 64 keeps the error near the reference's, and C's tile stays in L1 between them).
  */
-template <int MR_, bool TA>
+template <int MR_, bool TA, bool NEXT = false>
 void micro(int kc, const float* a, long lda, const float* b, float* c, long ldc, int nr, float alpha, float beta,
            bool overwrite) {
   for (int k0 = 0; k0 < kc; k0 += CHAIN) {
     const int n = kc - k0 < CHAIN ? kc - k0 : CHAIN;
-    chain<MR_, TA>(n, TA ? a + (long)k0 * lda : a + k0, lda, b + (long)k0 * NR, c, ldc, nr, alpha,
+    chain<MR_, TA, NEXT>(n, TA ? a + (long)k0 * lda : a + k0, lda, b + (long)k0 * NR, c, ldc, nr, alpha,
                    k0 == 0 ? beta : 1.f, k0 == 0 && overwrite);
   }
 }
 
 typedef void (*MicroKernel)(int, const float*, long, const float*, float*, long, int, float, float, bool);
 
-template <bool TA, int... R>
+template <bool TA, bool NEXT, int... R>
 struct MicroTable {
-  static constexpr MicroKernel kernels[sizeof...(R)] = {&micro<R, TA>...};
+  static constexpr MicroKernel kernels[sizeof...(R)] = {&micro<R, TA, NEXT>...};
 };
 
 #if RECUR_MR == 8
@@ -251,15 +258,20 @@ void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n
   const bool ta = a.rs == 1 && a.cs != 1;
   const long lda = ta ? a.cs : a.rs;
   const int panels = (n + NR - 1) / NR;
-  /** The MR-row strip at row i0 against panel p of the depth block at k0. */
+  /**
+   * The MR-row strip at row i0 against panel p of the depth block at k0; with many rows of A
+   * (not transposed), the first panel's tile also fetches the next strip (see chain).
+   */
   auto tile = [&](int i0, int k0, int p) {
     const int kc = K - k0 < depth ? K - k0 : depth;
     const bool first = k0 == 0;
     const int nr = n - p * NR < NR ? n - p * NR : NR;
     const int mr = M - i0 < MR ? M - i0 : MR;
     const float* strip = ta ? a.data + (long)k0 * lda + i0 : a.data + (long)i0 * lda + k0;
-    const MicroKernel kernel =
-        ta ? MicroTable<true, RECUR_ROWS>::kernels[mr - 1] : MicroTable<false, RECUR_ROWS>::kernels[mr - 1];
+    const bool next = !ta && p == 0 && M >= STRIPS_OUTER_ROWS && i0 + 2 * MR <= M;
+    const MicroKernel kernel = ta     ? MicroTable<true, false, RECUR_ROWS>::kernels[mr - 1]
+                               : next ? MicroTable<false, true, RECUR_ROWS>::kernels[mr - 1]
+                                      : MicroTable<false, false, RECUR_ROWS>::kernels[mr - 1];
     kernel(kc, strip, lda, packed + (long)k0 * panels * NR + (long)p * kc * NR, c + (long)i0 * ldc + p * NR, ldc,
            nr, alpha, first ? beta : 1.f, first && beta == 0);
   };
