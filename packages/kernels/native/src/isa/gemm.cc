@@ -12,10 +12,13 @@
 // applies on the first chain; later chains add to C. The many-row products with op(A) = Aᵀ use
 // 64-deep blocks (KC_STRIDED: their B block and A's lines stay in L1) and prefetch the next line of
 // each of A's rows; those with op(A) = A fetch the next strip's rows while the first panel's tile
-// of a strip computes (A streams in from L3 once; dGates·W_ih 1.05–1.10×). The recurrent loops pack W_hh once per call (packB) and call gemmPacked every
-// step. Packing Bᵀ transposes VL × VL tiles in registers. Loop orders: with few rows of C (M < 256)
-// each panel is packed just before its strips use it; with many, op(B) is packed first and A's
-// strips run outermost (see gemmPacked). No order changes any element's order of summation.
+// of a strip computes (A streams in from L3 once). The recurrent loops pack W_hh once per call
+// (packB) and call gemmPacked every step. Packing Bᵀ transposes VL × VL tiles in registers. Loop
+// orders: with few rows of C (M < 256, fewRows) each panel is packed just before its strips use
+// it, and when op(B)'s rows are contiguous its first strip packs it while multiplying it
+// (packingMicro: the copy runs beside the fused multiply-adds instead of alone, 1.04–1.10× at 64
+// rows); with many, op(B) is packed first and A's strips run outermost (see gemmPacked). No order
+// changes any element's order of summation.
 #include <cstdlib>
 
 #include "isa.h"
@@ -41,9 +44,9 @@ thread_local Buffer slots[3];
  * also fetch the next strip's rows at this depth, one line every other step, for the many-row
  * products whose A streams in from beyond L2 once.
  */
-template <int MR_, bool TA, bool NEXT = false>
+template <int MR_, bool TA, bool NEXT = false, bool PACK = false>
 inline void chain(int kc, const float* a, long lda, const float* b, float* c, long ldc, int nr, float alpha,
-                  float beta, bool overwrite) {
+                  float beta, bool overwrite, const float* src = nullptr, long lds = 0) {
   vf acc[MR_][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR_; r++)
@@ -53,6 +56,13 @@ inline void chain(int kc, const float* a, long lda, const float* b, float* c, lo
     vf bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) bv[v] = *(const vf*)(b + k * NR + v * VL);
+    if (PACK) {  // the panel's row k from op(B)'s row k, written as it is used (see packingMicro)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) {
+        bv[v] = *(const vfu*)(src + k * lds + v * VL);
+        *(vf*)(const_cast<float*>(b) + k * NR + v * VL) = bv[v];
+      }
+    }
     // Aᵀ: a strip is MR floats of each row; fetch the next line of this row (the strip after
     // next reads it) while this one computes: the rows lie a stride apart, no prefetcher follows
     if (TA) __builtin_prefetch(a + k * lda + LINE);
@@ -115,6 +125,29 @@ void micro(int kc, const float* a, long lda, const float* b, float* c, long ldc,
 }
 
 typedef void (*MicroKernel)(int, const float*, long, const float*, float*, long, int, float, float, bool);
+
+/**
+ * micro for a full-width panel (nr = NR) whose op(B) rows are contiguous (`src`, row stride
+ * lds), packing it as it goes: each depth row is loaded from op(B), written to `panel` and
+ * multiplied at once, so the first strip of a panel does the packing beside its fused
+ * multiply-adds instead of before them (the other strips then read the panel).
+ */
+template <int MR_, bool TA>
+void packingMicro(int kc, const float* a, long lda, float* panel, const float* src, long lds, float* c, long ldc,
+                  float alpha, float beta, bool overwrite) {
+  for (int k0 = 0; k0 < kc; k0 += CHAIN) {
+    const int n = kc - k0 < CHAIN ? kc - k0 : CHAIN;
+    chain<MR_, TA, false, true>(n, TA ? a + (long)k0 * lda : a + k0, lda, panel + (long)k0 * NR, c, ldc, NR, alpha,
+                                k0 == 0 ? beta : 1.f, k0 == 0 && overwrite, src + (long)k0 * lds, lds);
+  }
+}
+
+typedef void (*PackingKernel)(int, const float*, long, float*, const float*, long, float*, long, float, float, bool);
+
+template <bool TA, int... R>
+struct PackingTable {
+  static constexpr PackingKernel kernels[sizeof...(R)] = {&packingMicro<R, TA>...};
+};
 
 template <bool TA, bool NEXT, int... R>
 struct MicroTable {
@@ -202,6 +235,34 @@ void packTransposed(float* panel, const float* src, long ldb, int kc) {
   }
 }
 
+/**
+ * One panel: panel[k·NR + j] = op(B)[k][j] for k < kc, j < nr, zeros past nr; `b` starts at the
+ * panel's first element (depth 0, column 0).
+ */
+void packPanel(float* panel, Strided b, int kc, int nr) {
+  if (b.cs == 1 && nr == NR) {  // rows of op(B) contiguous: whole vectors
+    for (int k = 0; k < kc; k++) {
+      const float* src = b.data + (long)k * b.rs;
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) *(vf*)(panel + k * NR + v * VL) = *(const vfu*)(src + v * VL);
+    }
+  } else if (b.cs == 1) {  // the ragged last panel
+    for (int k = 0; k < kc; k++) {
+      const float* src = b.data + (long)k * b.rs;
+      for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? src[j] : 0.f;
+    }
+  } else if (b.rs == 1 && nr == NR) {  // Bᵀ, a whole panel: VL × VL tiles transposed in registers
+    packTransposed(panel, b.data, b.cs, kc);
+  } else {  // columns of op(B) contiguous (Bᵀ): NR column streams, each read in order
+    const float* columns[NR];
+    for (int j = 0; j < NR; j++) columns[j] = b.data + (long)(j < nr ? j : 0) * b.cs;
+    for (int k = 0; k < kc; k++) {
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? columns[j][k * b.rs] : 0.f;
+    }
+  }
+}
+
 }  // namespace
 
 void packB(float* dst, Strided b, int K, int n, int depth) {
@@ -210,30 +271,10 @@ void packB(float* dst, Strided b, int K, int n, int depth) {
     const int kc = K - k0 < depth ? K - k0 : depth;
     float* block = dst + (long)k0 * panels * NR;
     for (int p = 0; p < panels; p++) {
-      float* panel = block + (long)p * kc * NR;
       const int j0 = p * NR;
       const int nr = n - j0 < NR ? n - j0 : NR;
-      if (b.cs == 1 && nr == NR) {  // rows of op(B) contiguous: whole vectors
-        for (int k = 0; k < kc; k++) {
-          const float* src = b.data + (long)(k0 + k) * b.rs + j0;
-#pragma GCC unroll 4
-          for (int v = 0; v < NV; v++) *(vf*)(panel + k * NR + v * VL) = *(const vfu*)(src + v * VL);
-        }
-      } else if (b.cs == 1) {  // the ragged last panel
-        for (int k = 0; k < kc; k++) {
-          const float* src = b.data + (long)(k0 + k) * b.rs + j0;
-          for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? src[j] : 0.f;
-        }
-      } else if (b.rs == 1 && nr == NR) {  // Bᵀ, a whole panel: VL × VL tiles transposed in registers
-        packTransposed(panel, b.data + (long)j0 * b.cs + k0, b.cs, kc);
-      } else {  // columns of op(B) contiguous (Bᵀ): NR column streams, each read in order
-        const float* columns[NR];
-        for (int j = 0; j < NR; j++) columns[j] = b.data + (long)(j0 + (j < nr ? j : 0)) * b.cs + (long)k0 * b.rs;
-        for (int k = 0; k < kc; k++) {
-#pragma GCC unroll 32
-          for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? columns[j][k * b.rs] : 0.f;
-        }
-      }
+      packPanel(block + (long)p * kc * NR, Strided{b.data + (long)k0 * b.rs + (long)j0 * b.cs, b.rs, b.cs}, kc,
+                nr);
     }
   }
 }
@@ -292,27 +333,57 @@ void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n
       for (int i0 = 0; i0 < M; i0 += MR) tile(i0, k0, p);
 }
 
+namespace {
+
+/**
+ * Few rows (M < STRIPS_OUTER_ROWS): per KC-deep block, each panel of op(B) meets every strip of A
+ * in turn while it stays in L1. A full-width panel of contiguous op(B) rows is packed by its first
+ * strip as that strip multiplies it (packingMicro); the others (Bᵀ, the ragged last panel) are
+ * packed whole first.
+ */
+void fewRows(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta) {
+  float* panel = scratch(PACK_GEMM, (long)KC * NR);  // (KC, NR)
+  if (panel == nullptr) std::abort();               // out of memory for 32 KiB of scratch
+  const bool ta = a.rs == 1 && a.cs != 1;
+  const long lda = ta ? a.cs : a.rs;
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = K - k0 < KC ? K - k0 : KC;
+    const float betaHere = k0 == 0 ? beta : 1.f;
+    const bool overwrite = k0 == 0 && beta == 0;
+    const float* stripsAt = a.data + (long)k0 * a.cs;  // row 0 of A at depth k0
+    for (int j0 = 0; j0 < N; j0 += NR) {
+      const int nr = N - j0 < NR ? N - j0 : NR;
+      const Strided source{b.data + (long)k0 * b.rs + (long)j0 * b.cs, b.rs, b.cs};
+      const bool fused = b.cs == 1 && nr == NR;
+      if (!fused) packPanel(panel, source, kc, nr);
+      for (int i0 = 0; i0 < M; i0 += MR) {
+        const int mr = M - i0 < MR ? M - i0 : MR;
+        const float* strip = stripsAt + (long)i0 * a.rs;
+        float* tile = c + (long)i0 * ldc + j0;
+        if (fused && i0 == 0) {
+          const PackingKernel kernel = ta ? PackingTable<true, RECUR_ROWS>::kernels[mr - 1]
+                                          : PackingTable<false, RECUR_ROWS>::kernels[mr - 1];
+          kernel(kc, strip, lda, panel, source.data, b.rs, tile, ldc, alpha, betaHere, overwrite);
+          continue;
+        }
+        const MicroKernel kernel = ta ? MicroTable<true, false, RECUR_ROWS>::kernels[mr - 1]
+                                      : MicroTable<false, false, RECUR_ROWS>::kernels[mr - 1];
+        kernel(kc, strip, lda, panel, tile, ldc, nr, alpha, betaHere, overwrite);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     scaleBlock(c, ldc, M, N, beta);
     return;
   }
-  if (M < STRIPS_OUTER_ROWS) {  // few rows: each panel packed just before its strips, in L1
-    float* panel = scratch(PACK_GEMM, (long)KC * NR);
-    if (panel == nullptr) std::abort();  // out of memory for 8 KiB of scratch
-    const int panels = (N + NR - 1) / NR;
-    for (int k0 = 0; k0 < K; k0 += KC) {
-      const int kc = K - k0 < KC ? K - k0 : KC;
-      for (int p = 0; p < panels; p++) {
-        const int j0 = p * NR;
-        const int nr = N - j0 < NR ? N - j0 : NR;
-        packB(panel, Strided{b.data + (long)k0 * b.rs + (long)j0 * b.cs, b.rs, b.cs}, kc, nr);
-        const Strided ak = a.rs == 1 && a.cs != 1 ? Strided{a.data + (long)k0 * a.cs, a.rs, a.cs}
-                                                   : Strided{a.data + k0, a.rs, a.cs};
-        gemmPacked(c + j0, ldc, ak, panel, M, nr, kc, alpha, k0 == 0 ? beta : 1.f);
-      }
-    }
+  if (M < STRIPS_OUTER_ROWS) {
+    fewRows(c, ldc, a, b, M, N, K, alpha, beta);
     return;
   }
   const bool ta = a.rs == 1 && a.cs != 1;
