@@ -10,15 +10,16 @@
 // 4 × 8 on 128-bit vectors. It sums a block in chains of CHAIN = 64 steps, each added to C before
 // the next (accuracy, see micro), so every element sums in the same order whatever KC is. beta
 // applies on the first chain; later chains add to C. The many-row products with op(A) = Aᵀ use
-// 64-deep blocks (KC_STRIDED: their B block and A's lines stay in L1) and prefetch the next line of
-// each of A's rows; those with op(A) = A fetch the next strip's rows while the first panel's tile
-// of a strip computes (A streams in from L3 once). The recurrent loops pack W_hh once per call
-// (packB) and call gemmPacked every step. Packing Bᵀ transposes VL × VL tiles in registers. Loop
+// 64-deep blocks (KC_STRIDED: their B block and A's lines stay in L1), pack op(B) block by block
+// (manyRowsTransposed) and prefetch the next line of each of A's rows; those with op(A) = A
+// fetch the next strip's rows while the first panel's tile of a strip computes (A streams in
+// from L3 once). The recurrent loops pack W_hh once per call (packB) and call gemmPacked every
+// step. Packing Bᵀ transposes VL × VL tiles in registers. Loop
 // orders: with few rows of C (M < 256, fewRows) each panel is packed just before its strips use
 // it, and when op(B)'s rows are contiguous its first strip packs it while multiplying it
 // (packingMicro: the copy runs beside the fused multiply-adds instead of alone, 1.04–1.10× at 64
-// rows); with many, op(B) is packed first and A's strips run outermost (see gemmPacked). No order
-// changes any element's order of summation.
+// rows); with many (op(A) = A), op(B) is packed first and A's strips run outermost (see
+// gemmPacked). No order changes any element's order of summation.
 #include <cstdlib>
 
 #include "isa.h"
@@ -181,103 +182,6 @@ float* scratch(ScratchSlot slot, long floats) {
   return s.data;
 }
 
-namespace {
-
-typedef int vi __attribute__((vector_size(RECUR_VL * 4)));
-
-/**
- * One stage of a VL × VL transpose in registers: within every 2S × 2S block, swap the two
- * off-diagonal S × S blocks (rows i and i + S exchange their S-wide column halves). The stages
- * S = 1, 2, 4, …, VL/2 together transpose the tile; each is VL two-source shuffles.
- */
-template <int S>
-inline void transposeStage(vf* r) {
-  vi lo, hi;
-  for (int c = 0; c < VL; c++) {
-    lo[c] = (c & S) ? VL + c - S : c;
-    hi[c] = (c & S) ? VL + c : c + S;
-  }
-#pragma GCC unroll 16
-  for (int i = 0; i < VL; i++) {
-    if (i & S) continue;
-    const vf x = r[i], y = r[i + S];
-    r[i] = __builtin_shuffle(x, y, lo);
-    r[i + S] = __builtin_shuffle(x, y, hi);
-  }
-}
-
-inline void transposeTile(vf* r) {
-  transposeStage<1>(r);
-  transposeStage<2>(r);
-  if (VL > 4) transposeStage<(VL > 4 ? 4 : 1)>(r);
-  if (VL > 8) transposeStage<(VL > 8 ? 8 : 1)>(r);
-}
-
-/**
- * A panel of op(B) = Bᵀ (B row-major, rows of length ≥ kc at stride ldb): panel[k·NR + j] =
- * src[j·ldb + k] for j < NR, k < kc; whole VL × VL tiles through registers, the kc % VL last
- * depth rows scalar.
- */
-void packTransposed(float* panel, const float* src, long ldb, int kc) {
-  const int whole = kc / VL * VL;
-  for (int v = 0; v < NV; v++) {
-    const float* rows = src + (long)v * VL * ldb;
-    for (int k = 0; k < whole; k += VL) {
-      vf r[VL];
-#pragma GCC unroll 16
-      for (int i = 0; i < VL; i++) r[i] = *(const vfu*)(rows + i * ldb + k);
-      transposeTile(r);
-#pragma GCC unroll 16
-      for (int i = 0; i < VL; i++) *(vf*)(panel + (long)(k + i) * NR + v * VL) = r[i];
-    }
-    for (int k = whole; k < kc; k++)
-      for (int i = 0; i < VL; i++) panel[(long)k * NR + v * VL + i] = rows[i * ldb + k];
-  }
-}
-
-/**
- * One panel: panel[k·NR + j] = op(B)[k][j] for k < kc, j < nr, zeros past nr; `b` starts at the
- * panel's first element (depth 0, column 0).
- */
-void packPanel(float* panel, Strided b, int kc, int nr) {
-  if (b.cs == 1 && nr == NR) {  // rows of op(B) contiguous: whole vectors
-    for (int k = 0; k < kc; k++) {
-      const float* src = b.data + (long)k * b.rs;
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) *(vf*)(panel + k * NR + v * VL) = *(const vfu*)(src + v * VL);
-    }
-  } else if (b.cs == 1) {  // the ragged last panel
-    for (int k = 0; k < kc; k++) {
-      const float* src = b.data + (long)k * b.rs;
-      for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? src[j] : 0.f;
-    }
-  } else if (b.rs == 1 && nr == NR) {  // Bᵀ, a whole panel: VL × VL tiles transposed in registers
-    packTransposed(panel, b.data, b.cs, kc);
-  } else {  // columns of op(B) contiguous (Bᵀ): NR column streams, each read in order
-    const float* columns[NR];
-    for (int j = 0; j < NR; j++) columns[j] = b.data + (long)(j < nr ? j : 0) * b.cs;
-    for (int k = 0; k < kc; k++) {
-#pragma GCC unroll 32
-      for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? columns[j][k * b.rs] : 0.f;
-    }
-  }
-}
-
-}  // namespace
-
-void packB(float* dst, Strided b, int K, int n, int depth) {
-  const int panels = (n + NR - 1) / NR;
-  for (int k0 = 0; k0 < K; k0 += depth) {
-    const int kc = K - k0 < depth ? K - k0 : depth;
-    float* block = dst + (long)k0 * panels * NR;
-    for (int p = 0; p < panels; p++) {
-      const int j0 = p * NR;
-      const int nr = n - j0 < NR ? n - j0 : NR;
-      packPanel(block + (long)p * kc * NR, Strided{b.data + (long)k0 * b.rs + (long)j0 * b.cs, b.rs, b.cs}, kc,
-                nr);
-    }
-  }
-}
 
 namespace {
 
@@ -374,6 +278,45 @@ void fewRows(float* c, long ldc, Strided a, Strided b, int M, int N, int K, floa
   }
 }
 
+/**
+ * Many rows with op(A) = Aᵀ (M ≥ STRIPS_OUTER_ROWS): per KC_STRIDED-deep block, every strip of A
+ * meets every panel of the block (Note [native gemm blocking]). The block's panels are packed
+ * as the first strip multiplies them when op(B)'s rows are contiguous (packingMicro), else
+ * before the strips; either way a block of op(B) goes from its source to L1 once, not through
+ * a whole packed op(B) in L2.
+ */
+void manyRowsTransposed(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta) {
+  const int panels = (N + NR - 1) / NR;
+  float* block = scratch(PACK_GEMM, (long)panels * KC_STRIDED * NR);  // (panels, KC_STRIDED, NR)
+  if (block == nullptr) std::abort();  // out of memory for panels · 8 KiB of scratch
+  const long lda = a.cs;
+  for (int k0 = 0; k0 < K; k0 += KC_STRIDED) {
+    const int kc = K - k0 < KC_STRIDED ? K - k0 : KC_STRIDED;
+    const float betaHere = k0 == 0 ? beta : 1.f;
+    const bool overwrite = k0 == 0 && beta == 0;
+    auto source = [&](int p) { return Strided{b.data + (long)k0 * b.rs + (long)p * NR * b.cs, b.rs, b.cs}; };
+    auto width = [&](int p) { return N - p * NR < NR ? N - p * NR : NR; };
+    const bool fused = b.cs == 1;
+    for (int p = 0; p < panels; p++)
+      if (!fused || width(p) < NR) packPanel(block + (long)p * kc * NR, source(p), kc, width(p));
+    for (int i0 = 0; i0 < M; i0 += MR) {
+      const int mr = M - i0 < MR ? M - i0 : MR;
+      const float* strip = a.data + (long)k0 * lda + i0;
+      for (int p = 0; p < panels; p++) {
+        float* panel = block + (long)p * kc * NR;
+        float* tile = c + (long)i0 * ldc + p * NR;
+        if (i0 == 0 && fused && width(p) == NR) {
+          PackingTable<true, RECUR_ROWS>::kernels[mr - 1](kc, strip, lda, panel, source(p).data, b.rs, tile, ldc,
+                                                          alpha, betaHere, overwrite);
+          continue;
+        }
+        MicroTable<true, false, RECUR_ROWS>::kernels[mr - 1](kc, strip, lda, panel, tile, ldc, width(p), alpha,
+                                                             betaHere, overwrite);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta) {
@@ -387,7 +330,11 @@ void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float a
     return;
   }
   const bool ta = a.rs == 1 && a.cs != 1;
-  const int depth = ta ? KC_STRIDED : KC;  // Note [native gemm blocking]
+  if (ta) {
+    manyRowsTransposed(c, ldc, a, b, M, N, K, alpha, beta);
+    return;
+  }
+  const int depth = KC;  // Note [native gemm blocking]
   long columns = PACK_FLOATS / K / NR * NR;
   if (columns < NR) columns = NR;
   for (int j0 = 0; j0 < N; j0 += (int)columns) {
