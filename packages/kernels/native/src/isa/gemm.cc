@@ -43,7 +43,8 @@ thread_local Buffer slots[3];
  * MR_ rows × NR columns of C from one chain of kc ≤ CHAIN depth steps in registers, then added
  * to C; TA: op(A) is Aᵀ (the strip is contiguous per k); NEXT (A not transposed, a full strip):
  * also fetch the next strip's rows at this depth, one line every other step, for the many-row
- * products whose A streams in from beyond L2 once.
+ * products whose A streams in from beyond L2 once; PACK: read B's rows from op(B) (`src`, row
+ * stride lds, NR contiguous floats each) and write them to the panel `b` (packingMicro).
  */
 template <int MR_, bool TA, bool NEXT = false, bool PACK = false>
 inline void chain(int kc, const float* a, long lda, const float* b, float* c, long ldc, int nr, float alpha,
