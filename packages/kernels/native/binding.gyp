@@ -4,7 +4,7 @@
 {
   "variables": {
     "isa_sources": [
-      "src/isa/gemm.cc", "src/isa/lstm.cc", "src/isa/gru.cc", "src/isa/rnn.cc", "src/isa/optim.cc",
+      "src/isa/gemm.cc", "src/isa/pack.cc", "src/isa/lstm.cc", "src/isa/gru.cc", "src/isa/rnn.cc", "src/isa/optim.cc",
       "src/isa/reduce.cc", "src/isa/half.cc", "src/isa/losses.cc",
       "src/isa/table.cc"
     ],

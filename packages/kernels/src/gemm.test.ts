@@ -1,6 +1,8 @@
 // The tuned gemm against gemmReference: all four transpose combinations on tiny, odd and
 // block-crossing shapes, alpha and beta, beta = 0 over NaN, K = 0, and strided views (lda, ldb,
-// ldc) whose surroundings must stay untouched. Tolerances allow for a different summation order.
+// ldc) whose surroundings must stay untouched, and many-row products (M ≥ 256, the native gemm's
+// other loop order) whose row blocks give the same bits as the whole call (each thread of
+// threads(W) calls gemm on its own rows). Tolerances allow for a different summation order.
 // Each case runs on every backend (testBackends(): the TypeScript gemm and the WebAssembly SIMD one,
 // which accumulates in float32), always against the float64-accumulating gemmReference.
 import t from 'tap';
@@ -137,6 +139,39 @@ function runCases(backend: TestBackend) {
           t.ok(r.ok, r.message);
           const touched = C.whole.findIndex((value, i) => !C.inside(i) && !Object.is(value, before[i]));
           t.equal(touched, -1, 'no element outside the C block changes');
+        },
+      );
+    }
+  }
+
+  /** Many rows (the native gemm runs A's strips outermost from 256 rows), short and long depth. */
+  for (const [M, N, K] of [
+    [300, 70, 40],
+    [272, 40, 300],
+  ] as const) {
+    for (const [transA, transB] of TRANSPOSES) {
+      t.test(
+        name(
+          `${label(transA, transB)} with many rows matches the reference, and row blocks the whole, M=${M} N=${N} K=${K}`,
+        ),
+        async (t) => {
+          const { a, b, c } = operands(backend, M, N, K, 41 + M + N + K);
+          const expected = new Float32Array(M * N);
+          backend.kernels.gemm(c, a, b, M, N, K, transA, transB);
+          gemmReference(expected, a, b, M, N, K, transA, transB);
+          const r = allClose(c, expected, RTOL, ATOL);
+          t.ok(r.ok, r.message);
+          const blocks = backend.allocate(M * N);
+          const lda = transA ? M : K;
+          for (const [row0, rows] of [
+            [0, 264],
+            [264, M - 264],
+          ]) {
+            const aView = a.subarray(transA ? row0 : row0 * K);
+            const cView = blocks.subarray(row0 * N);
+            backend.kernels.gemm(cView, aView, b, rows, N, K, transA, transB, 1, 0, lda, transB ? K : N, N);
+          }
+          t.same(Array.from(blocks), Array.from(c), 'rows [0, 264) and [264, M) in two calls: the same bits');
         },
       );
     }

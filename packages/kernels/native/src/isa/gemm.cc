@@ -10,11 +10,16 @@
 // 4 × 8 on 128-bit vectors. It sums a block in chains of CHAIN = 64 steps, each added to C before
 // the next (accuracy, see micro), so every element sums in the same order whatever KC is. beta
 // applies on the first chain; later chains add to C. The many-row products with op(A) = Aᵀ use
-// 64-deep blocks (KC_STRIDED: their B block and A's lines stay in L1) and prefetch the next line of
-// each of A's rows. The recurrent loops pack W_hh once per call (packB) and call gemmPacked every
-// step. Packing Bᵀ transposes VL × VL tiles in registers. Loop orders: with few rows of C (M < 256)
-// each panel is packed just before its strips use it; with many, op(B) is packed first and A's
-// strips run outermost (see gemmPacked). No order changes any element's order of summation.
+// 64-deep blocks (KC_STRIDED: their B block and A's lines stay in L1), pack op(B) block by block
+// (manyRowsTransposed) and prefetch the next line of each of A's rows; those with op(A) = A
+// fetch the next strip's rows while the first panel's tile of a strip computes (A streams in
+// from L3 once). The recurrent loops pack W_hh once per call (packB) and call gemmPacked every
+// step. Packing Bᵀ transposes VL × VL tiles in registers. Loop
+// orders: with few rows of C (M < 256, fewRows) each panel is packed just before its strips use
+// it, and when op(B)'s rows are contiguous its first strip packs it while multiplying it
+// (packingMicro: the copy runs beside the fused multiply-adds instead of alone, 1.04–1.10× at 64
+// rows); with many (op(A) = A), op(B) is packed first and A's strips run outermost (see
+// gemmPacked). No order changes any element's order of summation.
 #include <cstdlib>
 
 #include "isa.h"
@@ -23,6 +28,8 @@ namespace recur {
 namespace RECUR_ISA {
 
 namespace {
+
+constexpr int LINE = 64 / sizeof(float);  // floats per cache line
 
 struct Buffer {
   float* data = nullptr;
@@ -34,11 +41,14 @@ thread_local Buffer slots[3];
 
 /**
  * MR_ rows × NR columns of C from one chain of kc ≤ CHAIN depth steps in registers, then added
- * to C; TA: op(A) is Aᵀ (the strip is contiguous per k).
+ * to C; TA: op(A) is Aᵀ (the strip is contiguous per k); NEXT (A not transposed, a full strip):
+ * also fetch the next strip's rows at this depth, one line every other step, for the many-row
+ * products whose A streams in from beyond L2 once; PACK: read B's rows from op(B) (`src`, row
+ * stride lds, NR contiguous floats each) and write them to the panel `b` (packingMicro).
  */
-template <int MR_, bool TA>
+template <int MR_, bool TA, bool NEXT = false, bool PACK = false>
 inline void chain(int kc, const float* a, long lda, const float* b, float* c, long ldc, int nr, float alpha,
-                  float beta, bool overwrite) {
+                  float beta, bool overwrite, const float* src = nullptr, long lds = 0) {
   vf acc[MR_][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR_; r++)
@@ -48,9 +58,18 @@ inline void chain(int kc, const float* a, long lda, const float* b, float* c, lo
     vf bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) bv[v] = *(const vf*)(b + k * NR + v * VL);
+    if (PACK) {  // the panel's row k from op(B)'s row k, written as it is used (see packingMicro)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) {
+        bv[v] = *(const vfu*)(src + k * lds + v * VL);
+        *(vf*)(const_cast<float*>(b) + k * NR + v * VL) = bv[v];
+      }
+    }
     // Aᵀ: a strip is MR floats of each row; fetch the next line of this row (the strip after
     // next reads it) while this one computes: the rows lie a stride apart, no prefetcher follows
-    if (TA) __builtin_prefetch(a + k * lda + 64 / sizeof(float));
+    if (TA) __builtin_prefetch(a + k * lda + LINE);
+    // the next strip's 64-byte line j = k / 2 of this chain: row j % MR, the (j / MR)-th line
+    if (NEXT && !TA && MR_ == MR) __builtin_prefetch(a + (MR + k / 2 % MR) * lda + k / 2 / MR * LINE);
 #pragma GCC unroll 16
     for (int r = 0; r < MR_; r++) {
       const float av = TA ? a[k * lda + r] : a[r * lda + k];
@@ -97,21 +116,44 @@ inline void chain(int kc, const float* a, long lda, const float* b, float* c, lo
  * before the next starts (float32 chains of 256 fused multiply-adds missed the gemm tests' 1e-5
  * at K = 259; 64 keeps the error near the reference's, and C's tile stays in L1 between them).
  */
-template <int MR_, bool TA>
+template <int MR_, bool TA, bool NEXT = false>
 void micro(int kc, const float* a, long lda, const float* b, float* c, long ldc, int nr, float alpha, float beta,
            bool overwrite) {
   for (int k0 = 0; k0 < kc; k0 += CHAIN) {
     const int n = kc - k0 < CHAIN ? kc - k0 : CHAIN;
-    chain<MR_, TA>(n, TA ? a + (long)k0 * lda : a + k0, lda, b + (long)k0 * NR, c, ldc, nr, alpha,
+    chain<MR_, TA, NEXT>(n, TA ? a + (long)k0 * lda : a + k0, lda, b + (long)k0 * NR, c, ldc, nr, alpha,
                    k0 == 0 ? beta : 1.f, k0 == 0 && overwrite);
   }
 }
 
 typedef void (*MicroKernel)(int, const float*, long, const float*, float*, long, int, float, float, bool);
 
+/**
+ * micro for a full-width panel (nr = NR) whose op(B) rows are contiguous (`src`, row stride
+ * lds), packing it as it goes: each depth row is loaded from op(B), written to `panel` and
+ * multiplied at once, so the first strip of a panel does the packing beside its fused
+ * multiply-adds instead of before them (the other strips then read the panel).
+ */
+template <int MR_, bool TA>
+void packingMicro(int kc, const float* a, long lda, float* panel, const float* src, long lds, float* c, long ldc,
+                  float alpha, float beta, bool overwrite) {
+  for (int k0 = 0; k0 < kc; k0 += CHAIN) {
+    const int n = kc - k0 < CHAIN ? kc - k0 : CHAIN;
+    chain<MR_, TA, false, true>(n, TA ? a + (long)k0 * lda : a + k0, lda, panel + (long)k0 * NR, c, ldc, NR, alpha,
+                                k0 == 0 ? beta : 1.f, k0 == 0 && overwrite, src + (long)k0 * lds, lds);
+  }
+}
+
+typedef void (*PackingKernel)(int, const float*, long, float*, const float*, long, float*, long, float, float, bool);
+
 template <bool TA, int... R>
+struct PackingTable {
+  static constexpr PackingKernel kernels[sizeof...(R)] = {&packingMicro<R, TA>...};
+};
+
+template <bool TA, bool NEXT, int... R>
 struct MicroTable {
-  static constexpr MicroKernel kernels[sizeof...(R)] = {&micro<R, TA>...};
+  static constexpr MicroKernel kernels[sizeof...(R)] = {&micro<R, TA, NEXT>...};
 };
 
 #if RECUR_MR == 8
@@ -141,95 +183,6 @@ float* scratch(ScratchSlot slot, long floats) {
   return s.data;
 }
 
-namespace {
-
-typedef int vi __attribute__((vector_size(RECUR_VL * 4)));
-
-/**
- * One stage of a VL × VL transpose in registers: within every 2S × 2S block, swap the two
- * off-diagonal S × S blocks (rows i and i + S exchange their S-wide column halves). The stages
- * S = 1, 2, 4, …, VL/2 together transpose the tile; each is VL two-source shuffles.
- */
-template <int S>
-inline void transposeStage(vf* r) {
-  vi lo, hi;
-  for (int c = 0; c < VL; c++) {
-    lo[c] = (c & S) ? VL + c - S : c;
-    hi[c] = (c & S) ? VL + c : c + S;
-  }
-#pragma GCC unroll 16
-  for (int i = 0; i < VL; i++) {
-    if (i & S) continue;
-    const vf x = r[i], y = r[i + S];
-    r[i] = __builtin_shuffle(x, y, lo);
-    r[i + S] = __builtin_shuffle(x, y, hi);
-  }
-}
-
-inline void transposeTile(vf* r) {
-  transposeStage<1>(r);
-  transposeStage<2>(r);
-  if (VL > 4) transposeStage<(VL > 4 ? 4 : 1)>(r);
-  if (VL > 8) transposeStage<(VL > 8 ? 8 : 1)>(r);
-}
-
-/**
- * A panel of op(B) = Bᵀ (B row-major, rows of length ≥ kc at stride ldb): panel[k·NR + j] =
- * src[j·ldb + k] for j < NR, k < kc; whole VL × VL tiles through registers, the kc % VL last
- * depth rows scalar.
- */
-void packTransposed(float* panel, const float* src, long ldb, int kc) {
-  const int whole = kc / VL * VL;
-  for (int v = 0; v < NV; v++) {
-    const float* rows = src + (long)v * VL * ldb;
-    for (int k = 0; k < whole; k += VL) {
-      vf r[VL];
-#pragma GCC unroll 16
-      for (int i = 0; i < VL; i++) r[i] = *(const vfu*)(rows + i * ldb + k);
-      transposeTile(r);
-#pragma GCC unroll 16
-      for (int i = 0; i < VL; i++) *(vf*)(panel + (long)(k + i) * NR + v * VL) = r[i];
-    }
-    for (int k = whole; k < kc; k++)
-      for (int i = 0; i < VL; i++) panel[(long)k * NR + v * VL + i] = rows[i * ldb + k];
-  }
-}
-
-}  // namespace
-
-void packB(float* dst, Strided b, int K, int n, int depth) {
-  const int panels = (n + NR - 1) / NR;
-  for (int k0 = 0; k0 < K; k0 += depth) {
-    const int kc = K - k0 < depth ? K - k0 : depth;
-    float* block = dst + (long)k0 * panels * NR;
-    for (int p = 0; p < panels; p++) {
-      float* panel = block + (long)p * kc * NR;
-      const int j0 = p * NR;
-      const int nr = n - j0 < NR ? n - j0 : NR;
-      if (b.cs == 1 && nr == NR) {  // rows of op(B) contiguous: whole vectors
-        for (int k = 0; k < kc; k++) {
-          const float* src = b.data + (long)(k0 + k) * b.rs + j0;
-#pragma GCC unroll 4
-          for (int v = 0; v < NV; v++) *(vf*)(panel + k * NR + v * VL) = *(const vfu*)(src + v * VL);
-        }
-      } else if (b.cs == 1) {  // the ragged last panel
-        for (int k = 0; k < kc; k++) {
-          const float* src = b.data + (long)(k0 + k) * b.rs + j0;
-          for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? src[j] : 0.f;
-        }
-      } else if (b.rs == 1 && nr == NR) {  // Bᵀ, a whole panel: VL × VL tiles transposed in registers
-        packTransposed(panel, b.data + (long)j0 * b.cs + k0, b.cs, kc);
-      } else {  // columns of op(B) contiguous (Bᵀ): NR column streams, each read in order
-        const float* columns[NR];
-        for (int j = 0; j < NR; j++) columns[j] = b.data + (long)(j0 + (j < nr ? j : 0)) * b.cs + (long)k0 * b.rs;
-        for (int k = 0; k < kc; k++) {
-#pragma GCC unroll 32
-          for (int j = 0; j < NR; j++) panel[k * NR + j] = j < nr ? columns[j][k * b.rs] : 0.f;
-        }
-      }
-    }
-  }
-}
 
 namespace {
 
@@ -251,15 +204,20 @@ void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n
   const bool ta = a.rs == 1 && a.cs != 1;
   const long lda = ta ? a.cs : a.rs;
   const int panels = (n + NR - 1) / NR;
-  /** The MR-row strip at row i0 against panel p of the depth block at k0. */
+  /**
+   * The MR-row strip at row i0 against panel p of the depth block at k0; with many rows of A
+   * (not transposed), the first panel's tile also fetches the next strip (see chain).
+   */
   auto tile = [&](int i0, int k0, int p) {
     const int kc = K - k0 < depth ? K - k0 : depth;
     const bool first = k0 == 0;
     const int nr = n - p * NR < NR ? n - p * NR : NR;
     const int mr = M - i0 < MR ? M - i0 : MR;
     const float* strip = ta ? a.data + (long)k0 * lda + i0 : a.data + (long)i0 * lda + k0;
-    const MicroKernel kernel =
-        ta ? MicroTable<true, RECUR_ROWS>::kernels[mr - 1] : MicroTable<false, RECUR_ROWS>::kernels[mr - 1];
+    const bool next = !ta && p == 0 && M >= STRIPS_OUTER_ROWS && i0 + 2 * MR <= M;
+    const MicroKernel kernel = ta     ? MicroTable<true, false, RECUR_ROWS>::kernels[mr - 1]
+                               : next ? MicroTable<false, true, RECUR_ROWS>::kernels[mr - 1]
+                                      : MicroTable<false, false, RECUR_ROWS>::kernels[mr - 1];
     kernel(kc, strip, lda, packed + (long)k0 * panels * NR + (long)p * kc * NR, c + (long)i0 * ldc + p * NR, ldc,
            nr, alpha, first ? beta : 1.f, first && beta == 0);
   };
@@ -280,31 +238,104 @@ void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n
       for (int i0 = 0; i0 < M; i0 += MR) tile(i0, k0, p);
 }
 
+namespace {
+
+/**
+ * Few rows (M < STRIPS_OUTER_ROWS): per KC-deep block, each panel of op(B) meets every strip of A
+ * in turn while it stays in L1. A full-width panel of contiguous op(B) rows is packed by its first
+ * strip as that strip multiplies it (packingMicro); the others (Bᵀ, the ragged last panel) are
+ * packed whole first.
+ */
+void fewRows(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta) {
+  float* panel = scratch(PACK_GEMM, (long)KC * NR);  // (KC, NR)
+  if (panel == nullptr) std::abort();               // out of memory for 32 KiB of scratch
+  const bool ta = a.rs == 1 && a.cs != 1;
+  const long lda = ta ? a.cs : a.rs;
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = K - k0 < KC ? K - k0 : KC;
+    const float betaHere = k0 == 0 ? beta : 1.f;
+    const bool overwrite = k0 == 0 && beta == 0;
+    const float* stripsAt = a.data + (long)k0 * a.cs;  // row 0 of A at depth k0
+    for (int j0 = 0; j0 < N; j0 += NR) {
+      const int nr = N - j0 < NR ? N - j0 : NR;
+      const Strided source{b.data + (long)k0 * b.rs + (long)j0 * b.cs, b.rs, b.cs};
+      const bool fused = b.cs == 1 && nr == NR;
+      if (!fused) packPanel(panel, source, kc, nr);
+      for (int i0 = 0; i0 < M; i0 += MR) {
+        const int mr = M - i0 < MR ? M - i0 : MR;
+        const float* strip = stripsAt + (long)i0 * a.rs;
+        float* tile = c + (long)i0 * ldc + j0;
+        if (fused && i0 == 0) {
+          const PackingKernel kernel = ta ? PackingTable<true, RECUR_ROWS>::kernels[mr - 1]
+                                          : PackingTable<false, RECUR_ROWS>::kernels[mr - 1];
+          kernel(kc, strip, lda, panel, source.data, b.rs, tile, ldc, alpha, betaHere, overwrite);
+          continue;
+        }
+        const MicroKernel kernel = ta ? MicroTable<true, false, RECUR_ROWS>::kernels[mr - 1]
+                                      : MicroTable<false, false, RECUR_ROWS>::kernels[mr - 1];
+        kernel(kc, strip, lda, panel, tile, ldc, nr, alpha, betaHere, overwrite);
+      }
+    }
+  }
+}
+
+/**
+ * Many rows with op(A) = Aᵀ (M ≥ STRIPS_OUTER_ROWS): per KC_STRIDED-deep block, every strip of A
+ * meets every panel of the block (Note [native gemm blocking]). The block's panels are packed
+ * as the first strip multiplies them when op(B)'s rows are contiguous (packingMicro), else
+ * before the strips; either way a block of op(B) goes from its source to L1 once, not through
+ * a whole packed op(B) in L2.
+ */
+void manyRowsTransposed(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta) {
+  const int panels = (N + NR - 1) / NR;
+  float* block = scratch(PACK_GEMM, (long)panels * KC_STRIDED * NR);  // (panels, KC_STRIDED, NR)
+  if (block == nullptr) std::abort();  // out of memory for panels · 8 KiB of scratch
+  const long lda = a.cs;
+  for (int k0 = 0; k0 < K; k0 += KC_STRIDED) {
+    const int kc = K - k0 < KC_STRIDED ? K - k0 : KC_STRIDED;
+    const float betaHere = k0 == 0 ? beta : 1.f;
+    const bool overwrite = k0 == 0 && beta == 0;
+    auto source = [&](int p) { return Strided{b.data + (long)k0 * b.rs + (long)p * NR * b.cs, b.rs, b.cs}; };
+    auto width = [&](int p) { return N - p * NR < NR ? N - p * NR : NR; };
+    const bool fused = b.cs == 1;
+    for (int p = 0; p < panels; p++)
+      if (!fused || width(p) < NR) packPanel(block + (long)p * kc * NR, source(p), kc, width(p));
+    for (int i0 = 0; i0 < M; i0 += MR) {
+      const int mr = M - i0 < MR ? M - i0 : MR;
+      const float* strip = a.data + (long)k0 * lda + i0;
+      for (int p = 0; p < panels; p++) {
+        float* panel = block + (long)p * kc * NR;
+        float* tile = c + (long)i0 * ldc + p * NR;
+        if (i0 == 0 && fused && width(p) == NR) {
+          PackingTable<true, RECUR_ROWS>::kernels[mr - 1](kc, strip, lda, panel, source(p).data, b.rs, tile, ldc,
+                                                          alpha, betaHere, overwrite);
+          continue;
+        }
+        MicroTable<true, false, RECUR_ROWS>::kernels[mr - 1](kc, strip, lda, panel, tile, ldc, width(p), alpha,
+                                                             betaHere, overwrite);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void gemm(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     scaleBlock(c, ldc, M, N, beta);
     return;
   }
-  if (M < STRIPS_OUTER_ROWS) {  // few rows: each panel packed just before its strips, in L1
-    float* panel = scratch(PACK_GEMM, (long)KC * NR);
-    if (panel == nullptr) std::abort();  // out of memory for 8 KiB of scratch
-    const int panels = (N + NR - 1) / NR;
-    for (int k0 = 0; k0 < K; k0 += KC) {
-      const int kc = K - k0 < KC ? K - k0 : KC;
-      for (int p = 0; p < panels; p++) {
-        const int j0 = p * NR;
-        const int nr = N - j0 < NR ? N - j0 : NR;
-        packB(panel, Strided{b.data + (long)k0 * b.rs + (long)j0 * b.cs, b.rs, b.cs}, kc, nr);
-        const Strided ak = a.rs == 1 && a.cs != 1 ? Strided{a.data + (long)k0 * a.cs, a.rs, a.cs}
-                                                   : Strided{a.data + k0, a.rs, a.cs};
-        gemmPacked(c + j0, ldc, ak, panel, M, nr, kc, alpha, k0 == 0 ? beta : 1.f);
-      }
-    }
+  if (M < STRIPS_OUTER_ROWS) {
+    fewRows(c, ldc, a, b, M, N, K, alpha, beta);
     return;
   }
   const bool ta = a.rs == 1 && a.cs != 1;
-  const int depth = ta ? KC_STRIDED : KC;  // Note [native gemm blocking]
+  if (ta) {
+    manyRowsTransposed(c, ldc, a, b, M, N, K, alpha, beta);
+    return;
+  }
+  const int depth = KC;  // Note [native gemm blocking]
   long columns = PACK_FLOATS / K / NR * NR;
   if (columns < NR) columns = NR;
   for (int j0 = 0; j0 < N; j0 += (int)columns) {

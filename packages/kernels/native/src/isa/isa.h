@@ -51,6 +51,9 @@ inline long packedSize(int K, int n) { return (long)K * ((n + NR - 1) / NR) * NR
 /** Packs op(B) (K, n) into KC-deep blocks of NR-wide panels, zero-padded to whole panels. */
 void packB(float* dst, Strided b, int K, int n, int depth = KC);
 
+/** One panel (kc, NR) of op(B) from b at its (depth 0, column 0): zeros past column nr. */
+void packPanel(float* panel, Strided b, int kc, int nr);
+
 /** C (M, n) = alpha·op(A)·B + beta·C with B already packed by packB. */
 void gemmPacked(float* c, long ldc, Strided a, const float* packed, int M, int n, int K, float alpha,
                 float beta, int depth = KC);
