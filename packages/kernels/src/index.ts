@@ -34,6 +34,7 @@ export * from './gru.js';
 export * from './losses.js';
 export * from './lstm.js';
 export {
+  alignedOrigin,
   type HalfConversions,
   type NativeAddon,
   type NativeLoad,

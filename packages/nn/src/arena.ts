@@ -2,6 +2,9 @@
 // of a training process live in it (params, gradient slots, optimizer moments, each rank's
 // workspace), so threads can share it and a step allocates nothing (DESIGN.md, "The memory
 // model"). It never grows: size it first with a SizeCounter, running the same allocations.
+// Ranges are aligned from the arena's base; Arena.create puts the base at a line-aligned address
+// when the kernels can tell where that is (@recur/kernels' alignedOrigin), so that aligned from
+// the base is aligned in memory too.
 import { fail, NnErrorCode } from './errors.js';
 
 export const ARENA_ALIGNMENT_BYTES = 64;
@@ -57,8 +60,8 @@ export class Arena implements FloatAllocator {
    */
   constructor(backing: BackingBuffer, baseOffset = 0, byteLength?: number) {
     this.buffer = isMemoryLike(backing) ? backing.buffer : backing;
-    if (!Number.isInteger(baseOffset) || baseOffset < 0 || baseOffset % ARENA_ALIGNMENT_BYTES !== 0) {
-      fail(NnErrorCode.BAD_OPTION, `arena: baseOffset must be a multiple of 64 bytes, got ${baseOffset}`);
+    if (!Number.isInteger(baseOffset) || baseOffset < 0 || baseOffset % 4 !== 0) {
+      fail(NnErrorCode.BAD_OPTION, `arena: baseOffset must be a multiple of 4 bytes, got ${baseOffset}`);
     }
     this.next = baseOffset;
     this.base = baseOffset;
@@ -71,15 +74,27 @@ export class Arena implements FloatAllocator {
     }
   }
 
-  /** A shared or private buffer of exactly `bytes` (rounded up to the alignment). */
-  static create(bytes: number, shared: boolean): Arena {
+  /**
+   * A shared or private buffer for `bytes` (rounded up to the alignment), one line longer so that
+   * the arena can start at `origin(buffer)`: the buffer's first byte at a line-aligned address
+   * (@recur/kernels' alignedOrigin; 0 where it cannot be known).
+   */
+  static create(
+    bytes: number,
+    shared: boolean,
+    origin: (buffer: ArrayBuffer | SharedArrayBuffer) => number = () => 0,
+  ): Arena {
     const size = alignUp(Math.max(bytes, ARENA_ALIGNMENT_BYTES));
-    return new Arena(shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+    const buffer = shared
+      ? new SharedArrayBuffer(size + ARENA_ALIGNMENT_BYTES)
+      : new ArrayBuffer(size + ARENA_ALIGNMENT_BYTES);
+    const base = origin(buffer);
+    return new Arena(buffer, base, size);
   }
 
   /** The next `length` floats, 64-byte aligned, zero-filled on creation of the buffer. */
   allocate(length: number): Float32Array {
-    const start = alignUp(this.next);
+    const start = this.base + alignUp(this.next - this.base);
     const stop = start + length * 4;
     if (stop > this.end) {
       fail(

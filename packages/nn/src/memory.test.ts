@@ -5,6 +5,7 @@
 // buffer is not a kernel memory, so it runs the TypeScript kernels: the reference here is the
 // default arena made for them (`kernels: 'ts'`); backends.test.ts compares the two backends.
 
+import { alignedOrigin, nativeAddon } from '@recur/kernels';
 import t from 'tap';
 import { dense } from './layers/dense.js';
 import { lstm } from './layers/recurrent.js';
@@ -72,9 +73,31 @@ t.test('a buffer too small for the model is a coded error', async (t) => {
     code: 'ERR_NN_BAD_OPTION',
   });
   t.throws(
-    () => m.ensureMemory(BATCH, 2, 1, { backing: { buffer: new ArrayBuffer(1 << 20), baseOffset: 100 } }),
-    /multiple of 64/,
+    () => m.ensureMemory(BATCH, 2, 1, { backing: { buffer: new ArrayBuffer(1 << 20), baseOffset: 102 } }),
+    /multiple of 4/,
   );
+});
+
+t.test('a new arena starts at a line-aligned address, and its ranges are aligned from there', async (t) => {
+  const m = model();
+  const memory = m.ensureMemory(BATCH, 2, 1, { shared: true });
+  const origin = alignedOrigin(memory.arena.buffer);
+  t.equal(memory.arena.base, origin, 'the base is the aligned origin of its buffer');
+  const native = nativeAddon();
+  if (native.addon !== null) {
+    const address = (x: Float32Array) => native.addon.addressMod64(x);
+    t.equal(address(m.params), 0, 'the parameters start a cache line');
+    t.ok(
+      memory.slots.every((s) => address(s) === 0) && memory.state.every((s) => address(s) === 0),
+      'so do the slots and the moments',
+    );
+    const plain = new SharedArrayBuffer(1 << 16);
+    t.equal(
+      (address(new Float32Array(plain)) + alignedOrigin(plain)) % 64,
+      0,
+      'alignedOrigin of any buffer is a line start',
+    );
+  } else t.equal(origin, 0, 'without the addon the origin is 0');
 });
 
 t.test('training steps allocate nothing: the memory and its views stay put', async (t) => {

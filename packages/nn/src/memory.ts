@@ -9,7 +9,7 @@
 // one and each rank) — so that the layers' views run the SIMD kernels; else in a new ArrayBuffer
 // (a SharedArrayBuffer with `shared`), where the TypeScript reference and the native backend
 // (which takes views of any buffer) run.
-import { createKernelMemory, type KernelBackendName, kernelBackend } from '@recur/kernels';
+import { alignedOrigin, createKernelMemory, type KernelBackendName, kernelBackend } from '@recur/kernels';
 import {
   Arena,
   alignUp,
@@ -200,7 +200,7 @@ export function createMemory(plan: MemoryPlan, options: CreateMemoryOptions = {}
     // One scratch slot for this thread and one per rank (a worker attaches with slot 1 + rank).
     const { memory, arenaOffset } = createKernelMemory(bytes, 1 + rankRegions.length);
     arena = new Arena(memory, arenaOffset, bytes);
-  } else arena = Arena.create(bytes, options.shared ?? false);
+  } else arena = Arena.create(bytes, options.shared ?? false, alignedOrigin);
   // A caller's buffer may hold anything; optimizer moments must start at zero.
   if (options.backing !== undefined) new Uint8Array(arena.buffer, base, bytes).fill(0);
   for (const region of rankRegions) region.offset += arena.base;

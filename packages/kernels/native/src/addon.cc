@@ -376,6 +376,18 @@ Napi::Value AllFinite(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), bad == 0);
 }
 
+/**
+ * (x: Float32Array): the address of x[0] modulo 64 (a cache line). Node places a large
+ * ArrayBuffer's or SharedArrayBuffer's memory 16 bytes into a page, so offsets that are
+ * multiples of 64 from its start are not line-aligned; @recur/kernels' alignedOrigin uses this.
+ */
+Napi::Value AddressMod64(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const float* x = a.f32("x", 1);
+  if (a.failed()) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), (double)(reinterpret_cast<uintptr_t>(x) % 64));
+}
+
 /** fmaPeak(iterations): runs the ISA's register-only FMA loop; returns the flops it did. */
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   Args a(info);
@@ -413,7 +425,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"sgdUpdate", SgdUpdate}, {"adamUpdate", AdamUpdate},     {"rmspropUpdate", RmspropUpdate},
       {"reduceSlots", ReduceSlots}, {"encodeHalves", EncodeHalves}, {"decodeHalves", DecodeHalves},
       {"allFinite", AllFinite},
-      {"selectIsa", SelectIsa}, {"fmaPeak", FmaPeak},
+      {"selectIsa", SelectIsa}, {"fmaPeak", FmaPeak}, {"addressMod64", AddressMod64},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   return exports;

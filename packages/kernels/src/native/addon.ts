@@ -50,6 +50,8 @@ export interface NativeAddon {
   embeddingBackward: NativeCall;
   /** benchmarks: `iterations` rounds of register-only vector FMAs at this ISA; returns the flops */
   fmaPeak(iterations: number): number;
+  /** (x): the address of x[0] modulo 64 */
+  addressMod64(x: Float32Array): number;
 }
 
 export type NativeLoad = { addon: NativeAddon; isa: string } | { addon: null; reason: string };
@@ -129,4 +131,22 @@ export function nativeAllFinite(): ((x: Float32Array) => boolean) | null {
   const { addon } = nativeAddon();
   if (addon === null) return null;
   return (x) => addon.allFinite(x.length, x);
+}
+
+/** The alignment of the arenas' and the benchmarks' buffers: a cache line, as the arena's. */
+const LINE_BYTES = 64;
+
+/**
+ * The first byte of `buffer` at a 64-byte-aligned address: 0 … 60, a multiple of 4, or 0 where
+ * no addon can tell (the address of an ArrayBuffer is not visible to JavaScript). Node puts the
+ * memory of a large ArrayBuffer or SharedArrayBuffer 16 bytes into a page, so an arena that
+ * aligns its ranges to 64 bytes from the buffer's start would split every cache line of every
+ * range; starting it here keeps the native kernels' loads and stores within lines (the gemm's
+ * products 1.05–1.07× in the kernels README's harness). The address never changes: a buffer's
+ * memory does not move, so every thread that shares it gets the same answer.
+ */
+export function alignedOrigin(buffer: ArrayBuffer | SharedArrayBuffer): number {
+  const { addon } = nativeAddon();
+  if (addon === null || buffer.byteLength < LINE_BYTES) return 0;
+  return (LINE_BYTES - addon.addressMod64(new Float32Array(buffer, 0, 1))) % LINE_BYTES;
 }
