@@ -40,7 +40,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as kernels from '@recur/kernels';
-import { GEMM_PRODUCTS } from './gemm-products.mjs';
+import { GEMM_PRODUCTS, lineAligned } from './gemm-products.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -116,7 +116,7 @@ function wasmAllocate(length) {
   wasmNext = start + length * 4;
   return new Float32Array(wasm.memory.buffer, start, length);
 }
-const plainAllocate = (length) => new Float32Array(length);
+const plainAllocate = lineAligned; // line-aligned, as nn's arena places them
 
 /** The native backend where its addon loads (else null, with the reason printed). */
 const nativeFound = kernels.nativeKernels();
@@ -178,7 +178,7 @@ function benchProducts() {
   return PRODUCTS.map(([label, M, N, K, transA, transB], index) => {
     const a = randomOperand(M * K, 2 * index);
     const b = randomOperand(K * N, 2 * index + 1);
-    const c = new Float32Array(M * N);
+    const c = plainAllocate(M * N);
     const flop = 2 * M * N * K;
     const tuned = flop / timeCall(() => kernels.gemm(c, a, b, M, N, K, transA, transB)) / 1e9;
     const naive = flop / timeCall(() => naiveGemm(c, a, b, M, N, K, transA, transB)) / 1e9;

@@ -14,7 +14,7 @@
 //   taskset -c 1 node scripts/bench-native-ab.mjs /tmp/base.node packages/kernels/dist/native/recur_kernels.node
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { GEMM_PRODUCTS } from './gemm-products.mjs';
+import { GEMM_PRODUCTS, lineAligned } from './gemm-products.mjs';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
@@ -31,14 +31,19 @@ const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+/** `x` with x[i] = f(i), in place (map would make a new, unaligned array). */
+const filled = (x, f) => {
+  for (let i = 0; i < x.length; i++) x[i] = f(i);
+  return x;
+};
 /** Operands of every product: op(A) (M, K), op(B) (K, N), and one C per build. */
 const cases = GEMM_PRODUCTS.map(([label, M, N, K, ta, tb]) => ({
   label,
   dims: [M, N, K, ta, tb, 1, 0, ta ? M : K, tb ? K : N, N],
   flops: 2 * M * N * K,
-  a: Float32Array.from({ length: M * K }, (_, i) => Math.sin(i)),
-  b: Float32Array.from({ length: K * N }, (_, i) => Math.cos(i)),
-  c: builds.map(() => new Float32Array(M * N)),
+  a: filled(lineAligned(M * K), Math.sin),
+  b: filled(lineAligned(K * N), Math.cos),
+  c: builds.map(() => lineAligned(M * N)),
   best: builds.map(() => Number.POSITIVE_INFINITY), // ms per call
 }));
 /** One sample of `build` on `x`: ms of CPU time per call. */
