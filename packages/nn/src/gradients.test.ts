@@ -164,3 +164,36 @@ t.test('the check is not vacuous: gradients 5% off fail it', async (t) => {
   const r = checkModel(model, floatBatch(model, [4, 2, 3]), 'mse', false, 1.05);
   t.notOk(r.ok, r.message);
 });
+
+t.test(
+  "the first layer's input gradient is not computed (its input is the batch); the others' are",
+  async (t) => {
+    const model = sequential(
+      [bidirectional(lstm({ units: 3, returnSequences: true })), gru({ units: 2 }), dense({ units: 1 })],
+      {
+        inputShape: [T, 2],
+        seed: 4,
+      },
+    );
+    const calls: [number, boolean | undefined, boolean][] = [];
+    model.layers.forEach((layer, i) => {
+      const backward = layer.backward.bind(layer);
+      layer.backward = (dOutput, ctx, inputGradient) => {
+        const dx = backward(dOutput, ctx, inputGradient);
+        calls.push([i, inputGradient, dx !== null]);
+        return dx;
+      };
+    });
+    const r = checkModel(model, floatBatch(model, [4, 2, 3]), 'mse', false);
+    t.ok(r.ok, r.message);
+    t.same(
+      calls,
+      [
+        [2, true, true],
+        [1, true, true],
+        [0, false, false],
+      ],
+      'layer 0 is asked for no input gradient and returns none',
+    );
+  },
+);

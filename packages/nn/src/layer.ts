@@ -73,7 +73,11 @@ export interface Layer {
   /** Binds parameter and gradient views (by relative name) and allocates the workspace. */
   bind(params: ParamViews, grads: ParamViews, allocator: FloatAllocator, maxBatch: number): void;
   forward(input: Flow, ctx: StepContext): Flow;
-  /** Accumulates parameter gradients; returns the gradient of the input's data (null for ids). */
-  backward(dOutput: Float32Array, ctx: StepContext): Float32Array | null;
+  /**
+   * Accumulates parameter gradients; returns the gradient of the input's data (null for ids).
+   * `inputGradient` false: nobody reads it (the model's first layer, whose input is the batch),
+   * so a layer may skip computing it and return null.
+   */
+  backward(dOutput: Float32Array, ctx: StepContext, inputGradient?: boolean): Float32Array | null;
   config(): LayerConfig;
 }

@@ -80,7 +80,7 @@ export class Sequential extends Model {
   protected backward(dOutput: Float32Array, ctx: StepContext): void {
     let grad: Float32Array | null = dOutput;
     for (let i = this.layers.length - 1; i >= 0 && grad !== null; i--)
-      grad = this.layers[i].backward(grad, ctx);
+      grad = this.layers[i].backward(grad, ctx, i > 0); // the first layer's input is the batch
   }
 
   config(): ModelConfig {

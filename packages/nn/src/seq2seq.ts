@@ -153,14 +153,14 @@ export class EncoderDecoder extends Model {
 
   protected backward(dOutput: Float32Array, ctx: StepContext): void {
     const dDecoded = this.head.backward(dOutput, ctx);
-    this.decoder.backward(dDecoded, ctx);
+    this.decoder.backward(dDecoded, ctx, false); // its inputs are the batch's (teacher forcing)
     // The decoder's initial-state gradient is the encoder's final-state gradient.
     const n = this.lastBatch * this.units;
     const enc = this.encoder.state;
     const dec = this.decoder.state;
     for (let i = 0; i < n; i++) enc.dcT[i] = dec.dc0[i];
     this.encoder.useFinalStateGradient = true;
-    this.encoder.backward(dec.dh0, ctx);
+    this.encoder.backward(dec.dh0, ctx, false);
   }
 
   /** Decodes step by step, feeding each prediction back in. */

@@ -151,12 +151,13 @@ export class Bidirectional implements Layer {
     }
   }
 
-  backward(dOutput: Float32Array, ctx: StepContext): Float32Array {
+  backward(dOutput: Float32Array, ctx: StepContext, inputGradient = true): Float32Array | null {
     const input = this.input as Flow;
     const rows = (this.outF as Flow).T * input.B;
     this.split(dOutput, rows);
-    const dxF = this.forwardLayer.backward(this.dForward, ctx) as Float32Array;
-    const dxB = this.backwardLayer.backward(this.dBackward, ctx) as Float32Array;
+    const dxF = this.forwardLayer.backward(this.dForward, ctx, inputGradient);
+    const dxB = this.backwardLayer.backward(this.dBackward, ctx, inputGradient);
+    if (dxF === null || dxB === null) return null;
     const n = input.T * input.B * this.inputFeatures();
     for (let i = 0; i < n; i++) this.dx[i] = dxF[i] + dxB[i];
     return this.dx;

@@ -19,7 +19,8 @@ import type { CellKind, Resolved } from './recurrent-options.js';
 /**
  * One layer's cell, bound to the cache and workspace it allocated. The arguments are the
  * kernels' (shapes in @recur/kernels); cT, c0, dc0, dcT are used by the LSTM only, and backward
- * takes dy (T, B, H) in 'all' mode (the layer folds a last-output gradient into dhT).
+ * takes dy (T, B, H) in 'all' mode (the layer folds a last-output gradient into dhT) and dx null
+ * when no layer reads the input gradient.
  */
 export interface BoundCell {
   forward(
@@ -35,7 +36,7 @@ export interface BoundCell {
   ): void;
   backward(
     k: KernelBackend,
-    dx: Float32Array,
+    dx: Float32Array | null,
     dh0: Float32Array,
     dc0: Float32Array,
     grads: RecurrentGrads,

@@ -265,12 +265,14 @@ export class Recurrent implements Layer {
     return out;
   }
 
-  backward(dOutput: Float32Array, _ctx: StepContext): Float32Array | null {
+  backward(dOutput: Float32Array, _ctx: StepContext, inputGradient = true): Float32Array | null {
     const { dims, buffers: buf, weights: w, grads } = this;
     const input = this.input;
     if (input === null) fail(NnErrorCode.NOT_READY, `${this.kind}: backward called before forward`);
     const { T, B, I, H } = dims;
-    buf.dx.fill(0, 0, T * B * I);
+    // Without a reader of dx the kernels skip its product (dGates · W_ih over all T·B rows).
+    const dx = inputGradient ? buf.dx : null;
+    dx?.fill(0, 0, T * B * I);
     buf.dh0.fill(0, 0, B * H);
     buf.dc0.fill(0, 0, B * H);
     let dy: Float32Array | null = dOutput;
@@ -285,8 +287,8 @@ export class Recurrent implements Layer {
       flipSequences(buf.dyFlipped, dOutput, T, B, H, input.lengths);
       dy = buf.dyFlipped;
     }
-    this.cell.backward(kernelBackend(), buf.dx, buf.dh0, buf.dc0, grads, input.data, w, dy, dhT, dcT, dims);
-    return buf.dx;
+    this.cell.backward(kernelBackend(), dx, buf.dh0, buf.dc0, grads, input.data, w, dy, dhT, dcT, dims);
+    return dx;
   }
 
   config(): LayerConfig {
