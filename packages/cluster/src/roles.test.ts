@@ -72,7 +72,7 @@ t.test('a run through the roles with fake peers equals threads(2) bit for bit', 
 
 t.test("evaluate on the coordinator's model during a run leaves the run as it was", async (t) => {
   const { x, y } = taskData();
-  const evaluations: Promise<{ loss: number }>[] = [];
+  const evaluations: Promise<Record<string, number>>[] = [];
   const { core: c, model } = core({
     epochs: 2,
     minNodes: 2,
