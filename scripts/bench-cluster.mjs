@@ -192,15 +192,8 @@ function phases(timings, summaries) {
 function nodeCommand(k, url, precision, pieceBytes) {
   const [, port] = url.match(/:(\d+)$/);
   const to = hostsPrefix === null ? url : `ws://10.231.${k}.1:${port}`;
-  const args = [
-    ...process.execArgv,
-    process.argv[1],
-    'node',
-    to,
-    precision,
-    String(pieceBytes),
-    ...process.argv.slice(2),
-  ];
+  const own = [process.argv[1], 'node', to, precision, String(pieceBytes)];
+  const args = [...process.execArgv, ...own, ...process.argv.slice(2)];
   if (hostsPrefix === null) return [process.execPath, args];
   return ['ip', ['netns', 'exec', `${hostsPrefix}w${k}`, process.execPath, ...args]];
 }
