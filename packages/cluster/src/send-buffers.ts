@@ -55,7 +55,16 @@ export class SendBuffers {
   }
 
   private allocate(n: number, frame: Frame): Uint8Array {
-    let pooled = this.pool.find((p) => p.writing === 0 && p.memory.byteLength >= n);
+    // the smallest free buffer that holds n bytes: pieces of mixed sizes keep their buffers
+    let pooled: Pooled | undefined;
+    for (const p of this.pool) {
+      if (
+        p.writing === 0 &&
+        p.memory.byteLength >= n &&
+        !(pooled && pooled.memory.byteLength <= p.memory.byteLength)
+      )
+        pooled = p;
+    }
     if (pooled === undefined && this.pool.length < this.capacity) {
       pooled = { memory: new Uint8Array(0), writing: 0, frame: null };
       this.pool.push(pooled);
