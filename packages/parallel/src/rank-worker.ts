@@ -160,7 +160,13 @@ class Rank {
       this.batches[j].B = c.counts[rank * init.accumulate + j];
       samples += this.batches[j].B;
     }
-    const L = this.model.layers.length;
+    if (buckets) {
+      // BUCKETS: the reporter writes the share's totals before the first progress it publishes
+      // (the main thread reads them from then on, so they are not written again); with no
+      // samples at all they stay these zeros
+      setStat(c, rank, Stat.LOSS_SUM, 0);
+      setStat(c, rank, Stat.COUNT, 0);
+    }
     const own = computeShare(
       this.model,
       this.compiled,
@@ -168,12 +174,14 @@ class Rank {
       this.ctx,
       buckets ? this.reporter : null,
     );
-    setStat(c, rank, Stat.LOSS_SUM, own.sum);
-    setStat(c, rank, Stat.COUNT, own.count);
+    if (!buckets) {
+      setStat(c, rank, Stat.LOSS_SUM, own.sum);
+      setStat(c, rank, Stat.COUNT, own.count);
+    }
     Atomics.add(c.samples, 0, BigInt(samples));
     lap(Stat.COMPUTE_MS);
     if (buckets) {
-      publishProgress(c, rank, L); // every layer, also after empty micro-batches
+      publishProgress(c, rank, this.model.layers.length); // every layer, also after empty micro-batches
       addStat(c, rank, Stat.STEPS, 1);
       finishStep(c);
       return;
