@@ -1,7 +1,8 @@
 // Buckets over real sockets on loopback: a coordinator and 2 nodes × 1 thread on a stacked model
 // (LSTM → LSTM → dense) with bucketBytes send each step's gradient in pieces while the backward
 // goes on, and train bit for bit the parameters of the same run without buckets and of
-// threads(2); with fp16 gradients, bit for bit those of fp16 without buckets.
+// threads(2); with fp16 gradients, bit for bit those of fp16 without buckets; one node of 2
+// threads with buckets, those of threads(2).
 import { threads } from '@recur/parallel';
 import t from 'tap';
 import { runNode } from './node.js';
@@ -14,14 +15,18 @@ const STEPS = EPOCHS * (TASK.N / TASK.batchSize);
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /** A run of 2 in-process nodes; the coordinator's parameters and the nodes' gradient frames. */
-async function clusterRun(bucketBytes: number, precision: 'fp32' | 'fp16') {
-  const coordinator = await taskCoordinator(TOKEN, EPOCHS, { model: stackedTaskModel(), minNodes: 2 });
+async function clusterRun(bucketBytes: number, precision: 'fp32' | 'fp16', threads = [1, 1]) {
+  const coordinator = await taskCoordinator(TOKEN, EPOCHS, {
+    model: stackedTaskModel(),
+    minNodes: threads.length,
+  });
   const logs: string[] = [];
-  const nodes = [0, 1].map((i) =>
+  const nodes = threads.map((count, i) =>
     runNode(
       taskNode(coordinator.url, TOKEN, {
         model: stackedTaskModel(),
         nodeId: `bucket-node-${i}`,
+        threads: count,
         bucketBytes,
         precision,
         log: (line) => logs.push(line),
@@ -80,4 +85,16 @@ t.test('fp16 gradients in pieces ≡ fp16 whole, bit for bit', async (t) => {
     [2 * STEPS, 2 * STEPS],
   );
   t.ok(bytes(bucketed.params).equals(bytes(plain.params)), 'the parameters of fp16 without buckets');
+});
+
+t.test('one node of 2 threads with buckets ≡ threads(2), bit for bit', async (t) => {
+  const bucketed = await clusterRun(1, 'fp32', [2]);
+  t.same(
+    bucketed.ends.map((e) => e.gradientFrames),
+    [3 * STEPS],
+  );
+  const model = stackedTaskModel();
+  const { x, y } = taskData();
+  await model.fit(x, y, { epochs: EPOCHS, batchSize: TASK.batchSize, seed: 5, strategy: threads(2) });
+  t.ok(bytes(bucketed.params).equals(bytes(model.params)), 'the parameters of threads(2)');
 });
