@@ -4,8 +4,14 @@
 // measured in the same run; the bytes each step puts on the wire; and where a step's time goes.
 //
 //   pnpm exec turbo run build
-//   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std]
-//                                  [--nodes 1,2,3] [--repeats 1] [--rate-mbit 100] [--pages N] [--json]
+//   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std|lstm-stack]
+//                                  [--nodes 1,2,3] [--repeats 1] [--rate-mbit 100] [--pages N]
+//                                  [--bucket-bytes N] [--json]
+//
+// lstm-stack is lstm-std with two LSTM(128) layers (the second returns the last step). With
+// --bucket-bytes N every cluster run is followed by the same run whose nodes send their gradients
+// in pieces of at least N bytes as the backward finishes them (runNode's bucketBytes, DDP's
+// buckets), so that both are measured in one run on the same machine.
 //
 // --pages N: each repeat also runs the first node count over 1 (2 by default) in fp32 with N live
 // pages open on the coordinator — a separate process holding N GET /events streams with the token,
@@ -40,6 +46,7 @@ import { ThreadGroup, threads } from '@recur/parallel';
 const WORKLOADS = {
   'lstm-std': { cell: lstm, B: 64, T: 50, I: 32, H: 128 },
   'gru-std': { cell: gru, B: 64, T: 50, I: 32, H: 128 },
+  'lstm-stack': { cell: lstm, B: 64, T: 50, I: 32, H: 128, layers: 2 },
 };
 const TOKEN = 'bench-cluster-token';
 
@@ -53,6 +60,7 @@ const { values, positionals } = parseArgs({
     repeats: { type: 'string', default: '1' },
     'rate-mbit': { type: 'string' },
     pages: { type: 'string', default: '0' },
+    'bucket-bytes': { type: 'string', default: '0' },
     inside: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
@@ -75,6 +83,11 @@ if (!nodeCounts.every((n) => Number.isInteger(n) && n >= 1 && n <= 8)) {
   console.error('usage: --nodes a comma-separated list of counts in [1, 8]');
   process.exit(2);
 }
+const bucketBytes = Number(values['bucket-bytes']);
+if (!Number.isInteger(bucketBytes) || bucketBytes < 0) {
+  console.error('usage: --bucket-bytes a whole number of bytes (0: no buckets)');
+  process.exit(2);
+}
 /** the namespaces' name prefix when this process runs inside the coordinator's (--rate-mbit) */
 const hostsPrefix = values.inside ?? null;
 const pages = Number(values.pages);
@@ -84,7 +97,13 @@ if (!Number.isInteger(pages) || pages < 0 || pages > 64) {
 }
 
 function model() {
-  const m = sequential([w.cell({ units: w.H }), dense({ units: 1 })], { inputShape: [w.T, w.I], seed: 1 });
+  const stack = Array.from({ length: (w.layers ?? 1) - 1 }, () =>
+    w.cell({ units: w.H, returnSequences: true }),
+  );
+  const m = sequential([...stack, w.cell({ units: w.H }), dense({ units: 1 })], {
+    inputShape: [w.T, w.I],
+    seed: 1,
+  });
   m.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 1e-3 } });
   return m;
 }
@@ -108,16 +127,18 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** A node process: `node bench-cluster.mjs node <url> <precision>`; prints its summary. */
-async function nodeMain(url, precision) {
+/** A node process: `node bench-cluster.mjs node <url> <precision> <bucketBytes>`; prints its summary. */
+async function nodeMain(url, precision, pieceBytes) {
   const d = data();
   // CPU time at each assignment: the group's sums() is called once per step (bench-only probe)
   const cpuAt = [];
-  const sums = ThreadGroup.prototype.sums;
-  ThreadGroup.prototype.sums = function (...args) {
-    cpuAt.push(cpuMs());
-    return sums.apply(this, args);
-  };
+  for (const method of ['sums', 'sumsInBuckets']) {
+    const original = ThreadGroup.prototype[method];
+    ThreadGroup.prototype[method] = function (...args) {
+      cpuAt.push(cpuMs());
+      return original.apply(this, args);
+    };
+  }
   // the node's timings after its warm-up steps (the first step's compute is about twice the
   // others' and its first encode and decode build protobufjs's code): phases over timed steps
   let sent = 0;
@@ -134,6 +155,7 @@ async function nodeMain(url, precision) {
     dataHash: d.hash,
     threads: 1,
     precision,
+    bucketBytes: pieceBytes,
     onStep,
   });
   const timed = Object.fromEntries(
@@ -167,10 +189,11 @@ function phases(timings, summaries) {
 }
 
 /** A node process's command (with this process's node flags): on loopback, or on host k. */
-function nodeCommand(k, url, precision) {
+function nodeCommand(k, url, precision, pieceBytes) {
   const [, port] = url.match(/:(\d+)$/);
   const to = hostsPrefix === null ? url : `ws://10.231.${k}.1:${port}`;
-  const args = [...process.execArgv, process.argv[1], 'node', to, precision, ...process.argv.slice(2)];
+  const own = [process.argv[1], 'node', to, precision, String(pieceBytes)];
+  const args = [...process.execArgv, ...own, ...process.argv.slice(2)];
   if (hostsPrefix === null) return [process.execPath, args];
   return ['ip', ['netns', 'exec', `${hostsPrefix}w${k}`, process.execPath, ...args]];
 }
@@ -213,7 +236,7 @@ function openPages(coordinator, count) {
   };
 }
 
-async function clusterRun(nodes, precision, pageCount = 0) {
+async function clusterRun(nodes, precision, pageCount = 0, pieceBytes = 0) {
   const d = data();
   const stamps = [];
   const timings = [];
@@ -235,7 +258,7 @@ async function clusterRun(nodes, precision, pageCount = 0) {
   const watchers = pageCount > 0 ? openPages(coordinator, pageCount) : null;
   const summaries = [];
   const children = Array.from({ length: nodes }, (_, k) => {
-    const [command, args] = nodeCommand(k + 1, coordinator.url, precision);
+    const [command, args] = nodeCommand(k + 1, coordinator.url, precision, pieceBytes);
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -319,7 +342,7 @@ const fmt = (x) => x.toFixed(1).padStart(5);
 function printTable(rows) {
   const where = hostsPrefix === null ? 'loopback' : `namespaced hosts, ${values['rate-mbit']} Mbit/s links`;
   console.log(
-    `${values.workload}, samples/s (median of ${steps} steps after ${warmup} warm-up; median of ${repeats} repeat${repeats > 1 ? 's' : ''}), ${where}, node ${process.version}`,
+    `${values.workload}, samples/s (median of ${steps} steps after ${warmup} warm-up; median of ${repeats} repeat${repeats > 1 ? 's' : ''}), ${where}, node ${process.version}${bucketBytes > 0 ? `, buckets of ≥ ${bucketBytes} bytes` : ''}`,
   );
   console.log('system                              samples/s  × 1 node  bytes/step');
   for (const r of rows) {
@@ -362,8 +385,15 @@ async function oneRepeat() {
   await add('threads(1)', () => threadsRun(1));
   await add('threads(2)', () => threadsRun(2));
   for (const n of nodeCounts) {
-    for (const precision of ['fp32', 'fp16'])
+    for (const precision of ['fp32', 'fp16']) {
       await add(label(n, precision), () => clusterRun(n, precision), bytesPerStep(n, precision));
+      if (bucketBytes > 0)
+        await add(
+          `${label(n, precision)}, buckets`,
+          () => clusterRun(n, precision, 0, bucketBytes),
+          bytesPerStep(n, precision),
+        );
+    }
   }
   if (pages > 0) {
     const n = nodeCounts.find((k) => k > 1) ?? 2;
@@ -420,7 +450,7 @@ async function main() {
   } else printTable(rows);
 }
 
-if (positionals[0] === 'node') await nodeMain(positionals[1], positionals[2]);
+if (positionals[0] === 'node') await nodeMain(positionals[1], positionals[2], Number(positionals[3]));
 else if (positionals[0] === 'pages') await pagesMain(positionals[1], Number(positionals[2]));
 else if (values['rate-mbit'] !== undefined && hostsPrefix === null)
   await onHosts(Number(values['rate-mbit']));

@@ -71,7 +71,8 @@ export class CoordinatorCore {
           return;
         }
         member.lastSeen = performance.now();
-        if (frame.kind === 'gradient') this.stats.answered(member);
+        // a node sends its piece at offset 0 (the bottom layers) last: the answer's time
+        if (frame.kind === 'gradient' && (frame.offset ?? 0) === 0) this.stats.answered(member);
         this.memberFrame(member, frame);
       },
       refuse: (error) => {

@@ -1,6 +1,6 @@
 // The training loop, one role of the coordinator (issue 16's split): for each optimizer step it
 // assigns the global batch to the members (parts.ts), collects one gradient per member (checked
-// by gradients.ts), sums them in rank order, applies the optimizer (refusing a non-finite step),
+// by gradients.ts; whole, or in pieces staged by pieces.ts), sums them in rank order, applies the optimizer (refusing a non-finite step),
 // sends the new parameters and writes the checkpoints. A member that leaves or misses the step
 // deadline makes the step be assigned again (a new attempt). It talks to members through
 // Membership and Peers only, so tests drive it without sockets.
@@ -11,6 +11,7 @@ import { gradientRefusal, maxTermsPerSample, UpdateGuard } from './gradients.js'
 import type { Member, Membership } from './membership.js';
 import type { Resolved } from './options.js';
 import { assignParts } from './parts.js';
+import { isWhole, PieceStaging, rangeRefusal } from './pieces.js';
 import type { StatusJson } from './status.js';
 
 /** One attempt at one optimizer step. */
@@ -67,6 +68,8 @@ export class TrainingLoop {
   private readonly guard: UpdateGuard;
   private readonly termsPerSample: number;
   private round: Round | null = null;
+  /** each member's staging buffer for a gradient in pieces (P floats, made at its first piece) */
+  private readonly staging = new WeakMap<Member, PieceStaging>();
   private stopping = false;
   private closed = false;
   /** ms the transport spent decoding gradient frames since the last step (it adds to this) */
@@ -157,11 +160,17 @@ export class TrainingLoop {
     this.members.wakeUp();
   }
 
-  /** A gradient from a member: refused with a coded error frame, or counted for the round. */
-  gradient(member: Member, g: Gradient): void {
-    const refusal = gradientRefusal(this.round, member, g, this.termsPerSample);
-    if (refusal !== null) {
-      member.peer.send({ kind: 'error', code: refusal[0], message: refusal[1] });
+  /**
+   * A gradient or a piece of one from a member: refused with a coded error frame, staged
+   * (pieces.ts), or counted for the round once whole.
+   */
+  gradient(member: Member, piece: Gradient): void {
+    const P = this.model.layout.size;
+    const refusal = rangeRefusal(piece, P) ?? gradientRefusal(this.round, member, piece, this.termsPerSample);
+    const g = refusal === null ? this.assemble(member, piece, P) : refusal;
+    if (g === null) return;
+    if (Array.isArray(g)) {
+      member.peer.send({ kind: 'error', code: g[0], message: g[1] });
       return;
     }
     const r = this.round as Round;
@@ -169,6 +178,20 @@ export class TrainingLoop {
     r.lastAt = performance.now();
     if (r.received.size === 1) r.firstAt = r.lastAt;
     if (r.received.size === r.parts.size) r.finish('done');
+  }
+
+  /** A whole gradient as is; a piece into the member's staging (null until the pieces cover P). */
+  private assemble(member: Member, g: Gradient, P: number): Gradient | [string, string] | null {
+    let staging = this.staging.get(member);
+    if (isWhole(g, P)) {
+      if ((staging?.coveredIn(g.step, g.attempt) ?? 0) === 0) return g;
+      return [ClusterErrorCode.DUPLICATE_STEP, `a whole gradient for step ${g.step} after pieces of it`];
+    }
+    if (staging === undefined) {
+      staging = new PieceStaging(P);
+      this.staging.set(member, staging);
+    }
+    return staging.add(g);
   }
 
   /** A member is gone: if the current step waits for it, the step is assigned again. */
@@ -278,11 +301,13 @@ export class TrainingLoop {
     const r = this.round;
     if (r === null) return;
     for (const m of r.parts.keys()) {
-      if (!r.received.has(m))
-        this.members.evict(
-          m,
-          `no gradient for step ${r.step} within ${this.o.stepDeadlineMs} ms (stepDeadlineMs)`,
-        );
+      if (r.received.has(m)) continue;
+      const covered = this.staging.get(m)?.coveredIn(r.step, r.attempt) ?? 0;
+      const what =
+        covered === 0
+          ? 'no gradient'
+          : `an incomplete gradient (pieces cover ${covered} of ${this.model.layout.size} values)`;
+      this.members.evict(m, `${what} for step ${r.step} within ${this.o.stepDeadlineMs} ms (stepDeadlineMs)`);
     }
   }
 }

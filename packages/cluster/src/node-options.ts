@@ -27,6 +27,12 @@ export interface NodeOptions {
   nodeId?: string;
   /** gradients on the wire: 'fp32' (default) or 'fp16' (half the bytes, sum / count rounded) */
   precision?: Precision;
+  /**
+   * send the gradient in pieces while the backward goes on (DDP's bucket_cap_mb, in bytes):
+   * layers are merged from the top until a piece holds at least this many bytes of fp32 sums;
+   * default 0: one whole gradient after the backward, as before
+   */
+  bucketBytes?: number;
   /** default 1 000 ms */
   heartbeatMs?: number;
   /** the WebSocket handshake, and then the welcome, must each arrive within this; default 10 000 ms */
@@ -59,6 +65,7 @@ export interface ResolvedNode {
   threads: number;
   nodeId: string;
   precision: Precision;
+  bucketBytes: number;
   heartbeatMs: number;
   handshakeTimeoutMs: number;
   reconnectTimeoutMs: number;
@@ -98,6 +105,7 @@ export function resolveNodeOptions(o: NodeOptions): ResolvedNode {
     threads,
     nodeId: o.nodeId ?? `${hostname()}-${process.pid}`,
     precision,
+    bucketBytes: integer('bucketBytes', o.bucketBytes, 0, 0),
     heartbeatMs: integer('heartbeatMs', o.heartbeatMs, 1, 1_000),
     handshakeTimeoutMs: integer('handshakeTimeoutMs', o.handshakeTimeoutMs, 1, 10_000),
     reconnectTimeoutMs: integer('reconnectTimeoutMs', o.reconnectTimeoutMs, 0, 60_000),

@@ -1,15 +1,16 @@
 // A node of a cluster: connects to the coordinator, joins with its token and the hashes of its
 // model's layout and its data, then computes every assignment on a @recur/parallel thread group
 // whose ranks read exactly the assignment's sample range (assigned-source.ts; the machine's
-// gradients are reduced in shared memory first), sends one gradient sum per step
-// and applies the parameters it receives. It keeps no optimizer state. A lost connection is
+// gradients are reduced in shared memory first), sends one gradient sum per step (whole, or with
+// bucketBytes in pieces as the backward finishes each bucket of layers: DDP's buckets) and
+// applies the parameters it receives. It keeps no optimizer state. A lost connection is
 // retried with exponential backoff for reconnectTimeoutMs (a handshake or a welcome that does
 // not come within handshakeTimeoutMs counts as a lost connection); the run's end frame ends it
 // cleanly. A frame from the coordinator that the node must refuse (non-finite parameters), or
 // the coordinator's refusal of a non-finite step, ends the node with a coded error: it never
 // goes on with stale parameters.
-import type { CompileOptions } from '@recur/nn';
-import { resolveOptions, ThreadGroup } from '@recur/parallel';
+import type { CompileOptions, ModelMemory } from '@recur/nn';
+import { type Bucket, planBuckets, resolveOptions, type SummedBucket, ThreadGroup } from '@recur/parallel';
 import { decodeFrame, type Frame, maxFrameBytes, PROTOCOL_VERSION } from '@recur/protocol';
 import { WebSocket } from 'ws';
 import { AssignedRangeSource, type RangeSource } from './assigned-source.js';
@@ -17,6 +18,7 @@ import { ClusterError, ClusterErrorCode } from './errors.js';
 import { installProtocolKernels } from './halves.js';
 import { useAtomicMarking } from './marking.js';
 import { type NodeOptions, type ResolvedNode, resolveNodeOptions } from './node-options.js';
+import { SendBuffers } from './send-buffers.js';
 import { messageBytes, send, wsPayloadCap, zeroMask } from './wire.js';
 
 export type { NodeOptions } from './node-options.js';
@@ -24,6 +26,8 @@ export type { NodeOptions } from './node-options.js';
 export interface NodeSummary {
   /** assignments computed */
   assignments: number;
+  /** gradient frames sent: one per assignment, or one per piece with bucketBytes */
+  gradientFrames: number;
   /** connections made (1 + reconnections) */
   connections: number;
   /** the step the run ended at */
@@ -35,7 +39,9 @@ export interface NodeSummary {
 /**
  * Where a node's time went, in ms summed over its steps: its threads' compute and reduce
  * (`sums`), the gradient's encode and send, the decoding of the coordinator's frames (parameters
- * mostly) and writing the parameters into the model. The rest of a step is waiting.
+ * mostly) and writing the parameters into the model. The rest of a step is waiting. With
+ * bucketBytes the pieces are encoded and sent while the threads compute: sendMs is the time of
+ * those sends, and computeMs the rest of the time until the last piece is summed.
  */
 export interface NodeTimings {
   computeMs: number;
@@ -60,12 +66,16 @@ class ClusterNode {
   private chain: Promise<void> = Promise.resolve();
   private readonly summary: NodeSummary = {
     assignments: 0,
+    gradientFrames: 0,
     connections: 0,
     endStep: 0,
     timings: { computeMs: 0, sendMs: 0, decodeMs: 0, applyMs: 0 },
   };
   private ended = false;
   private fatal: Error | null = null;
+  /** bucketBytes > 0: the buckets of the model, top first, and a send pool with room for each */
+  private buckets: Bucket[] | null = null;
+  private pieceBuffers: SendBuffers | null = null;
 
   constructor(options: NodeOptions) {
     this.o = resolveNodeOptions(options);
@@ -208,36 +218,21 @@ class ClusterNode {
             this.o.threads,
             resolveOptions(this.o.threads, this.o.threadsOptions),
           );
+          if (this.o.bucketBytes > 0) {
+            this.buckets = planBuckets(model.layerRanges, this.o.bucketBytes);
+            // every piece of a step may still be written when the next step's first is encoded
+            this.pieceBuffers = new SendBuffers(2 * this.buckets.length);
+            this.o.log(
+              `node: gradients in ${this.buckets.length} pieces of at least ${this.o.bucketBytes} bytes (bucketBytes)`,
+            );
+          }
         } else model.params.set(frame.parameters);
         this.o.log(`node: welcomed as rank ${frame.rank} at step ${frame.step}`);
         return;
       }
-      case 'assignment': {
-        const group = this.group as ThreadGroup;
-        const timings = this.summary.timings;
-        const computing = performance.now();
-        this.data.assign({ epoch: frame.epoch, start: frame.rangeStart, end: frame.rangeEnd });
-        const out = await group.sums(frame.epoch, frame.batchIndex, {
-          offset: frame.partOffset,
-          total: frame.partTotal,
-        });
-        const sending = performance.now();
-        timings.computeMs += sending - computing;
-        this.summary.assignments += 1;
-        send(ws, {
-          kind: 'gradient',
-          step: frame.step,
-          attempt: frame.attempt,
-          count: out.count,
-          lossSum: out.sum,
-          samples: frame.rangeEnd - frame.rangeStart,
-          precision: this.o.precision,
-          gradient: out.gradients,
-        });
-        timings.sendMs += performance.now() - sending;
-        this.o.onStep?.({ step: frame.step, timings: { ...timings } });
+      case 'assignment':
+        await this.compute(ws, frame);
         return;
-      }
       case 'parameters': {
         const applying = performance.now();
         model.params.set(frame.parameters);
@@ -255,5 +250,46 @@ class ClusterNode {
       default:
         return;
     }
+  }
+
+  /** One assignment: the machine's sums, sent whole or in pieces (bucketBytes). */
+  private async compute(ws: WebSocket, frame: Extract<Frame, { kind: 'assignment' }>): Promise<void> {
+    const group = this.group as ThreadGroup;
+    const timings = this.summary.timings;
+    const computing = performance.now();
+    this.data.assign({ epoch: frame.epoch, start: frame.rangeStart, end: frame.rangeEnd });
+    const parts = { offset: frame.partOffset, total: frame.partTotal };
+    const gradient = (g: { count: number; sum: number }, values: Float32Array, offset: number): Frame => ({
+      kind: 'gradient',
+      step: frame.step,
+      attempt: frame.attempt,
+      count: g.count,
+      lossSum: g.sum,
+      samples: frame.rangeEnd - frame.rangeStart,
+      precision: this.o.precision,
+      gradient: values,
+      offset,
+    });
+    if (this.buckets === null) {
+      const out = await group.sums(frame.epoch, frame.batchIndex, parts);
+      const sending = performance.now();
+      timings.computeMs += sending - computing;
+      send(ws, gradient(out, out.gradients, 0));
+      this.summary.gradientFrames += 1;
+      timings.sendMs += performance.now() - sending;
+    } else {
+      const slot = (this.o.model.memory as ModelMemory).slots[0];
+      let sendMs = 0;
+      await group.sumsInBuckets(frame.epoch, frame.batchIndex, parts, this.buckets, (b: SummedBucket) => {
+        const sending = performance.now();
+        send(ws, gradient(b, slot.subarray(b.start, b.end), b.start), this.pieceBuffers as SendBuffers);
+        this.summary.gradientFrames += 1;
+        sendMs += performance.now() - sending;
+      });
+      timings.computeMs += performance.now() - computing - sendMs;
+      timings.sendMs += sendMs;
+    }
+    this.summary.assignments += 1;
+    this.o.onStep?.({ step: frame.step, timings: { ...timings } });
   }
 }

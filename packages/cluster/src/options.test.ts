@@ -63,6 +63,13 @@ t.test('node options are checked by name', async (t) => {
     code: 'ERR_CLUSTER_BAD_OPTION',
     message: /node: incrementalMarking must be true or false, got 1/,
   });
+  for (const bucketBytes of [-1, 1.5, Number.NaN, '4096' as unknown as number]) {
+    await t.rejects(
+      runNode({ ...node, bucketBytes }),
+      { code: 'ERR_CLUSTER_BAD_OPTION', message: /node: bucketBytes must be an integer ≥ 0/ },
+      `bucketBytes ${String(bucketBytes)}`,
+    );
+  }
   await t.rejects(runNode({ ...node, threads: 0 }), {
     code: 'ERR_PARALLEL_BAD_OPTION',
     message: /thread count/,

@@ -5,16 +5,13 @@
 import { rankShare } from '@recur/nn';
 import type { Frame } from '@recur/protocol';
 import t from 'tap';
-import { CoordinatorCore } from './connections.js';
 import type { StepTimings } from './loop.js';
-import { type CoordinatorOptions, resolveCoordinatorOptions } from './options.js';
 import { assignedSamples, assignParts } from './parts.js';
-import type { Peer } from './peer.js';
-import { joinFrame, manualCompute, reference } from './testing/peers.js';
-import { TASK, taskData, taskDataHash, taskModel } from './testing/task.js';
+import { core, fakeMember } from './testing/fakes.js';
+import { reference } from './testing/peers.js';
+import { TASK, taskData } from './testing/task.js';
 import { bytesPerMember, frameBytes } from './wire.js';
 
-const TOKEN = 'roles-test-token';
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 t.test('assignParts: every sample of the batch once, in proportion to threads', async (t) => {
@@ -43,50 +40,6 @@ t.test('assignParts: every sample of the batch once, in proportion to threads', 
   t.same(tiny.map(assignedSamples), [1, 1], 'more parts than samples: some parts are empty');
   t.same(assignParts([{ threads: 1 }, { threads: 3 }, { threads: 2 }], at), parts, 'a pure function');
 });
-
-function core(extra: Partial<CoordinatorOptions> = {}) {
-  const options = resolveCoordinatorOptions({
-    model: taskModel(),
-    data: { size: TASK.N, hash: taskDataHash() },
-    batchSize: TASK.batchSize,
-    epochs: 1,
-    token: TOKEN,
-    ...extra,
-  });
-  return { core: new CoordinatorCore(options), model: options.model };
-}
-
-/** An in-process member: frames are delivered on a microtask, no socket, no encoding. */
-function fakeMember(c: CoordinatorCore, nodeId: string, onAssignment?: (f: Frame) => 'answer' | 'leave') {
-  const received: Frame[] = [];
-  let open = true;
-  const model = taskModel();
-  const compute = manualCompute(model);
-  const peer: Peer = {
-    send: (frame) => {
-      if (!open) return;
-      received.push(frame);
-      queueMicrotask(() => handle(frame));
-    },
-    close: () => shut(),
-    terminate: () => shut(),
-  };
-  const connection = c.connect(peer);
-  function shut() {
-    if (!open) return;
-    open = false;
-    queueMicrotask(() => connection.closed());
-  }
-  function handle(frame: Frame) {
-    if (!open) return;
-    if (frame.kind === 'welcome' || frame.kind === 'parameters') model.params.set(frame.parameters);
-    if (frame.kind !== 'assignment') return;
-    if ((onAssignment?.(frame) ?? 'answer') === 'leave') shut();
-    else connection.receive(compute(frame));
-  }
-  connection.receive(joinFrame(TOKEN, { nodeId }));
-  return { received, peer };
-}
 
 t.test('a run through the roles with fake peers equals threads(2) bit for bit', async (t) => {
   const timings: StepTimings[] = [];

@@ -59,6 +59,44 @@ t.test(`at most ${POOLED_SEND_BUFFERS} pooled buffers; past that a frame gets it
   );
 });
 
+t.test('a pool of its own for gradient pieces: best fit, up to its capacity', async (t) => {
+  const pool = new SendBuffers(5);
+  const piece = (offset: number, n: number): Frame => ({
+    kind: 'gradient',
+    step: 1,
+    attempt: 0,
+    count: 4,
+    lossSum: 1,
+    samples: 4,
+    precision: 'fp32',
+    gradient: new Float32Array(n).fill(offset),
+    offset,
+  });
+  const sizes = [3000, 1000, 1000];
+  const first = sizes.map((n, k) => {
+    const bytes = pool.bytes(piece(k, n));
+    return { bytes, written: pool.sending(bytes) };
+  });
+  t.equal(pool.size, 3, 'three pieces in flight: three buffers');
+  for (const f of first) f.written();
+  await nextTurn();
+  const memory = new Set(first.map((f) => f.bytes.buffer));
+  // the same pieces (a node's buckets are the same every step), encoded in another order
+  const again = [2, 1, 0].map((k) => pool.bytes(piece(k, sizes[k])));
+  t.ok(
+    again.every((b) => memory.has(b.buffer)),
+    'the next step reuses them: each piece the smallest free buffer that holds it',
+  );
+  t.equal(pool.size, 3);
+  for (const b of again) pool.sending(b); // all three being written: a fourth piece grows the pool
+  t.equal(pool.bytes(piece(3, 10)).byteLength > 0 && pool.size, 4, 'up to its capacity');
+  t.same(
+    again.map((b) => (decodeFrame(b, limits) as { offset: number }).offset),
+    [2, 1, 0],
+    'each decodes to its own piece',
+  );
+});
+
 t.test('wire.send hands ws the callback that releases the buffer', async (t) => {
   const calls: Array<{ bytes: Uint8Array; done: () => void }> = [];
   const ws = {

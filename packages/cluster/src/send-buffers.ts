@@ -5,7 +5,8 @@
 // been written to its socket (ws calls back then, or with an error once the socket is gone) and
 // the turn of the event loop that encoded it has ended, so no queued write ever sees it change;
 // the frame it held forgets its cached bytes then (a later send encodes it again). A frame sent
-// while every pooled buffer is still being written gets a buffer of its own.
+// while every pooled buffer is still being written gets a buffer of its own. A node that sends its
+// gradient in pieces (bucketBytes) has a pool of its own, with room for every piece in flight.
 import { encodeFrame, type Frame } from '@recur/protocol';
 
 /** Buffers kept for reuse: a gradient or a broadcast in flight and the next one being encoded. */
@@ -21,6 +22,10 @@ interface Pooled {
 
 export class SendBuffers {
   private readonly pool: Pooled[] = [];
+
+  /** `capacity`: how many buffers are kept for reuse */
+  constructor(private readonly capacity = POOLED_SEND_BUFFERS) {}
+
   private readonly byBytes = new WeakMap<Uint8Array, Pooled>();
   private readonly encoded = new WeakMap<Frame, Uint8Array>();
 
@@ -50,11 +55,22 @@ export class SendBuffers {
   }
 
   private allocate(n: number, frame: Frame): Uint8Array {
-    let pooled = this.pool.find((p) => p.writing === 0 && p.memory.byteLength >= n);
-    if (pooled === undefined && this.pool.length < POOLED_SEND_BUFFERS) {
+    // the smallest free buffer that holds n bytes: pieces of mixed sizes keep their buffers
+    let pooled: Pooled | undefined;
+    for (const p of this.pool) {
+      if (
+        p.writing === 0 &&
+        p.memory.byteLength >= n &&
+        !(pooled && pooled.memory.byteLength <= p.memory.byteLength)
+      )
+        pooled = p;
+    }
+    if (pooled === undefined && this.pool.length < this.capacity) {
       pooled = { memory: new Uint8Array(0), writing: 0, frame: null };
       this.pool.push(pooled);
     }
+    // a full pool: a free buffer grows rather than a fresh one each time (pieces of mixed sizes)
+    pooled ??= this.pool.find((p) => p.writing === 0);
     if (pooled === undefined) return Buffer.allocUnsafe(n);
     if (pooled.memory.byteLength < n) pooled.memory = Buffer.allocUnsafeSlow(n); // its own memory, not a slab
     // held to the end of this turn of the event loop, which sends it (a broadcast sends one

@@ -63,11 +63,14 @@ export interface FrameSocket {
   send(data: Uint8Array, options: { binary: boolean }, done?: (error?: Error) => void): void;
 }
 
-/** Sends one frame if the socket is open; a closed socket drops it (the peer is gone). */
-export function send(ws: FrameSocket, frame: Frame): void {
+/**
+ * Sends one frame if the socket is open; a closed socket drops it (the peer is gone). Its bytes
+ * come from `pool` (the process's shared one by default).
+ */
+export function send(ws: FrameSocket, frame: Frame, pool: SendBuffers = buffers): void {
   if (ws.readyState !== ws.OPEN) return;
-  const bytes = buffers.bytes(frame);
-  ws.send(bytes, { binary: true }, buffers.sending(bytes));
+  const bytes = pool.bytes(frame);
+  ws.send(bytes, { binary: true }, pool.sending(bytes));
 }
 
 /**

@@ -87,6 +87,8 @@ export abstract class Model {
   readonly layers: readonly Layer[];
   readonly prefixes: readonly string[];
   readonly layout: Layout;
+  /** layer i's parameters: [start, end) of the flat layout (contiguous per layer, in layer order) */
+  readonly layerRanges: readonly (readonly [number, number])[];
   readonly inputSpec: ShapeSpec;
   readonly outputSpec: ShapeSpec;
   readonly seed: number;
@@ -125,6 +127,13 @@ export abstract class Model {
     );
     this.layout = new Layout(rows.map(({ name, shape }) => ({ name, shape })));
     checkParamCount(this.layout.size);
+    let at = 0; // the layout places rows one after another, in layer order
+    this.layerRanges = parts.layers.map((layer) => {
+      const size = layer.paramRows().reduce((a, r) => a + r.shape.reduce((x, y) => x * y, 1), 0);
+      const start = at;
+      at += size;
+      return [start, at] as const;
+    });
     this.params = new Float32Array(this.layout.size);
     rows.forEach((row, index) => {
       initialize(this.layout.view(this.params, row.name), row.shape, row.init, this.seed, index);
@@ -266,6 +275,7 @@ export abstract class Model {
     if (!accumulate) m.gradients.fill(0);
     const out = this.forward(batch, ctx);
     const result = this.outputLoss(out, batch, loss, m.dOutput);
+    ctx.backwardProgress?.lossKnown(result);
     this.backward(m.dOutput, ctx);
     return result;
   }

@@ -6,6 +6,7 @@
 // flows: time-major views of a batch moving through the model (Note [time-major sequences] in
 // @recur/kernels' sequence.ts). Layers never allocate during a step.
 import type { FloatAllocator } from './arena.js';
+import type { LossSum } from './training/loss.js';
 
 /** The shape of one sample between layers (no batch axis). */
 export interface ShapeSpec {
@@ -57,6 +58,24 @@ export interface StepContext {
   epoch: number;
   /** (B) the global index of each sample of the batch, keying dropout masks */
   sampleIndex: Int32Array;
+  /**
+   * Told how a training step's backward advances, for a caller that sends finished layers'
+   * gradients early (a cluster node's buckets, @recur/parallel); absent: nothing is reported.
+   */
+  backwardProgress?: BackwardProgress | null;
+}
+
+/**
+ * Note [final layers]: a model's backward runs its layers from the top (the last in
+ * `model.layers`) down, and layer i accumulates only into its own parameters' gradients,
+ * `model.layerRanges[i]` of the flat layout. So once layer i's backward has returned, that range
+ * holds its final value for this batch while the layers below are still running.
+ */
+export interface BackwardProgress {
+  /** the batch's loss sum and term count, known before its backward starts */
+  lossKnown(loss: LossSum): void;
+  /** layer `layer`'s parameter gradients are final for this batch (Note [final layers]) */
+  layerFinal(layer: number): void;
 }
 
 /** JSON that rebuilds a layer: its kind and its options. */

@@ -79,8 +79,13 @@ export class Sequential extends Model {
 
   protected backward(dOutput: Float32Array, ctx: StepContext): void {
     let grad: Float32Array | null = dOutput;
-    for (let i = this.layers.length - 1; i >= 0 && grad !== null; i--)
+    let i = this.layers.length - 1;
+    for (; i >= 0 && grad !== null; i--) {
       grad = this.layers[i].backward(grad, ctx, i > 0); // the first layer's input is the batch
+      ctx.backwardProgress?.layerFinal(i);
+    }
+    // Below an ids input (null gradient) nothing runs: those layers' gradients are final too.
+    for (; i >= 0; i--) ctx.backwardProgress?.layerFinal(i);
   }
 
   config(): ModelConfig {

@@ -152,8 +152,11 @@ export class EncoderDecoder extends Model {
   }
 
   protected backward(dOutput: Float32Array, ctx: StepContext): void {
+    // layers: [encoder, decoder, head] (Note [final layers])
     const dDecoded = this.head.backward(dOutput, ctx);
+    ctx.backwardProgress?.layerFinal(2);
     this.decoder.backward(dDecoded, ctx, false); // its inputs are the batch's (teacher forcing)
+    ctx.backwardProgress?.layerFinal(1);
     // The decoder's initial-state gradient is the encoder's final-state gradient.
     const n = this.lastBatch * this.units;
     const enc = this.encoder.state;
@@ -161,6 +164,7 @@ export class EncoderDecoder extends Model {
     for (let i = 0; i < n; i++) enc.dcT[i] = dec.dc0[i];
     this.encoder.useFinalStateGradient = true;
     this.encoder.backward(dec.dh0, ctx, false);
+    ctx.backwardProgress?.layerFinal(0);
   }
 
   /** Decodes step by step, feeding each prediction back in. */

@@ -32,10 +32,15 @@ export const Field = {
   FAILED_RANK: 9,
   /** optimizer steps finished */
   STEPS_DONE: 10,
+  /** bumped by a rank each time it publishes its `progress` (BUCKETS: Note [bucketed sums]) */
+  PROGRESS_GEN: 11,
 } as const;
 
-/** STEP: the whole step; SUMS: compute and reduce to gradient sums, no update; STOP: end. */
-export const Command = { STEP: 1, SUMS: 2, STOP: 3 } as const;
+/**
+ * STEP: the whole step; SUMS: compute and reduce to gradient sums, no update; STOP: end;
+ * BUCKETS: compute only, publishing the final layers as they come (the main thread reduces).
+ */
+export const Command = { STEP: 1, SUMS: 2, STOP: 3, BUCKETS: 4 } as const;
 
 const INT_FIELDS = 16;
 
@@ -67,6 +72,8 @@ export interface ControlBlock {
   counts: Int32Array; // (W·accumulate)
   /** barriers each rank has arrived at, to name the laggards when one times out */
   arrivals: Int32Array; // (W)
+  /** BUCKETS: layers, from the top, whose gradients are final in each rank's slot */
+  progress: Int32Array; // (W)
   stats: Float64Array; // (W, STATS_PER_RANK)
   /** samples trained on so far, all ranks */
   samples: BigInt64Array; // (1)
@@ -80,7 +87,7 @@ export interface ControlBlock {
 
 /** Lays out views over `buffer` (a new one when omitted) for `world` ranks. */
 export function controlBlock(world: number, accumulate: number, buffer?: SharedArrayBuffer): ControlBlock {
-  const intCount = INT_FIELDS + world * accumulate + world;
+  const intCount = INT_FIELDS + world * accumulate + 2 * world;
   const statsOffset = Math.ceil((intCount * 4) / 8) * 8;
   const samplesOffset = statsOffset + world * STATS_PER_RANK * 8;
   const lrScaleOffset = samplesOffset + 8;
@@ -99,6 +106,7 @@ export function controlBlock(world: number, accumulate: number, buffer?: SharedA
     ints,
     counts: new Int32Array(sab, INT_FIELDS * 4, world * accumulate),
     arrivals: new Int32Array(sab, (INT_FIELDS + world * accumulate) * 4, world),
+    progress: new Int32Array(sab, (INT_FIELDS + world * accumulate + world) * 4, world),
     stats: new Float64Array(sab, statsOffset, world * STATS_PER_RANK),
     samples: new BigInt64Array(sab, samplesOffset, 1),
     lrScale,
@@ -132,7 +140,13 @@ export const aborted = (c: ControlBlock): boolean => Atomics.load(c.ints, Field.
 export function abortAll(c: ControlBlock, rank: number): void {
   Atomics.compareExchange(c.ints, Field.FAILED_RANK, -1, rank);
   Atomics.store(c.ints, Field.ABORT, 1);
-  for (const field of [Field.COMMAND_GEN, Field.BARRIER_GEN, Field.DONE_GEN, Field.READY]) {
+  for (const field of [
+    Field.COMMAND_GEN,
+    Field.BARRIER_GEN,
+    Field.DONE_GEN,
+    Field.READY,
+    Field.PROGRESS_GEN,
+  ]) {
     Atomics.add(c.ints, field, 1);
     Atomics.notify(c.ints, field);
   }

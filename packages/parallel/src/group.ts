@@ -25,6 +25,7 @@ import {
   SizeCounter,
 } from '@recur/nn';
 import { Piscina } from 'piscina';
+import { type Bucket, checkBuckets, reduceBuckets, type SummedBucket } from './buckets.js';
 import {
   abortAll,
   aborted,
@@ -216,8 +217,47 @@ export class ThreadGroup {
     return { sum, count: sumStat(this.control, Stat.COUNT), gradients: memory.slots[0] };
   }
 
+  /**
+   * The machine's share of a step as `sums` gives it, reduced bucket by bucket while the ranks'
+   * backward goes on (Note [bucketed sums]): when every rank has finished `buckets[j]` (from
+   * planBuckets, top first), its range of slot 0 holds the machine's sums, bit for bit those of
+   * `sums`, and `onBucket` gets it with the machine's loss sum and count (slot 0 changes again at
+   * the next command). The whole of slot 0 is final when the promise resolves.
+   */
+  async sumsInBuckets(
+    epoch: number,
+    batchIndex: number,
+    parts: Parts,
+    buckets: readonly Bucket[],
+    onBucket: (bucket: SummedBucket) => void,
+  ): Promise<{ sum: number; count: number; gradients: Float32Array }> {
+    const memory = this.model.memory as NonNullable<Model['memory']>;
+    checkBuckets(buckets, this.model.layout.size, this.model.layers.length);
+    const seen = this.startCommand(Command.BUCKETS, epoch, batchIndex, parts);
+    const deadline = performance.now() + this.o.stepTimeoutMs;
+    let thrown: { error: unknown } | null = null;
+    const reduced = await reduceBuckets(this.control, memory.slots, buckets, deadline, onBucket).catch(
+      (error: unknown) => {
+        thrown = { error };
+        return 'thrown' as const;
+      },
+    );
+    if (reduced === 'timeout') this.timedOut(epoch, batchIndex);
+    await this.awaitDone(seen, deadline, epoch, batchIndex);
+    if (thrown !== null) throw (thrown as { error: unknown }).error;
+    const sum = this.lossSum(epoch, batchIndex);
+    return { sum, count: sumStat(this.control, Stat.COUNT), gradients: memory.slots[0] };
+  }
+
   /** Fills the batch buffers, commands `kind` and waits for the last rank to finish. */
   private async command(kind: number, epoch: number, batchIndex: number, parts: Parts): Promise<void> {
+    const seen = this.startCommand(kind, epoch, batchIndex, parts);
+    const deadline = performance.now() + this.o.stepTimeoutMs;
+    await this.awaitDone(seen, deadline, epoch, batchIndex);
+  }
+
+  /** Fills the batch buffers and commands `kind`; returns DONE_GEN as it was before. */
+  private startCommand(kind: number, epoch: number, batchIndex: number, parts: Parts): number {
     const { control: c, o } = this;
     const k = o.accumulate;
     const Q = this.buffers.length; // W·k micro-batches: part offset + r is split into k
@@ -233,20 +273,30 @@ export class ThreadGroup {
       );
     }
     const seen = Atomics.load(c.ints, Field.DONE_GEN);
+    for (let r = 0; r < c.world; r++) Atomics.store(c.progress, r, 0);
     c.lrScale[0] = (this.model.compiled as Compiled).lrScale; // published by the COMMAND_GEN bump below
     Atomics.store(c.ints, Field.EPOCH, epoch);
     Atomics.store(c.ints, Field.COMMAND, kind);
     Atomics.add(c.ints, Field.COMMAND_GEN, 1);
     Atomics.notify(c.ints, Field.COMMAND_GEN);
-    const done = await waitAsyncWhile(c.ints, Field.DONE_GEN, seen, o.stepTimeoutMs);
-    if (!done) {
-      abortAll(c, -1);
-      throw new ParallelError(
-        ParallelErrorCode.STEP_TIMEOUT,
-        `threads: step ${batchIndex} of epoch ${epoch} took over ${o.stepTimeoutMs} ms; raise stepTimeoutMs for longer steps`,
-      );
-    }
+    return seen;
+  }
+
+  /** Waits until the last rank finished the command (DONE_GEN moved from `seen`) or the deadline. */
+  private async awaitDone(seen: number, deadline: number, epoch: number, batchIndex: number): Promise<void> {
+    const c = this.control;
+    const left = Math.max(0, deadline - performance.now());
+    const done = await waitAsyncWhile(c.ints, Field.DONE_GEN, seen, left);
+    if (!done) this.timedOut(epoch, batchIndex);
     if (aborted(c)) throw await this.failureError();
+  }
+
+  private timedOut(epoch: number, batchIndex: number): never {
+    abortAll(this.control, -1);
+    throw new ParallelError(
+      ParallelErrorCode.STEP_TIMEOUT,
+      `threads: step ${batchIndex} of epoch ${epoch} took over ${this.o.stepTimeoutMs} ms; raise stepTimeoutMs for longer steps`,
+    );
   }
 
   /** The step's loss sum over every rank (rank order); a non-finite one is ERR_NN_NON_FINITE. */

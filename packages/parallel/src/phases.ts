@@ -9,7 +9,7 @@
 //
 // Dimension letters: P parameters, W ranks, B samples of a micro-batch.
 import { kernelBackend } from '@recur/kernels';
-import type { Batch, Compiled, LossSum, Model, ModelMemory, StepContext } from '@recur/nn';
+import type { BackwardProgress, Batch, Compiled, LossSum, Model, ModelMemory, StepContext } from '@recur/nn';
 import { clipRange, learningRate } from '@recur/nn';
 
 /** Floats per chunk boundary: 16 floats = 64 bytes, so no two ranks write one cache line. */
@@ -24,25 +24,45 @@ export function chunkOf(P: number, rank: number, world: number): [number, number
 }
 
 /**
+ * A listener for the backward of a share's last non-empty micro-batch (Note [bucketed sums]):
+ * computeShare sets `before` to the share's loss sum and count over the micro-batches before it,
+ * so that lossKnown can add that batch's own.
+ */
+export interface ShareProgress extends BackwardProgress {
+  before: LossSum;
+}
+
+/**
  * Phase 1: zeroes the rank's slot, then adds the gradient sums of each non-empty micro-batch.
- * `batches[j].B` must hold micro-batch j's sample count (0 = none).
+ * `batches[j].B` must hold micro-batch j's sample count (0 = none). With `progress`, the last
+ * non-empty micro-batch's backward reports to it.
  */
 export function computeShare(
   model: Model,
   compiled: Compiled,
   batches: readonly Batch[],
   ctx: StepContext,
+  progress: ShareProgress | null = null,
 ): LossSum {
   (model.memory as ModelMemory).gradients.fill(0);
   let sum = 0;
   let count = 0;
-  for (const batch of batches) {
+  let last = batches.length - 1;
+  while (last >= 0 && batches[last].B === 0) last--;
+  for (let j = 0; j <= last; j++) {
+    const batch = batches[j];
     if (batch.B === 0) continue;
     ctx.sampleIndex = batch.sampleIndex;
+    ctx.backwardProgress = j === last ? progress : null;
+    if (progress !== null && j === last) {
+      progress.before.sum = sum;
+      progress.before.count = count;
+    }
     const result = model.computeGradients(batch, compiled.loss, ctx, true);
     sum += result.sum;
     count += result.count;
   }
+  ctx.backwardProgress = null;
   return { sum, count };
 }
 

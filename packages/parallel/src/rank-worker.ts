@@ -15,6 +15,7 @@ import {
   modelFromConfig,
   type StepContext,
 } from '@recur/nn';
+import { progressReporter, publishProgress } from './buckets.js';
 import {
   abortAll,
   aborted,
@@ -32,7 +33,7 @@ import {
   waitWhile,
 } from './control.js';
 import { fail, ParallelError, ParallelErrorCode } from './errors.js';
-import { chunkOf, computeShare, reduceChunk, updateChunk } from './phases.js';
+import { chunkOf, computeShare, reduceChunk, type ShareProgress, updateChunk } from './phases.js';
 import type { FaultInjection, RankInit, RankOutcome } from './rank-init.js';
 
 export default async function runRank(init: RankInit): Promise<RankOutcome> {
@@ -63,6 +64,8 @@ class Rank {
   private readonly batches: Batch[];
   private readonly ctx: StepContext;
   private readonly chunk: [number, number];
+  /** BUCKETS: reports the last micro-batch's final layers (Note [bucketed sums]) */
+  private readonly reporter: ShareProgress;
   private commandsSeen: number;
 
   constructor(
@@ -106,6 +109,7 @@ class Rank {
     );
     this.ctx = { training: true, seed: init.trainingSeed, epoch: 0, sampleIndex: new Int32Array(0) };
     this.chunk = chunkOf(this.model.layout.size, init.rank, init.world);
+    this.reporter = progressReporter(control, init.rank, this.model.layers.length);
     this.commandsSeen = Atomics.load(control.ints, Field.COMMAND_GEN);
   }
 
@@ -114,7 +118,7 @@ class Rank {
     for (;;) {
       const command = this.nextCommand();
       if (command === Command.STOP) return;
-      this.step(command === Command.STEP);
+      this.step(command);
     }
   }
 
@@ -132,8 +136,13 @@ class Rank {
     return Atomics.load(c.ints, Field.COMMAND);
   }
 
-  /** One step; without `update` it stops after reducing to sums (a cluster node's share). */
-  private step(update: boolean): void {
+  /**
+   * One step: STEP is the whole step; SUMS stops after reducing to sums (a cluster node's share);
+   * BUCKETS stops after the compute, reporting its final layers (Note [bucketed sums]).
+   */
+  private step(command: number): void {
+    const update = command === Command.STEP;
+    const buckets = command === Command.BUCKETS;
     const { control: c, init } = this;
     const { rank, barrierTimeoutMs: timeout } = init;
     const stepNumber = Atomics.load(c.ints, Field.STEPS_DONE) + 1;
@@ -151,11 +160,32 @@ class Rank {
       this.batches[j].B = c.counts[rank * init.accumulate + j];
       samples += this.batches[j].B;
     }
-    const own = computeShare(this.model, this.compiled, this.batches, this.ctx);
-    setStat(c, rank, Stat.LOSS_SUM, own.sum);
-    setStat(c, rank, Stat.COUNT, own.count);
+    if (buckets) {
+      // BUCKETS: the reporter writes the share's totals before the first progress it publishes
+      // (the main thread reads them from then on, so they are not written again); with no
+      // samples at all they stay these zeros
+      setStat(c, rank, Stat.LOSS_SUM, 0);
+      setStat(c, rank, Stat.COUNT, 0);
+    }
+    const own = computeShare(
+      this.model,
+      this.compiled,
+      this.batches,
+      this.ctx,
+      buckets ? this.reporter : null,
+    );
+    if (!buckets) {
+      setStat(c, rank, Stat.LOSS_SUM, own.sum);
+      setStat(c, rank, Stat.COUNT, own.count);
+    }
     Atomics.add(c.samples, 0, BigInt(samples));
     lap(Stat.COMPUTE_MS);
+    if (buckets) {
+      publishProgress(c, rank, this.model.layers.length); // every layer, also after empty micro-batches
+      addStat(c, rank, Stat.STEPS, 1);
+      finishStep(c);
+      return;
+    }
     barrier(c, rank, timeout, 'after compute');
     lap(Stat.WAIT_MS);
     // A non-finite loss stops the run on every rank alike (each sees the same sum): no update.

@@ -67,6 +67,7 @@ const samples: Frame[] = [
     precision: 'fp32',
     attempt: 1,
     gradient: values,
+    offset: 0,
   },
   { kind: 'parameters', step: 8, parameters: values, loss: 0.5 },
   { kind: 'heartbeat', sentMs: 1234.5 },
@@ -162,7 +163,7 @@ t.test('join: version, token, node id, threads and hashes are checked', (t) => {
   const join = samples[0] as Extract<Frame, { kind: 'join' }>;
   const bad = (change: Partial<typeof join>, code: string, message: RegExp) =>
     refused(t, encodeFrame({ ...join, ...change }), code, message);
-  bad({ protocolVersion: 2 }, 'ERR_PROTOCOL_VERSION', /version 2 is not 1/);
+  bad({ protocolVersion: 1 }, 'ERR_PROTOCOL_VERSION', /version 1 is not 2/);
   bad(
     { token: 'x'.repeat(PROTOCOL_LIMITS.maxTokenBytes + 1) },
     'ERR_PROTOCOL_BAD_FIELD',
@@ -185,9 +186,9 @@ t.test('gradients: wrong length, NaN, infinite numbers, negative count', (t) => 
   const g = samples[3] as Extract<Frame, { kind: 'gradient' }>;
   refused(
     t,
-    encodeFrame({ ...g, gradient: values.subarray(0, P - 1) }),
+    encodeFrame({ ...g, gradient: new Float32Array(P + 1) }),
     'ERR_PROTOCOL_BAD_LENGTH',
-    /has 9 values; the layout has 10/,
+    /has 11 values from offset 0; the layout has 10/,
   );
   const nan = values.slice();
   nan[3] = Number.NaN;
@@ -328,5 +329,49 @@ t.test('fuzz: random and mutated bytes give a frame or a ProtocolError, never an
     }
   }
   t.ok(refusals > 1000 && frames > 0, `${frames} decoded, ${refusals} refused`);
+  t.end();
+});
+
+t.test('gradient pieces: an offset and fewer values; the same values as the whole frame', (t) => {
+  const g = samples[3] as Extract<Frame, { kind: 'gradient' }>;
+  for (const precision of ['fp32', 'fp16'] as const) {
+    const whole = decodeFrame(encodeFrame({ ...g, precision }), limits) as Extract<
+      Frame,
+      { kind: 'gradient' }
+    >;
+    for (const [offset, n] of [
+      [0, 4],
+      [4, 3],
+      [7, 3],
+      [9, 1],
+    ]) {
+      const piece = { ...g, precision, offset, gradient: values.subarray(offset, offset + n) };
+      const back = decodeFrame(Uint8Array.from(encodeFrame(piece)), limits) as Extract<
+        Frame,
+        { kind: 'gradient' }
+      >;
+      t.equal(back.offset, offset, `${precision} [${offset}, ${offset + n}): offset`);
+      t.same(
+        Array.from(back.gradient),
+        Array.from(whole.gradient.subarray(offset, offset + n)),
+        `${precision} [${offset}, ${offset + n}): bit for bit the whole frame's values`,
+      );
+      t.same({ ...back, gradient: 0 }, { ...piece, gradient: 0 }, `${precision}: the other fields`);
+    }
+  }
+  t.end();
+});
+
+t.test('gradient pieces past P or empty are refused (ERR_PROTOCOL_BAD_LENGTH)', (t) => {
+  const g = samples[3] as Extract<Frame, { kind: 'gradient' }>;
+  for (const precision of ['fp32', 'fp16'] as const) {
+    const piece = (offset: number, n: number) =>
+      encodeFrame({ ...g, precision, offset, gradient: values.subarray(0, n) });
+    refused(t, piece(7, 4), 'ERR_PROTOCOL_BAD_LENGTH', /has 4 values from offset 7; the layout has 10/);
+    refused(t, piece(10, 1), 'ERR_PROTOCOL_BAD_LENGTH', /from offset 10/);
+    refused(t, piece(2 ** 32 - 1, 1), 'ERR_PROTOCOL_BAD_LENGTH');
+    refused(t, piece(3, 0), 'ERR_PROTOCOL_BAD_LENGTH', /has 0 values/);
+    t.doesNotThrow(() => decodeFrame(piece(6, 4), limits), `${precision}: up to P is fine`);
+  }
   t.end();
 });

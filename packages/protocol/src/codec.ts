@@ -8,7 +8,8 @@ import protobuf from 'protobufjs';
 import { fail, ProtocolErrorCode } from './errors.js';
 import { decodeHalves, encodeHalves } from './float16.js';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: gradient pieces (Gradient.offset), which a version-1 coordinator would refuse mid-run. */
+export const PROTOCOL_VERSION = 2;
 
 /** Named limits (README.md, "Limits"). */
 export const PROTOCOL_LIMITS = {
@@ -67,8 +68,13 @@ export interface Gradient {
   samples: number;
   precision: Precision;
   attempt: number;
-  /** (P) gradient SUMS (fp16 frames are decoded and multiplied back by count) */
+  /**
+   * gradient SUMS of parameters [offset, offset + gradient.length): (P) for a whole gradient, less
+   * for a piece (fp16 frames are decoded and multiplied back by count)
+   */
   gradient: Float32Array;
+  /** the first parameter index `gradient` covers: 0 (the default) for a whole gradient */
+  offset?: number;
 }
 export interface Parameters {
   step: number;
@@ -313,11 +319,15 @@ function gradient(m: Record<string, unknown>, limits: DecodeLimits): Frame {
   if (count < 0) fail(ProtocolErrorCode.BAD_FIELD, `gradient.count must not be negative, got ${count}`);
   const lossSum = finite('gradient.lossSum', m.lossSum as number);
   const bytes = m.gradient as Uint8Array;
+  const offset = m.offset as number;
   let values: Float32Array;
-  if (precision === 'fp32') values = tensor('gradient.gradient', bytes, limits, 4);
-  else {
+  if (precision === 'fp32') {
+    values = aligned(bytes, 4, (b, o, n) => new Float32Array(b, o, n));
+    checkPiece(offset, values.length, bytes.byteLength % 4, limits);
+    checkFinite('gradient.gradient', values);
+  } else {
     const halves = aligned(bytes, 2, (b, o, n) => new Uint16Array(b, o, n));
-    checkLength('gradient.gradient', halves.length, bytes.byteLength % 2, limits);
+    checkPiece(offset, halves.length, bytes.byteLength % 2, limits);
     values = new Float32Array(halves.length);
     decodeHalves(values, halves, count);
     checkFinite('gradient.gradient', values);
@@ -331,6 +341,7 @@ function gradient(m: Record<string, unknown>, limits: DecodeLimits): Frame {
     samples: m.samples as number,
     precision,
     gradient: values,
+    offset,
   };
 }
 
@@ -359,6 +370,18 @@ function checkLength(what: string, n: number, leftover: number, limits: DecodeLi
     fail(
       ProtocolErrorCode.BAD_LENGTH,
       `${what} has ${n} values${leftover ? ' and a partial one' : ''}; the layout has ${P}`,
+    );
+  }
+}
+
+/** A gradient's values [offset, offset + n) must lie in [0, P) and hold at least one value. */
+function checkPiece(offset: number, n: number, leftover: number, limits: DecodeLimits): void {
+  const P = limits.parameterCount;
+  if (leftover !== 0 || n === 0 || (P !== null && offset + n > P)) {
+    const partial = leftover ? ' and a partial one' : '';
+    fail(
+      ProtocolErrorCode.BAD_LENGTH,
+      `gradient.gradient has ${n} values${partial} from offset ${offset}; the layout has ${P} (a piece lies in [0, P) and is not empty)`,
     );
   }
 }

@@ -2,7 +2,7 @@
 // fixture scripts, run as child processes, can import it): a GRU forecaster on generated
 // series, the same bytes in every process, with its data hash.
 import { createHash } from 'node:crypto';
-import { ArraySource, dense, gru, type Model, sequential } from '@recur/nn';
+import { ArraySource, dense, gru, lstm, type Model, sequential } from '@recur/nn';
 import { type Coordinator, type CoordinatorOptions, startCoordinator } from '../coordinator.js';
 import type { NodeOptions } from '../node-options.js';
 
@@ -42,6 +42,20 @@ export function taskModel(): Model {
     inputShape: [TASK.T, TASK.F],
     seed: 3,
   });
+  model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 0.01 }, clipNorm: 1 });
+  model.trainingSeed = 5;
+  return model;
+}
+
+/** A stacked model of the task (LSTM → LSTM → dense), compiled as taskModel: for buckets. */
+export function stackedTaskModel(): Model {
+  const model = sequential(
+    [lstm({ units: 8, returnSequences: true }), lstm({ units: 6 }), dense({ units: 1 })],
+    {
+      inputShape: [TASK.T, TASK.F],
+      seed: 3,
+    },
+  );
   model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 0.01 }, clipNorm: 1 });
   model.trainingSeed = 5;
   return model;
