@@ -66,6 +66,14 @@ t.test('20: unknown keys in the cluster section name their path', async (t) => {
     code: 'ERR_CLI_BAD_CONFIG',
     message: /cluster\.minNodes: /,
   });
+  t.throws(() => parseConfig({ ...base, cluster: { ...base.cluster, bucketBytes: -1 } }), {
+    code: 'ERR_CLI_BAD_CONFIG',
+    message: /cluster\.bucketBytes: /,
+  });
+  t.doesNotThrow(
+    () => parseConfig({ ...base, cluster: { ...base.cluster, bucketBytes: 0 } }),
+    'bucketBytes 0: off',
+  );
 });
 
 t.test('6, 8, 21: usage errors of the coordinator are coded, exit 2, no stack', async (t) => {

@@ -66,7 +66,7 @@ t.test('a coordinator and two workers train the cluster config to the end', asyn
           '--threads',
           '1',
           ...common,
-          ...(i === 0 ? ['--token-file', tokenFile] : []),
+          ...(i === 0 ? ['--token-file', tokenFile] : ['--bucket-bytes', '1']),
         ];
         workers = [recurWith(args(0), {}), recurWith(args(1), { RECUR_TOKEN: 'cli-cluster-token' })];
       }
@@ -88,6 +88,12 @@ t.test('a coordinator and two workers train the cluster config to the end', asyn
     /worker done: 6 assignments over 1 connection/,
     'a worker computed every step of the smoke run',
   );
+  t.match(
+    ends[1].stdout,
+    /node: gradients in 2 pieces of at least 1 bytes/,
+    '--bucket-bytes: one piece per layer',
+  );
+  t.notMatch(ends[0].stdout, /pieces/, 'without it: the whole gradient');
 });
 
 t.test('no token: a coded usage error, and the token is never a flag', async (t) => {

@@ -10,6 +10,7 @@ interface WorkerFlags extends Overrides {
   connect?: string;
   tokenFile?: string;
   precision?: 'fp32' | 'fp16';
+  bucketBytes?: number;
   ca?: string;
 }
 
@@ -33,6 +34,11 @@ export const worker: CliCommand = {
         new Option('--precision <p>', 'gradients on the wire').choices(['fp32', 'fp16']).default('fp32'),
       )
       .option(
+        '--bucket-bytes <n>',
+        "send finished layers' gradients in pieces of at least n bytes while the backward goes on (cluster.bucketBytes; 0: one piece)",
+        integerFlag(0),
+      )
+      .option(
         '--token-file <file>',
         'a file holding the cluster token (default: the RECUR_TOKEN environment variable)',
       )
@@ -49,6 +55,7 @@ export const worker: CliCommand = {
           ...(flags.threads === undefined ? {} : { threads: flags.threads }),
           ...(flags.tokenFile === undefined ? {} : { tokenFile: flags.tokenFile }),
           ...(flags.ca === undefined ? {} : { ca: flags.ca }),
+          ...(flags.bucketBytes === undefined ? {} : { bucketBytes: flags.bucketBytes }),
           precision: flags.precision ?? 'fp32',
           write: context.write,
         });

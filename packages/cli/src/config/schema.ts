@@ -187,6 +187,8 @@ const cluster = z
     minNodes: positiveInt.max(64).optional(),
     /** threads per node */
     threadsPerNode: positiveInt.optional(),
+    /** a worker's gradient in pieces of at least this many bytes, sent as layers finish (0: whole) */
+    bucketBytes: z.int().min(0).optional(),
   })
   .optional();
 

@@ -50,6 +50,8 @@ export interface WorkerRunOptions extends ClusterRunOptions {
   connect?: string;
   threads?: number;
   precision?: 'fp32' | 'fp16';
+  /** pieces of the gradient sent as the backward finishes layers (runNode's bucketBytes) */
+  bucketBytes?: number;
   /** a PEM file of the CA to trust for wss:// */
   ca?: string;
 }
@@ -197,6 +199,7 @@ export async function workerRun(config: Config, options: WorkerRunOptions = {}) 
     runHash: runHashOf(runDescription(config)),
     threads: options.threads ?? config.cluster?.threadsPerNode ?? t.threads,
     precision: options.precision ?? 'fp32',
+    bucketBytes: options.bucketBytes ?? config.cluster?.bucketBytes ?? 0,
     ...(options.ca === undefined ? {} : { ca: readUserFile('--ca', options.ca) }),
     log: write,
   });
