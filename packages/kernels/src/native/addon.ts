@@ -147,6 +147,7 @@ const LINE_BYTES = 64;
  */
 export function alignedOrigin(buffer: ArrayBuffer | SharedArrayBuffer): number {
   const { addon } = nativeAddon();
-  if (addon === null || buffer.byteLength < LINE_BYTES) return 0;
+  // an addon built before addressMod64 existed (RECUR_NATIVE_ADDON=<older build>) cannot tell
+  if (addon === null || typeof addon.addressMod64 !== 'function' || buffer.byteLength < LINE_BYTES) return 0;
   return (LINE_BYTES - addon.addressMod64(new Float32Array(buffer, 0, 1))) % LINE_BYTES;
 }
