@@ -22,12 +22,11 @@ interface Pooled {
 
 export class SendBuffers {
   private readonly pool: Pooled[] = [];
+  private readonly byBytes = new WeakMap<Uint8Array, Pooled>();
+  private readonly encoded = new WeakMap<Frame, Uint8Array>();
 
   /** `capacity`: how many buffers are kept for reuse */
   constructor(private readonly capacity = POOLED_SEND_BUFFERS) {}
-
-  private readonly byBytes = new WeakMap<Uint8Array, Pooled>();
-  private readonly encoded = new WeakMap<Frame, Uint8Array>();
 
   /** The frame's bytes, encoded on first use (a frame is not changed after it is sent). */
   bytes(frame: Frame): Uint8Array {
@@ -58,12 +57,8 @@ export class SendBuffers {
     // the smallest free buffer that holds n bytes: pieces of mixed sizes keep their buffers
     let pooled: Pooled | undefined;
     for (const p of this.pool) {
-      if (
-        p.writing === 0 &&
-        p.memory.byteLength >= n &&
-        !(pooled && pooled.memory.byteLength <= p.memory.byteLength)
-      )
-        pooled = p;
+      const fits = p.writing === 0 && p.memory.byteLength >= n;
+      if (fits && (pooled === undefined || p.memory.byteLength < pooled.memory.byteLength)) pooled = p;
     }
     if (pooled === undefined && this.pool.length < this.capacity) {
       pooled = { memory: new Uint8Array(0), writing: 0, frame: null };
