@@ -9,7 +9,7 @@ import { chartSpecs, renderHtml } from './html.js';
 import { parseChildOutput, RESULT_MARKER } from './measure.js';
 import { BENCH_LIMITS, resolveOptions } from './options.js';
 import { CLUSTER_NOTE, planSystems, runBenchmarks, workloadData } from './run.js';
-import { median, rates, ratios, summarise } from './stats.js';
+import { interleavedSpeedup, median, rates, ratios, summarise } from './stats.js';
 import type { BenchReport, Measurement, SystemId } from './types.js';
 import { flopPerStep, WORKLOADS } from './workloads.js';
 
@@ -166,12 +166,30 @@ function sampleReport(): BenchReport {
       clusterPrecisions: ['fp32'],
       seed: 1,
       counts: { 'lstm-std': { repeats: 1, warmup: 1, steps: 2 } },
+      scalingRounds: 3,
     },
     workloads: { 'lstm-std': { ...w, flopPerStep: flopPerStep(w) } },
     peers: [],
     measurements: ms,
     summaries,
     ratios: ratios(summaries),
+    scaling: [
+      {
+        workload: 'lstm-std',
+        threads: [1, 2],
+        ok: true,
+        roundsStepMs: [
+          [20, 10],
+          [30, 16],
+          [18, 9.5],
+        ],
+        speedup: interleavedSpeedup([
+          [20, 10],
+          [30, 16],
+          [18, 9.5],
+        ]),
+      },
+    ],
     notes: [CLUSTER_NOTE],
   };
 }
@@ -190,6 +208,23 @@ t.test('the text report: systems, ratios to every peer, all-reduce, notes', (t) 
     text,
     /lstm-std +recur-2 +native avx512 +11\.0 +8\.00 +0\.500 +0\.250 +0\.125 +1\.00\n/,
     'phases per step',
+  );
+  t.match(text, /recur threads\(W\) ÷ threads\(1\), fits alternated in one process/);
+  t.match(text, /lstm-std +1\.00× +1\.89× +3\n/, 'the interleaved speedup: the median of 2, 1.875, 1.89');
+  t.end();
+});
+
+t.test('interleaved speedup: the median over rounds of each round’s own ratio', (t) => {
+  t.same(interleavedSpeedup([]), []);
+  t.same(interleavedSpeedup([[10, 5, 4]]), [1, 2, 2.5]);
+  // a drift between rounds (the second round twice as slow) changes no round's ratio
+  t.same(
+    interleavedSpeedup([
+      [10, 5],
+      [20, 10],
+      [10, 6],
+    ]),
+    [1, 2],
   );
   t.end();
 });
@@ -236,6 +271,8 @@ t.test('options: defaults and every bad value coded, naming the option', async (
   t.same(o.counts['lstm-std'], { repeats: 3, warmup: 2, steps: 5 });
   t.same(o.counts['lstm-big'], { repeats: 2, warmup: 1, steps: 1 }, 'lstm-big is lighter by default');
   t.equal(o.install, true);
+  t.equal(o.scalingRounds, 5, 'five rounds of the interleaved scaling');
+  t.equal(resolveOptions({ scalingRounds: 0 }).scalingRounds, 0, '0 turns it off');
   const per = resolveOptions({ steps: 4, perWorkload: { 'lstm-big': { steps: 1, repeats: 2 } } });
   t.same(per.counts['lstm-big'], { repeats: 2, warmup: 1, steps: 1 }, 'perWorkload over the run-wide steps');
   t.same(
@@ -269,6 +306,11 @@ t.test('options: defaults and every bad value coded, naming the option', async (
     [{ install: 'yes' }, /install must be true or false/],
     [{ cacheDir: '' }, /cacheDir must be a non-empty string/],
     [{ childTimeoutMs: 0 }, /childTimeoutMs must be an integer/],
+    [
+      { scalingRounds: BENCH_LIMITS.maxScalingRounds + 1 },
+      /scalingRounds must be an integer in \[0, 100\], got 101/,
+    ],
+    [{ scalingRounds: -1 }, /scalingRounds must be an integer in \[0, 100\], got -1/],
     [{ onProgress: 1 }, /onProgress must be a function/],
     [{ stepz: 1 }, /unknown option "stepz"/],
   ];
@@ -292,11 +334,14 @@ t.test('flags: parsed into options, bad ones coded; the CLI answers 2', async (t
     'lstm-big.repeats=1',
     '--no-install',
     '--json',
+    '--scaling-rounds',
+    '7',
   ]);
   t.same(plan.options, {
     workloads: ['lstm-std', 'lstm-big'],
     threads: [1, 2],
     repeats: 2,
+    scalingRounds: 7,
     install: false,
     perWorkload: { 'lstm-big': { steps: 1, repeats: 1 } },
   });
@@ -340,6 +385,15 @@ t.test('the child result line', (t) => {
     () => parseChildOutput(`${RESULT_MARKER}${JSON.stringify({ ...good, stepMs: [-1] })}\n`, 'w'),
     failed,
   );
+  const scaling = { ...good, stepMs: [], rounds: [[20, 10.5]] };
+  t.same(parseChildOutput(`${RESULT_MARKER}${JSON.stringify(scaling)}\n`, 'w'), scaling, 'rounds, no steps');
+  for (const rounds of [[], [[]], [[20, 0]], [20]]) {
+    t.throws(
+      () => parseChildOutput(`${RESULT_MARKER}${JSON.stringify({ ...scaling, rounds })}\n`, 'w'),
+      { ...failed, message: /lacks positive stepMs \(or rounds\)/ },
+      JSON.stringify(rounds),
+    );
+  }
   t.end();
 });
 

@@ -16,6 +16,11 @@
 // All-reduce: (W + 1)·P·4 bytes (W gradient slots read, one written) ÷ the slowest rank's reduce
 // time of each timed step (from the ranks' shared timings), median over the timed steps; beside
 // it a plain memory copy (TypedArray.set) of the same byte count in this process, median of 21.
+//
+// With spec.alternate (the interleaved scaling measurement, run.ts) it fits on threads(W) for
+// each W of the list in turn, spec.rounds times, each fit with a new model from the same seed,
+// and prints only each fit's median timed step (result.rounds): the machine's drift from second
+// to second then falls on every thread count alike.
 
 import { readFileSync } from 'node:fs';
 import { kernelBackend } from '@recur/kernels';
@@ -36,38 +41,55 @@ for (let s = 0; s < total; s++) {
   y.set(floats.subarray(B * T * I, B * T * I + B), s * B);
 }
 
-const layer = cell === 'lstm' ? lstm({ units: H }) : gru({ units: H });
-const model = sequential([layer, dense({ units: 1 })], { inputShape: [T, I], seed: spec.seed });
-model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 1e-3 } });
-const strategy = threads(spec.threads);
-const stamps: number[] = [];
-const reduceMs: number[] = [];
-let lastReduce = 0;
-let loss = 0;
-let afterWarmup: ReturnType<typeof strategy.timings> | null = null;
-let start = performance.now();
-await model.fit(
-  { data: x, shape: [total * B, T, I] },
-  { data: y, shape: [total * B, 1] },
-  {
-    epochs: 1,
-    batchSize: B,
-    shuffle: false,
-    strategy,
-    callbacks: {
-      onBatchEnd: (_batch, logs) => {
-        const now = performance.now();
-        stamps.push(now - start);
-        start = now;
-        loss = logs.loss ?? loss;
-        const slowest = Math.max(...strategy.timings().map((r) => r.reduceMs));
-        reduceMs.push(slowest - lastReduce);
-        lastReduce = slowest;
-        if (stamps.length === spec.warmup) afterWarmup = strategy.timings();
+/** What one fit recorded: the step times, the slowest rank's reduce per step, the ranks' timings. */
+interface Fit {
+  stamps: number[];
+  reduceMs: number[];
+  loss: number;
+  strategy: ReturnType<typeof threads>;
+  afterWarmup: ReturnType<ReturnType<typeof threads>['timings']> | null;
+  params: number;
+}
+
+/** One fit of warm-up + timed steps on threads(world), with a new model from spec.seed. */
+async function fitOnce(world: number): Promise<Fit> {
+  const layer = cell === 'lstm' ? lstm({ units: H }) : gru({ units: H });
+  const model = sequential([layer, dense({ units: 1 })], { inputShape: [T, I], seed: spec.seed });
+  model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 1e-3 } });
+  const fit: Fit = {
+    stamps: [],
+    reduceMs: [],
+    loss: 0,
+    strategy: threads(world),
+    afterWarmup: null,
+    params: model.layout.size,
+  };
+  let lastReduce = 0;
+  let start = performance.now();
+  await model.fit(
+    { data: x, shape: [total * B, T, I] },
+    { data: y, shape: [total * B, 1] },
+    {
+      epochs: 1,
+      batchSize: B,
+      shuffle: false,
+      strategy: fit.strategy,
+      callbacks: {
+        onBatchEnd: (_batch, logs) => {
+          const now = performance.now();
+          fit.stamps.push(now - start);
+          start = now;
+          fit.loss = logs.loss ?? fit.loss;
+          const slowest = Math.max(...fit.strategy.timings().map((r) => r.reduceMs));
+          fit.reduceMs.push(slowest - lastReduce);
+          lastReduce = slowest;
+          if (fit.stamps.length === spec.warmup) fit.afterWarmup = fit.strategy.timings();
+        },
       },
     },
-  },
-);
+  );
+  return fit;
+}
 
 function memcpyGBs(bytes: number): number {
   const a = new Float32Array(bytes / 4);
@@ -83,7 +105,7 @@ function memcpyGBs(bytes: number): number {
 }
 
 /** ms per timed step of each phase, the mean over ranks; rest: what no rank's phases cover. */
-function phases(): Record<string, number> {
+function phases({ stamps, strategy, afterWarmup }: Fit): Record<string, number> {
   const timed = stamps.slice(spec.warmup);
   const zero = { computeMs: 0, waitMs: 0, reduceMs: 0, updateMs: 0 };
   const t = strategy.timings().map((r, i) => {
@@ -96,19 +118,42 @@ function phases(): Record<string, number> {
   return { compute: mean(0), wait: mean(1), reduce: mean(2), update: mean(3), rest: step - busiest };
 }
 
-const P = model.layout.size;
-const bytes = (spec.threads + 1) * P * 4;
-const result: ChildResult = {
-  warmupMs: stamps.slice(0, spec.warmup),
-  stepMs: stamps.slice(spec.warmup),
-  loss,
-  maxRssKb: process.resourceUsage().maxRSS,
-  detail: { params: P, kernels: `${kernelBackend().name} ${kernelBackend().isa}`, phasesMs: phases() },
-  allReduce: {
-    params: P,
-    bytes,
-    GBs: bytes / (Math.max(median(reduceMs.slice(spec.warmup)), 1e-6) / 1000) / 1e9,
-    memcpyGBs: memcpyGBs(bytes),
-  },
-};
+/** The interleaved scaling measurement: each fit's median timed step, round by round. */
+async function alternate(worlds: number[], rounds: number): Promise<ChildResult> {
+  const out: number[][] = [];
+  let loss = 0;
+  for (let r = 0; r < rounds; r++) {
+    const row: number[] = [];
+    for (const world of worlds) {
+      const fit = await fitOnce(world);
+      row.push(median(fit.stamps.slice(spec.warmup)));
+      loss = fit.loss;
+    }
+    out.push(row);
+  }
+  return { stepMs: [], warmupMs: [], loss, maxRssKb: process.resourceUsage().maxRSS, rounds: out };
+}
+
+/** One measurement at threads(spec.threads): its steps, phases and all-reduce bandwidth. */
+async function measureOnce(): Promise<ChildResult> {
+  const fit = await fitOnce(spec.threads);
+  const P = fit.params;
+  const bytes = (spec.threads + 1) * P * 4;
+  return {
+    warmupMs: fit.stamps.slice(0, spec.warmup),
+    stepMs: fit.stamps.slice(spec.warmup),
+    loss: fit.loss,
+    maxRssKb: process.resourceUsage().maxRSS,
+    detail: { params: P, kernels: `${kernelBackend().name} ${kernelBackend().isa}`, phasesMs: phases(fit) },
+    allReduce: {
+      params: P,
+      bytes,
+      GBs: bytes / (Math.max(median(fit.reduceMs.slice(spec.warmup)), 1e-6) / 1000) / 1e9,
+      memcpyGBs: memcpyGBs(bytes),
+    },
+  };
+}
+
+const result =
+  spec.alternate === undefined ? await measureOnce() : await alternate(spec.alternate, spec.rounds ?? 1);
 process.stdout.write(`RECUR_BENCH_RESULT ${JSON.stringify(result)}\n`);

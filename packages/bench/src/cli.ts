@@ -34,6 +34,8 @@ interleaved and repeated; prints the table and writes JSON and an HTML page with
   --out DIR              where bench.json and bench.html go (default .cache/bench-results)
   --json                 print the JSON report on stdout instead of the table
   --child-timeout-s N    the longest one measurement may run (default 1800)
+  --scaling-rounds N     rounds of recur's interleaved scaling measurement, threads(W) fits
+                         alternated in one process (default 5; 0: none)
   --quiet                no progress lines on stderr
   -h, --help             this text
 `;
@@ -79,6 +81,7 @@ export interface BenchFlags {
   out?: string;
   json?: boolean;
   childTimeoutS?: string;
+  scalingRounds?: string;
   quiet?: boolean;
 }
 
@@ -100,6 +103,7 @@ export function planFromFlags(v: BenchFlags): Omit<CliPlan, 'help'> {
   if (v.cacheDir !== undefined) options.cacheDir = resolve(v.cacheDir);
   if (v.install === false) options.install = false;
   if (v.childTimeoutS !== undefined) options.childTimeoutMs = int('child-timeout-s', v.childTimeoutS) * 1000;
+  if (v.scalingRounds !== undefined) options.scalingRounds = int('scaling-rounds', v.scalingRounds);
   for (const item of v.set ?? []) {
     const m = /^([a-z0-9-]+)\.(repeats|warmup|steps)=(\d+)$/.exec(item);
     if (m === null)
@@ -136,6 +140,7 @@ export function parseBenchArgs(argv: readonly string[]): CliPlan {
     clusterPrecisions: v['cluster-precisions'],
     cacheDir: v['cache-dir'],
     childTimeoutS: v['child-timeout-s'],
+    scalingRounds: v['scaling-rounds'],
     install: v['no-install'] !== true,
   };
   return { ...planFromFlags(flags), help: v.help === true };
@@ -162,6 +167,7 @@ function parse(argv: readonly string[]) {
       out: { type: 'string' },
       json: { type: 'boolean' },
       'child-timeout-s': { type: 'string' },
+      'scaling-rounds': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

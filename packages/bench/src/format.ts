@@ -90,6 +90,7 @@ export function formatReport(report: BenchReport): string {
     }
   }
   out.push(...phaseTable(report));
+  out.push(...scalingTable(report));
   const reduced = report.summaries.filter((s) => s.allReduce !== undefined);
   if (reduced.length > 0) {
     out.push('');
@@ -152,6 +153,28 @@ function phaseTable(report: BenchReport): string[] {
     'where a recur step goes, ms per step (medians over repeats; compute = forward + backward: gemm, gate math, head, loss;',
     'wait = barriers; reduce = all-reduce; update = clipping + optimizer; rest = filling the batch, waking the ranks, fit)',
     renderTable(['workload', 'system', 'kernels', 'step ms', ...PHASES], rows),
+  ];
+}
+
+/**
+ * recur's interleaved scaling (run.ts, Note [interleaved scaling]): per workload the speedup of
+ * each thread count over the first, the median over rounds of each round's ratio.
+ */
+function scalingTable(report: BenchReport): string[] {
+  const done = report.scaling.filter((s) => s.ok);
+  if (done.length === 0) return [];
+  const worlds = [...new Set(done.flatMap((s) => s.threads))].sort((a, b) => a - b);
+  const base = worlds[0] as number;
+  const rows = done.map((s) => [
+    s.workload,
+    ...worlds.map((w) => formatRatio(s.speedup[s.threads.indexOf(w)])),
+    String(s.roundsStepMs.length),
+  ]);
+  return [
+    '',
+    `recur threads(W) ÷ threads(${base}), fits alternated in one process (median over rounds of each round's ratio of`,
+    "median step times; the table above compares processes run seconds apart, which the machine's drift moves too)",
+    renderTable(['workload', ...worlds.map((w) => `threads(${w})`), 'rounds'], rows),
   ];
 }
 

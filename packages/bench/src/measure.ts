@@ -38,18 +38,23 @@ export function parseChildOutput(stdout: string, what: string): ChildResult {
     throw new BenchError(BenchErrorCode.CHILD_FAILED, `${what}: the result line is not JSON`, { cause });
   }
   const r = parsed as Partial<ChildResult>;
-  const numbers = (xs: unknown) => Array.isArray(xs) && xs.every((v) => typeof v === 'number' && v > 0);
+  const numbers = (xs: unknown) =>
+    Array.isArray(xs) && xs.length > 0 && xs.every((v) => typeof v === 'number' && v > 0);
+  // a scaling child (spec.alternate) reports rounds of median steps instead of steps
+  const steps =
+    r?.rounds === undefined
+      ? numbers(r?.stepMs)
+      : Array.isArray(r.rounds) && r.rounds.length > 0 && r.rounds.every(numbers);
   if (
     typeof r !== 'object' ||
     r === null ||
-    !numbers(r.stepMs) ||
-    (r.stepMs as number[]).length === 0 ||
+    !steps ||
     !Array.isArray(r.warmupMs) ||
     typeof r.maxRssKb !== 'number'
   ) {
     throw new BenchError(
       BenchErrorCode.CHILD_FAILED,
-      `${what}: the result line lacks positive stepMs, warmupMs or maxRssKb: ${tail(line, 300)}`,
+      `${what}: the result line lacks positive stepMs (or rounds), warmupMs or maxRssKb: ${tail(line, 300)}`,
     );
   }
   return r as ChildResult;

@@ -28,6 +28,8 @@ export const BENCH_LIMITS = Object.freeze({
   maxWarmup: 100,
   maxSteps: 10_000,
   maxThreads: 256,
+  /** rounds of the interleaved scaling measurement (0: none) */
+  maxScalingRounds: 100,
   /** the longest one measurement's child process may run before it is killed (ms) */
   maxChildTimeoutMs: 24 * 3_600_000,
 });
@@ -84,6 +86,12 @@ export interface BenchOptions extends StepCounts {
   python?: string;
   /** the longest one measurement's child process may run, ms (default 1 800 000) */
   childTimeoutMs?: number;
+  /**
+   * rounds of recur's interleaved scaling measurement: per workload, one process fits on
+   * threads(W) for every W of `threads` in turn, this many times (default 5; 0: not measured;
+   * needs 'recur' in systems and two thread counts or more)
+   */
+  scalingRounds?: number;
   /** called with progress lines (installs, each finished measurement) */
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -100,6 +108,7 @@ export interface ResolvedOptions {
   install: boolean;
   python: string;
   childTimeoutMs: number;
+  scalingRounds: number;
   onProgress: (event: ProgressEvent) => void;
 }
 
@@ -118,6 +127,7 @@ const KNOWN = [
   'install',
   'python',
   'childTimeoutMs',
+  'scalingRounds',
   'onProgress',
 ];
 
@@ -249,6 +259,7 @@ export function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
       BENCH_LIMITS.maxChildTimeoutMs,
       1_800_000,
     ),
+    scalingRounds: integer('scalingRounds', options.scalingRounds, 0, BENCH_LIMITS.maxScalingRounds, 5),
     onProgress: options.onProgress ?? (() => {}),
   };
 }

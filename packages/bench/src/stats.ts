@@ -100,3 +100,15 @@ export function ratios(summaries: readonly Summary[]): Ratio[] {
   }
   return out;
 }
+
+/**
+ * The interleaved scaling (Scaling.speedup): for each column W of `roundsStepMs` (one row per
+ * round, the first column the base thread count), the median over rounds of that round's
+ * base step ÷ its step at W; a ratio within each round, so a drift between rounds cancels.
+ */
+export function interleavedSpeedup(roundsStepMs: readonly (readonly number[])[]): number[] {
+  const columns = roundsStepMs[0]?.length ?? 0;
+  return Array.from({ length: columns }, (_, w) =>
+    median(roundsStepMs.map((row) => (row[0] as number) / (row[w] as number))),
+  );
+}

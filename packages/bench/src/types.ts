@@ -17,6 +17,12 @@ export interface ChildSpec {
   peersDir: string;
   /** the cluster's gradient precision (fp32 when absent) */
   precision?: 'fp32' | 'fp16';
+  /**
+   * recur only, the interleaved scaling measurement: fit on threads(W) for each W here in turn,
+   * `rounds` times, all in this one process (`threads` is then ignored)
+   */
+  alternate?: number[];
+  rounds?: number;
 }
 
 export interface AllReduce {
@@ -38,6 +44,11 @@ export interface ChildResult {
   maxRssKb: number;
   detail?: Record<string, unknown>;
   allReduce?: AllReduce;
+  /**
+   * the interleaved scaling measurement (spec.alternate): per round, the median timed step (ms)
+   * of each thread count in spec.alternate's order; stepMs is then empty
+   */
+  rounds?: number[][];
 }
 
 /** One system as measured: recur or PyTorch at one thread count, or a tfjs backend. */
@@ -118,11 +129,29 @@ export interface BenchReport {
     clusterPrecisions: ('fp32' | 'fp16')[];
     seed: number;
     counts: Record<string, { repeats: number; warmup: number; steps: number }>;
+    scalingRounds: number;
   };
   workloads: Record<string, Workload & { flopPerStep: number }>;
   peers: PeerStatus[];
   measurements: Measurement[];
   summaries: Summary[];
   ratios: Ratio[];
+  /** recur's thread scaling with the fits interleaved in one process (run.ts), per workload */
+  scaling: Scaling[];
   notes: string[];
+}
+
+/**
+ * threads(W) against threads(threads[0]) with the fits alternated in one process, round after
+ * round, so that a machine whose speed drifts from second to second slows both alike.
+ */
+export interface Scaling {
+  workload: string;
+  threads: number[];
+  ok: boolean;
+  error?: { code: string; message: string };
+  /** per round, the median timed step (ms) of each thread count */
+  roundsStepMs: number[][];
+  /** per thread count: the median over rounds of the round's step(threads[0]) ÷ step(W) */
+  speedup: number[];
 }

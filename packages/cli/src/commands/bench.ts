@@ -58,6 +58,10 @@ function addFlags(command: Command): Command {
     .option('--out <dir>', 'where bench.json and bench.html go (default .cache/bench-results)')
     .option('--json', 'print the JSON report on stdout instead of the table')
     .option('--child-timeout-s <n>', 'the longest one measurement may run, seconds (default 1800)')
+    .option(
+      '--scaling-rounds <n>',
+      "rounds of recur's interleaved scaling measurement: threads(W) fits alternated in one process (default 5; 0: none)",
+    )
     .option('--quiet', 'no progress lines on stderr');
 }
 
