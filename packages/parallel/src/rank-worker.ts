@@ -197,11 +197,16 @@ class Rank {
       setStat(c, rank, Stat.NORM, reduceChunk(memory.slots, start, end, count));
       lap(Stat.REDUCE_MS);
       if (update) {
-        barrier(c, rank, timeout, 'after reduce');
-        lap(Stat.WAIT_MS);
+        // Only clipping needs every rank's chunk norm: without clipNorm a rank updates at once
+        // the chunk that it alone reduced (no barrier, no other rank's memory touched).
+        const clips = this.compiled.clipNorm !== null;
+        if (clips) {
+          barrier(c, rank, timeout, 'after reduce');
+          lap(Stat.WAIT_MS);
+        }
         // Phases 4–5: clip and update this rank's chunk, at the main thread's learning-rate scale.
         this.compiled.lrScale = c.lrScale[0];
-        updateChunk(memory, this.compiled, start, end, sumStat(c, Stat.NORM));
+        updateChunk(memory, this.compiled, start, end, clips ? sumStat(c, Stat.NORM) : 0);
         lap(Stat.UPDATE_MS);
       }
     }

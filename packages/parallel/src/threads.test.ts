@@ -58,14 +58,19 @@ const MODELS: Record<string, () => Layer[]> = {
   ],
 };
 
-function build(kind: string) {
+function build(kind: string, clipNorm: number | undefined = 0.5) {
   const model = sequential(MODELS[kind](), { inputShape: [T, 2], seed: 7 });
-  model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 0.01 }, clipNorm: 0.5 });
+  model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 0.01 }, clipNorm });
   return model;
 }
 
-async function train(kind: string, strategy?: ReturnType<typeof threads>, epochs = 2) {
-  const model = build(kind);
+async function train(
+  kind: string,
+  strategy?: ReturnType<typeof threads>,
+  epochs = 2,
+  clipNorm: number | undefined = 0.5,
+) {
+  const model = build(kind, clipNorm);
   const history = await model.fit(data.x, data.y, { epochs, batchSize: 12, seed: 3, strategy });
   return { params: model.params.slice(), loss: history.history.loss, model };
 }
@@ -87,6 +92,25 @@ for (const kind of Object.keys(MODELS)) {
     }
   });
 }
+
+t.test(
+  'without clipNorm (no barrier before the update) W = 2 and 3 train the parameters of W = 1',
+  async (t) => {
+    const one = await train('lstm', undefined, 2, undefined);
+    for (const W of [2, 3]) {
+      const a = await train('lstm', threads(W), 2, undefined);
+      const r = relative(a.params, one.params);
+      t.ok(r <= 1e-6, `W = ${W}: relative difference ${r.toExponential(2)} ≤ 1e-6`);
+      const b = await train('lstm', threads(W), 2, undefined);
+      t.ok(bytes(a.params).equals(bytes(b.params)), `W = ${W}: two runs, identical bytes`);
+    }
+    const clipped = await train('lstm', threads(2));
+    t.notOk(
+      bytes(clipped.params).equals(bytes(one.params)),
+      'clipping at 0.5 changes the run: both paths ran',
+    );
+  },
+);
 
 t.test('W = 1 on a thread is bit for bit the calling-thread strategy', async (t) => {
   const local = await train('lstm');
