@@ -42,6 +42,7 @@ import { bytesPerMember, runNode, startCoordinator } from '@recur/cluster';
 import { fillNormal, RandomPurpose } from '@recur/kernels';
 import { ArraySource, dense, gru, lstm, sequential } from '@recur/nn';
 import { ThreadGroup, threads } from '@recur/parallel';
+import { absoluteNow, nodeStamp, stepTimeline, TIMELINE_COLUMNS } from './cluster-timeline.mjs';
 
 const WORKLOADS = {
   'lstm-std': { cell: lstm, B: 64, T: 50, I: 32, H: 128 },
@@ -143,7 +144,9 @@ async function nodeMain(url, precision, pieceBytes) {
   // others' and its first encode and decode build protobufjs's code): phases over timed steps
   let sent = 0;
   let warm = null;
+  const stamps = [];
   const onStep = ({ timings }) => {
+    stamps.push(nodeStamp(timings));
     sent += 1;
     if (sent === warmup) warm = timings;
   };
@@ -163,7 +166,7 @@ async function nodeMain(url, precision, pieceBytes) {
   );
   const timedSteps = summary.assignments - (warm === null ? 0 : warmup);
   process.stdout.write(
-    `${JSON.stringify({ ...summary, timings: timed, timedSteps, cpuPerStepMs: perStep(cpuAt) })}\n`,
+    `${JSON.stringify({ ...summary, timings: timed, timedSteps, cpuPerStepMs: perStep(cpuAt), stamps })}\n`,
   );
 }
 
@@ -239,6 +242,7 @@ function openPages(coordinator, count) {
 async function clusterRun(nodes, precision, pageCount = 0, pieceBytes = 0) {
   const d = data();
   const stamps = [];
+  const at = []; // absolute, for the timeline
   const timings = [];
   const cpuAt = [];
   const coordinator = await startCoordinator({
@@ -251,6 +255,7 @@ async function clusterRun(nodes, precision, pageCount = 0, pieceBytes = 0) {
     host: hostsPrefix === null ? '127.0.0.1' : '0.0.0.0',
     onStep: (info) => {
       stamps.push(performance.now());
+      at.push(absoluteNow());
       cpuAt.push(cpuMs());
       timings.push(info.timings);
     },
@@ -281,6 +286,11 @@ async function clusterRun(nodes, precision, pageCount = 0, pieceBytes = 0) {
   return {
     samplesPerSecond: w.B / (median(times) / 1000),
     phases: phases(timings.slice(warmup), summaries),
+    timeline: stepTimeline(
+      { at, timings },
+      summaries.map((s) => s.stamps),
+      warmup,
+    ),
     cpuPerStepMs: cpu,
     // every coordinator CPU ms counted as on the critical path (an upper bound on the step)
     cpuBoundSamplesPerSecond: w.B / ((cpu.coordinator + cpu.node) / 1000),
@@ -372,6 +382,14 @@ function printTable(rows) {
       `${r.system.padEnd(34)} ${fmt(c.firstGradientMs)} ${fmt(c.lastGradientMs)} ${fmt(c.decodeMs)} ${fmt(c.updateMs)} ${fmt(c.broadcastMs)} | ${fmt(n.computeMs)} ${fmt(n.sendMs)} ${fmt(n.decodeMs)} ${fmt(n.applyMs)}`,
     );
   }
+  console.log(
+    '\ncritical path of a step, ms (medians over the timed steps; scripts/cluster-timeline.mjs says what each part is):',
+  );
+  console.log(`${''.padEnd(34)} ${TIMELINE_COLUMNS.map(([, h]) => h.padStart(11)).join(' ')}`);
+  for (const r of rows.filter((x) => x.timeline !== undefined)) {
+    const cells = TIMELINE_COLUMNS.map(([k]) => r.timeline[k].toFixed(2).padStart(11));
+    console.log(`${r.system.padEnd(34)} ${cells.join(' ')}`);
+  }
 }
 
 /** Every system once, in turn: [{ system, samplesPerSecond, phases?, bytesPerStep? }]. */
@@ -436,6 +454,11 @@ function combine(runs) {
       );
     row.phases = { coordinator: average('coordinator'), node: average('node') };
   }
+  const timelines = runs.map((r) => r.timeline).filter((t) => t !== undefined && t !== null);
+  if (timelines.length > 0)
+    row.timeline = Object.fromEntries(
+      Object.keys(timelines[0]).map((k) => [k, mean(timelines.map((t) => t[k]))]),
+    );
   return row;
 }
 
