@@ -23,6 +23,9 @@ import {
 } from './testing/recurrent-harness.js';
 import { wasmApi } from './wasm/module.js';
 
+/** The bytes of a float array, to compare bits. */
+const bits = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+
 const DIST = new URL('../dist/index.js', import.meta.url).href;
 
 /** CPU flags from /proc/cpuinfo (Linux), empty elsewhere. */
@@ -138,6 +141,35 @@ if (load.addon === null) {
               const r = allClose(c, expected, RTOL, ATOL);
               t.ok(r.ok, `M=${M} N=${N} K=${K} transA=${transA} transB=${transB}: ${r.message}`);
             }
+        }
+        addon.selectIsa(widest);
+      },
+    );
+
+    t.test(
+      `[${isa}] Aᵀ·B accumulated over K rows ≡ the same in blocks of 256 rows, in order (weight gradients)`,
+      async (t) => {
+        // the recurrent backward's weight gradients take dGates 256 rows at a time
+        // (GRADIENT_ROW_BLOCK in native/src/isa/steps.h); the bits must be those of one call
+        addon.selectIsa(isa);
+        const k = isaBackend(isa).kernels;
+        const random = testRandom(13);
+        for (const [M, N, K] of [
+          [512, 128, 800],
+          [384, 32, 3200],
+          [48, 40, 300],
+        ]) {
+          const a = Float32Array.from({ length: K * M }, () => random() - 0.5);
+          const b = Float32Array.from({ length: K * N }, () => random() - 0.5);
+          const whole = Float32Array.from({ length: M * N }, () => random() - 0.5);
+          const blocked = whole.slice();
+          k.gemm(whole, a, b, M, N, K, true, false, 1, 1);
+          for (let r0 = 0; r0 < K; r0 += 256) {
+            const n = Math.min(256, K - r0);
+            const aRows = a.subarray(r0 * M, (r0 + n) * M);
+            k.gemm(blocked, aRows, b.subarray(r0 * N, (r0 + n) * N), M, N, n, true, false, 1, 1);
+          }
+          t.ok(bits(blocked).equals(bits(whole)), `M=${M} N=${N} K=${K}: the same bits`);
         }
         addon.selectIsa(widest);
       },

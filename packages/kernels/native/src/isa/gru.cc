@@ -178,14 +178,19 @@ void gruBackward(const RecurrentCall& c) {
     realRows(c.dh, c.dhNext, t, d, true);
   }
   accumulateInto(c.dh0, c.dh, state);
-  const int rows = d.T * B;
-  addColumnSums(c.g.dBHh, c.dGatesH, rows, G);
-  if (resetAfter) {
-    gemm(c.g.dWHh, H, Strided{c.dGatesH, 1, G}, Strided{c.hPrev, H, 1}, G, H, rows, 1.f, 1.f);
-  } else {  // r and z multiply h; the candidate multiplies r ⊙ h
-    gemm(c.g.dWHh, H, Strided{c.dGatesH, 1, G}, Strided{c.hPrev, H, 1}, 2 * H, H, rows, 1.f, 1.f);
-    gemm(c.g.dWHh + 2L * H * H, H, Strided{c.dGatesH + 2 * H, 1, G}, Strided{c.hn, H, 1}, H, H, rows, 1.f,
-         1.f);
+  const long rows = (long)d.T * B;
+  for (long r0 = 0; r0 < rows; r0 += GRADIENT_ROW_BLOCK) {  // block by block: steps.h
+    const int n = blockRows(r0, rows);
+    const float* dgh = c.dGatesH + r0 * G;
+    const float* hPrev = c.hPrev + r0 * H;
+    addColumnSums(c.g.dBHh, dgh, n, G);
+    if (resetAfter) {
+      gemm(c.g.dWHh, H, Strided{dgh, 1, G}, Strided{hPrev, H, 1}, G, H, n, 1.f, 1.f);
+    } else {  // r and z multiply h; the candidate multiplies r ⊙ h
+      gemm(c.g.dWHh, H, Strided{dgh, 1, G}, Strided{hPrev, H, 1}, 2 * H, H, n, 1.f, 1.f);
+      gemm(c.g.dWHh + 2L * H * H, H, Strided{dgh + 2 * H, 1, G}, Strided{c.hn + r0 * H, H, 1}, H, H, n, 1.f,
+           1.f);
+    }
   }
   inputProjectionBackward(c, c.dGates, G);
 }

@@ -97,18 +97,40 @@ static inline void inputProjection(const RecurrentCall& c, float* pre, int G, in
   }
 }
 
-/** dW_ih += dPreᵀ·x, dx += dPre·W_ih (dPre (T·B, G), zero at padded steps); db_ih apart. */
-static inline void inputWeightGradients(const RecurrentCall& c, const float* dPre, int G) {
+/**
+ * Rows of dGates (dPre) per pass of the weight gradients after a time loop: every product and
+ * sum that reads dGates takes one block of rows before the next block, so the block (at G = 512,
+ * 512 KiB) comes from L2 to all of them instead of each product streaming the whole (T·B, G)
+ * tensor (6.5 MB for lstm-std) from L3 again. A multiple of 64: the products with op(A) =
+ * dGatesᵀ sum 64-deep chains in row order and add each to C (Note [native gemm blocking]), so a
+ * block boundary falls between two chains and every element sums the same chains in the same
+ * order as one call over all rows (the same bits); the row sums add rows in the same order and
+ * dx's rows are computed independently of each other.
+ */
+constexpr long GRADIENT_ROW_BLOCK = 256;
+
+/** The rows [r0, r0 + n) of dW_ih += dPreᵀ·x and dx += dPre·W_ih (dPre (T·B, G)); db_ih apart. */
+static inline void inputWeightGradientRows(const RecurrentCall& c, const float* dPre, int G, long r0, int n) {
   const SeqDims& d = c.dims;
-  const int rows = d.T * d.B;
-  gemm(c.g.dWIh, d.I, Strided{dPre, 1, G}, Strided{c.x, d.I, 1}, G, d.I, rows, 1.f, 1.f);
-  if (c.dx != nullptr) gemm(c.dx, d.I, Strided{dPre, G, 1}, Strided{c.w.wIh, d.I, 1}, rows, d.I, G, 1.f, 1.f);
+  const float* piece = dPre + r0 * G;
+  gemm(c.g.dWIh, d.I, Strided{piece, 1, G}, Strided{c.x + r0 * d.I, d.I, 1}, G, d.I, n, 1.f, 1.f);
+  if (c.dx != nullptr)
+    gemm(c.dx + r0 * d.I, d.I, Strided{piece, G, 1}, Strided{c.w.wIh, d.I, 1}, n, d.I, G, 1.f, 1.f);
+}
+
+/** Rows in the block that starts at r0 (the last block may be shorter). */
+static inline int blockRows(long r0, long rows) {
+  return (int)(rows - r0 < GRADIENT_ROW_BLOCK ? rows - r0 : GRADIENT_ROW_BLOCK);
 }
 
 /** dW_ih += dPreᵀ·x, db_ih += Σ dPre, dx += dPre·W_ih (dPre (T·B, G), zero at padded steps). */
 static inline void inputProjectionBackward(const RecurrentCall& c, const float* dPre, int G) {
-  addColumnSums(c.g.dBIh, dPre, (long)c.dims.T * c.dims.B, G);
-  inputWeightGradients(c, dPre, G);
+  const long rows = (long)c.dims.T * c.dims.B;
+  for (long r0 = 0; r0 < rows; r0 += GRADIENT_ROW_BLOCK) {
+    const int n = blockRows(r0, rows);
+    addColumnSums(c.g.dBIh, dPre + r0 * G, n, G);
+    inputWeightGradientRows(c, dPre, G, r0, n);
+  }
 }
 
 /**
@@ -128,15 +150,19 @@ static inline void addColumnSumsTwice(float* __restrict dbA, float* __restrict d
 
 /**
  * After the time loop of a cell whose recurrent product is h·W_hhᵀ on the same gradient as its
- * input projection (LSTM, SimpleRNN): dW_hh += dGatesᵀ·hPrev, db_hh and db_ih += Σ dGates (one
- * pass), then the input projection's gradients (above).
+ * input projection (LSTM, SimpleRNN), block by block of GRADIENT_ROW_BLOCK rows: dW_hh +=
+ * dGatesᵀ·hPrev, db_hh and db_ih += Σ dGates (one pass), then the input projection's gradients.
  */
 static inline void weightGradients(const RecurrentCall& c, const float* dGates, int G) {
   const SeqDims& d = c.dims;
-  const int rows = d.T * d.B;
-  gemm(c.g.dWHh, d.H, Strided{dGates, 1, G}, Strided{c.hPrev, d.H, 1}, G, d.H, rows, 1.f, 1.f);
-  addColumnSumsTwice(c.g.dBHh, c.g.dBIh, dGates, rows, G);
-  inputWeightGradients(c, dGates, G);
+  const long rows = (long)d.T * d.B;
+  for (long r0 = 0; r0 < rows; r0 += GRADIENT_ROW_BLOCK) {
+    const int n = blockRows(r0, rows);
+    const float* piece = dGates + r0 * G;
+    gemm(c.g.dWHh, d.H, Strided{piece, 1, G}, Strided{c.hPrev + r0 * d.H, d.H, 1}, G, d.H, n, 1.f, 1.f);
+    addColumnSumsTwice(c.g.dBHh, c.g.dBIh, piece, n, G);
+    inputWeightGradientRows(c, dGates, G, r0, n);
+  }
 }
 
 }  // namespace RECUR_ISA
