@@ -82,6 +82,8 @@ t.test('summaries: medians over the good repeats, scaling against 1 thread, rati
     m('cluster-2', 'cluster', 2, 'lstm-std', 270),
     m('cluster-1-fp16', 'cluster', 1, 'lstm-std', 100, { precision: 'fp16' }),
     m('cluster-2-fp16', 'cluster', 2, 'lstm-std', 190, { precision: 'fp16' }),
+    m('cluster-1-b65536', 'cluster', 1, 'lstm-std', 140, { bucketBytes: 65536 }),
+    m('cluster-2-b65536', 'cluster', 2, 'lstm-std', 280, { bucketBytes: 65536 }),
   ];
   const s = summarise(ms);
   t.same(
@@ -96,7 +98,10 @@ t.test('summaries: medians over the good repeats, scaling against 1 thread, rati
       ['cluster-2', 1, 0, 270, 1.8],
       ['cluster-1-fp16', 1, 0, 100, 1],
       ['cluster-2-fp16', 1, 0, 190, 1.9],
+      ['cluster-1-b65536', 1, 0, 140, 1],
+      ['cluster-2-b65536', 1, 0, 280, 2],
     ],
+    'the cluster scales against 1 node of the same precision and bucket size',
   );
   const r = ratios(s);
   t.same(
@@ -164,6 +169,7 @@ function sampleReport(): BenchReport {
       threads: [1, 2],
       clusterNodes: [1, 2],
       clusterPrecisions: ['fp32'],
+      clusterBucketBytes: [0],
       seed: 1,
       counts: { 'lstm-std': { repeats: 1, warmup: 1, steps: 2 } },
       scalingRounds: 3,
@@ -272,6 +278,7 @@ t.test('options: defaults and every bad value coded, naming the option', async (
   t.same(o.counts['lstm-big'], { repeats: 2, warmup: 1, steps: 1 }, 'lstm-big is lighter by default');
   t.equal(o.install, true);
   t.equal(o.scalingRounds, 5, 'five rounds of the interleaved scaling');
+  t.same(o.clusterBucketBytes, [0], 'whole gradients by default');
   t.equal(resolveOptions({ scalingRounds: 0 }).scalingRounds, 0, '0 turns it off');
   const per = resolveOptions({ steps: 4, perWorkload: { 'lstm-big': { steps: 1, repeats: 2 } } });
   t.same(per.counts['lstm-big'], { repeats: 2, warmup: 1, steps: 1 }, 'perWorkload over the run-wide steps');
@@ -303,6 +310,13 @@ t.test('options: defaults and every bad value coded, naming the option', async (
     [{ clusterNodes: [0] }, /clusterNodes\[0\] must be an integer in \[1, 256\]/],
     [{ clusterPrecisions: ['fp8'] }, /clusterPrecisions: unknown "fp8"; choose from fp32, fp16/],
     [{ clusterPrecisions: ['fp16', 'fp16'] }, /clusterPrecisions lists an entry twice/],
+    [{ clusterBucketBytes: [] }, /clusterBucketBytes must be a non-empty array of byte counts/],
+    [{ clusterBucketBytes: [0, 0] }, /clusterBucketBytes lists a count twice/],
+    [{ clusterBucketBytes: [-1] }, /clusterBucketBytes\[0\] must be an integer in \[0, 1073741824\], got -1/],
+    [
+      { clusterBucketBytes: [BENCH_LIMITS.maxBucketBytes + 1] },
+      /clusterBucketBytes\[0\] must be an integer in \[0, 1073741824\], got 1073741825/,
+    ],
     [{ install: 'yes' }, /install must be true or false/],
     [{ cacheDir: '' }, /cacheDir must be a non-empty string/],
     [{ childTimeoutMs: 0 }, /childTimeoutMs must be an integer/],
@@ -336,12 +350,15 @@ t.test('flags: parsed into options, bad ones coded; the CLI answers 2', async (t
     '--json',
     '--scaling-rounds',
     '7',
+    '--cluster-bucket-bytes',
+    '0,65536',
   ]);
   t.same(plan.options, {
     workloads: ['lstm-std', 'lstm-big'],
     threads: [1, 2],
     repeats: 2,
     scalingRounds: 7,
+    clusterBucketBytes: [0, 65536],
     install: false,
     perWorkload: { 'lstm-big': { steps: 1, repeats: 1 } },
   });
@@ -430,6 +447,20 @@ t.test('the plan: recur at every W, tfjs, PyTorch at every W; the data is seeded
       ['cluster-3-fp16', 'fp16'],
     ],
     'each precision at each node count',
+  );
+  t.same(
+    planSystems(['cluster'], [1], peers, [1, 2], ['fp32'], [0, 262144]).map((s) => [
+      s.id,
+      s.label,
+      s.bucketBytes,
+    ]),
+    [
+      ['cluster-1', 'recur cluster 1 node × 1 thread', undefined],
+      ['cluster-2', 'recur cluster 2 nodes × 1 thread', undefined],
+      ['cluster-1-b262144', 'recur cluster 1 node × 1 thread, buckets ≥ 262144 B', 262144],
+      ['cluster-2-b262144', 'recur cluster 2 nodes × 1 thread, buckets ≥ 262144 B', 262144],
+    ],
+    'each bucket size: whole gradients (0) and pieces',
   );
   const w = WORKLOADS['lstm-std']!;
   const a = workloadData(w, 1);

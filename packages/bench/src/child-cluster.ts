@@ -10,6 +10,8 @@
 // (spec.precision, fp32 by default), the bytes of one step's frames (per node: its assignment,
 // its gradient and the parameters; encoded as the protocol does) and where a step's time went
 // (ms per step: the coordinator's StepTimings and the nodes' NodeTimings, means over the steps).
+// With spec.bucketBytes the nodes send their gradients in pieces while the backward goes on
+// (runNode's bucketBytes, DDP's buckets); the detail names it.
 
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -41,6 +43,7 @@ for (let s = 0; s < total; s++) {
   y.set(floats.subarray(B * T * I, B * T * I + B), s * B);
 }
 const precision = spec.precision ?? 'fp32';
+const bucketBytes = spec.bucketBytes ?? 0;
 const dataHash = createHash('sha256')
   .update(new Uint8Array(x.buffer))
   .update(new Uint8Array(y.buffer))
@@ -82,6 +85,7 @@ if (nodeMode) {
     dataHash,
     threads: 1,
     precision,
+    bucketBytes,
   });
   const result = { maxRssKb: process.resourceUsage().maxRSS, summary };
   process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
@@ -145,6 +149,7 @@ if (nodeMode) {
       coordinatorRssMB: coordinatorKb / 1024,
       nodeRssMB: nodesKb.map((k) => k / 1024),
       precision,
+      bucketBytes,
       bytesPerStep: nodes * bytesPerMember(model().layout.size, Math.ceil(B / nodes), nodes, precision),
       phasesMs: phases(
         timings.slice(spec.warmup),

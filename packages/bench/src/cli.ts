@@ -24,6 +24,8 @@ interleaved and repeated; prints the table and writes JSON and an HTML page with
   --cluster-nodes 1,2    node processes (one thread each) for the cluster (default 1,2)
   --cluster-precisions fp32,fp16
                          the cluster's gradient precisions (default fp32)
+  --cluster-bucket-bytes 0,262144
+                         the cluster nodes' bucketBytes, each measured (default 0: whole gradients)
   --repeats N            measurements per system, reported as medians (default 3; lstm-big 2)
   --warmup N             untimed steps per measurement (default 2; lstm-big 1)
   --steps N              timed steps per measurement (default 5; lstm-big 1)
@@ -69,6 +71,7 @@ export interface BenchFlags {
   threads?: string;
   clusterNodes?: string;
   clusterPrecisions?: string;
+  clusterBucketBytes?: string;
   repeats?: string;
   warmup?: string;
   steps?: string;
@@ -96,6 +99,9 @@ export function planFromFlags(v: BenchFlags): Omit<CliPlan, 'help'> {
   }
   if (v.clusterPrecisions !== undefined)
     options.clusterPrecisions = csv(v.clusterPrecisions) as BenchOptions['clusterPrecisions'];
+  if (v.clusterBucketBytes !== undefined) {
+    options.clusterBucketBytes = csv(v.clusterBucketBytes).map((b) => int('cluster-bucket-bytes', b));
+  }
   if (v.repeats !== undefined) options.repeats = int('repeats', v.repeats);
   if (v.warmup !== undefined) options.warmup = int('warmup', v.warmup);
   if (v.steps !== undefined) options.steps = int('steps', v.steps);
@@ -138,6 +144,7 @@ export function parseBenchArgs(argv: readonly string[]): CliPlan {
     ...v,
     clusterNodes: v['cluster-nodes'],
     clusterPrecisions: v['cluster-precisions'],
+    clusterBucketBytes: v['cluster-bucket-bytes'],
     cacheDir: v['cache-dir'],
     childTimeoutS: v['child-timeout-s'],
     scalingRounds: v['scaling-rounds'],
@@ -157,6 +164,7 @@ function parse(argv: readonly string[]) {
       threads: { type: 'string' },
       'cluster-nodes': { type: 'string' },
       'cluster-precisions': { type: 'string' },
+      'cluster-bucket-bytes': { type: 'string' },
       repeats: { type: 'string' },
       warmup: { type: 'string' },
       steps: { type: 'string' },

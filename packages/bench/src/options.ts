@@ -28,6 +28,8 @@ export const BENCH_LIMITS = Object.freeze({
   maxWarmup: 100,
   maxSteps: 10_000,
   maxThreads: 256,
+  /** a cluster node's bucketBytes (runNode's limit is ≥ 0; this bounds the flag: 1 GiB) */
+  maxBucketBytes: 2 ** 30,
   /** rounds of the interleaved scaling measurement (0: none) */
   maxScalingRounds: 100,
   /** the longest one measurement's child process may run before it is killed (ms) */
@@ -74,6 +76,12 @@ export interface BenchOptions extends StepCounts {
   clusterNodes?: number[];
   /** gradient precisions of the cluster comparison (default fp32) */
   clusterPrecisions?: ClusterPrecision[];
+  /**
+   * the cluster nodes' bucketBytes (@recur/cluster's runNode: pieces of at least this many bytes
+   * sent while the backward goes on, DDP's buckets); every cluster system is measured at each
+   * (default [0]: one whole gradient per step)
+   */
+  clusterBucketBytes?: number[];
   /** repeats, warmup and steps for one workload, over the run-wide values */
   perWorkload?: Record<string, StepCounts>;
   /** seed of the random normal inputs and targets, and of the models' initialisation (default 1) */
@@ -102,6 +110,7 @@ export interface ResolvedOptions {
   threads: number[];
   clusterNodes: number[];
   clusterPrecisions: ClusterPrecision[];
+  clusterBucketBytes: number[];
   counts: Record<string, Required<StepCounts>>;
   seed: number;
   cacheDir: string;
@@ -118,6 +127,7 @@ const KNOWN = [
   'threads',
   'clusterNodes',
   'clusterPrecisions',
+  'clusterBucketBytes',
   'repeats',
   'warmup',
   'steps',
@@ -170,6 +180,17 @@ function counts1(name: string, value: unknown, fallback: number[]): number[] {
   return out;
 }
 
+/** A list of byte counts in [0, maxBucketBytes], each once (default [0]). */
+function byteCounts(name: string, value: unknown): number[] {
+  if (value === undefined) return [0];
+  if (!Array.isArray(value) || value.length === 0) {
+    badOption(`${name} must be a non-empty array of byte counts, got ${describe(value)}`);
+  }
+  const out = value.map((b, i) => integer(`${name}[${i}]`, b, 0, BENCH_LIMITS.maxBucketBytes, 0));
+  if (new Set(out).size !== out.length) badOption(`${name} lists a count twice: ${describe(out)}`);
+  return out;
+}
+
 function counts(name: string, value: StepCounts, base: Required<StepCounts>): Required<StepCounts> {
   return {
     repeats: integer(`${name}repeats`, value.repeats, 1, BENCH_LIMITS.maxRepeats, base.repeats),
@@ -198,6 +219,7 @@ export function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
   const clusterPrecisions = list('clusterPrecisions', options.clusterPrecisions, CLUSTER_PRECISIONS) ?? [
     'fp32',
   ];
+  const clusterBucketBytes = byteCounts('clusterBucketBytes', options.clusterBucketBytes);
   counts('', options, { repeats: 1, warmup: 1, steps: 1 }); // checked once, named without a workload
   const per = options.perWorkload ?? {};
   if (typeof per !== 'object' || per === null || Array.isArray(per)) {
@@ -247,6 +269,7 @@ export function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
     threads,
     clusterNodes,
     clusterPrecisions,
+    clusterBucketBytes,
     counts: resolvedCounts,
     seed,
     cacheDir: strings.cacheDir ?? join(process.cwd(), '.cache', 'bench-peers'),

@@ -48,6 +48,7 @@ export function planSystems(
   peers: PeerStatus[],
   clusterNodes: readonly number[] = [1, 2],
   clusterPrecisions: readonly ClusterPrecision[] = ['fp32'],
+  clusterBucketBytes: readonly number[] = [0],
 ): SystemId[] {
   const version = (name: PeerStatus['name']) => peers.find((p) => p.name === name)?.version ?? '';
   const out: SystemId[] = [];
@@ -71,11 +72,16 @@ export function planSystems(
     }
   }
   if (systems.includes('cluster')) {
-    for (const precision of clusterPrecisions) {
-      for (const n of clusterNodes) {
-        const fp16 = precision === 'fp16';
-        const label = `recur cluster ${n} node${n === 1 ? '' : 's'} × 1 thread${fp16 ? ' fp16' : ''}`;
-        out.push({ id: `cluster-${n}${fp16 ? '-fp16' : ''}`, kind: 'cluster', threads: n, label, precision });
+    for (const bucketBytes of clusterBucketBytes) {
+      for (const precision of clusterPrecisions) {
+        for (const n of clusterNodes) {
+          const fp16 = precision === 'fp16';
+          const buckets = bucketBytes > 0 ? `, buckets ≥ ${bucketBytes} B` : '';
+          const label = `recur cluster ${n} node${n === 1 ? '' : 's'} × 1 thread${fp16 ? ' fp16' : ''}${buckets}`;
+          const id = `cluster-${n}${fp16 ? '-fp16' : ''}${bucketBytes > 0 ? `-b${bucketBytes}` : ''}`;
+          const system: SystemId = { id, kind: 'cluster', threads: n, label, precision };
+          out.push(bucketBytes > 0 ? { ...system, bucketBytes } : system);
+        }
       }
     }
   }
@@ -123,6 +129,7 @@ async function measure(system: SystemId, w: Workload, repeat: number, o: Resolve
     dataFile,
     peersDir: o.cacheDir,
     ...(system.precision === undefined ? {} : { precision: system.precision }),
+    ...(system.bucketBytes === undefined ? {} : { bucketBytes: system.bucketBytes }),
   };
   const base = { ...system, workload: w.name, repeat, warmup, steps };
   try {
@@ -210,7 +217,14 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
     note(torch.note);
     if (!torch.available) systems = systems.filter((s) => s !== 'torch');
   }
-  const plan = planSystems(systems, o.threads, peers, o.clusterNodes, o.clusterPrecisions);
+  const plan = planSystems(
+    systems,
+    o.threads,
+    peers,
+    o.clusterNodes,
+    o.clusterPrecisions,
+    o.clusterBucketBytes,
+  );
   mkdirSync(o.cacheDir, { recursive: true }); // the children's working folder, also without peers
   const dir = mkdtempSync(join(tmpdir(), 'recur-bench-'));
   const measurements: Measurement[] = [];
@@ -282,6 +296,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
       threads: o.threads,
       clusterNodes: o.clusterNodes,
       clusterPrecisions: o.clusterPrecisions,
+      clusterBucketBytes: o.clusterBucketBytes,
       seed: o.seed,
       counts: o.counts,
       scalingRounds: o.scalingRounds,

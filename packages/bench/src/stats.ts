@@ -42,6 +42,7 @@ export function summarise(measurements: readonly Measurement[]): Summary[] {
       threads: first.threads,
       label: first.label,
       ...(first.precision === undefined ? {} : { precision: first.precision }),
+      ...(first.bucketBytes === undefined ? {} : { bucketBytes: first.bucketBytes }),
       workload: first.workload,
       runs: ok.length,
       failed: group.length - ok.length,
@@ -69,6 +70,7 @@ export function summarise(measurements: readonly Measurement[]): Summary[] {
         b.workload === s.workload &&
         b.kind === s.kind &&
         b.precision === s.precision &&
+        b.bucketBytes === s.bucketBytes &&
         b.threads === 1 &&
         b.runs > 0,
     );

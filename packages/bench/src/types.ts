@@ -17,6 +17,8 @@ export interface ChildSpec {
   peersDir: string;
   /** the cluster's gradient precision (fp32 when absent) */
   precision?: 'fp32' | 'fp16';
+  /** the cluster nodes' runNode bucketBytes (0 or absent: one whole gradient per step) */
+  bucketBytes?: number;
   /**
    * recur only, the interleaved scaling measurement: fit on threads(W) for each W here in turn,
    * `rounds` times, all in this one process (`threads` is then ignored)
@@ -61,6 +63,8 @@ export interface SystemId {
   label: string;
   /** the cluster's gradient precision */
   precision?: 'fp32' | 'fp16';
+  /** the cluster nodes' bucketBytes, when they send their gradients in pieces (absent: whole) */
+  bucketBytes?: number;
 }
 
 export interface Measurement extends SystemId {
@@ -127,6 +131,7 @@ export interface BenchReport {
     threads: number[];
     clusterNodes: number[];
     clusterPrecisions: ('fp32' | 'fp16')[];
+    clusterBucketBytes: number[];
     seed: number;
     counts: Record<string, { repeats: number; warmup: number; steps: number }>;
     scalingRounds: number;

@@ -13,6 +13,7 @@ t.test('recur bench --help is commander help listing every flag', async (t) => {
   t.match(help.stdout, /^Usage: recur bench \[options\]\n/);
   t.match(help.stdout, /-h, --help +display help for command/, "commander's help option");
   const flags = ['--workloads', '--systems', '--threads', '--cluster-nodes', '--cluster-precisions'];
+  flags.push('--cluster-bucket-bytes');
   flags.push('--repeats', '--warmup', '--steps', '--set', '--seed', '--cache-dir', '--no-install');
   flags.push('--out', '--json', '--child-timeout-s', '--scaling-rounds', '--quiet');
   for (const flag of flags) t.match(help.stdout, `  ${flag} `, `documents ${flag}`);

@@ -44,6 +44,10 @@ function addFlags(command: Command): Command {
     .option('--threads <list>', 'thread counts for recur and PyTorch (default 1 … cores)')
     .option('--cluster-nodes <list>', 'node processes (one thread each) for the cluster (default 1,2)')
     .option('--cluster-precisions <list>', "the cluster's gradient precisions: fp32,fp16 (default fp32)")
+    .option(
+      '--cluster-bucket-bytes <list>',
+      "the cluster nodes' bucketBytes, each measured: e.g. 0,262144 (default 0: whole gradients)",
+    )
     .option('--repeats <n>', 'measurements per system, reported as medians (default 3; lstm-big 2)')
     .option('--warmup <n>', 'untimed steps per measurement (default 2; lstm-big 1)')
     .option('--steps <n>', 'timed steps per measurement (default 5; lstm-big 1)')
