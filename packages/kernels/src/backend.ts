@@ -33,6 +33,7 @@ import {
   rnnBackward,
   rnnForward,
 } from './reference.js';
+import { transposeBatchTime } from './sequence.js';
 import { attachKernels, createKernelMemory as createWasmMemory, type WasmKernels } from './wasm/kernels.js';
 import { wasmSimdSupported } from './wasm/module.js';
 import type { WasmMemory } from './wasm/webassembly-types.js';
@@ -64,15 +65,18 @@ export interface KernelBackend {
   sparseSoftmaxCrossEntropy: typeof sparseSoftmaxCrossEntropy;
   embeddingForward: typeof embeddingForward;
   embeddingBackward: typeof embeddingBackward;
+  /** out (T, B, F) = x (B, T, F), the model's first layer's copy (src/sequence.ts) */
+  transposeBatchTime: typeof transposeBatchTime;
 }
 
-/** The losses and the embedding of the TypeScript reference (the wasm backend runs them too). */
-const referenceLosses = {
+/** The losses, the embedding and the batch transpose of the TypeScript reference (the wasm backend runs them too). */
+const referenceExtras = {
   mseLoss,
   softmaxCrossEntropy,
   sparseSoftmaxCrossEntropy,
   embeddingForward,
   embeddingBackward,
+  transposeBatchTime,
 };
 
 /** The TypeScript reference backend. */
@@ -93,7 +97,7 @@ export const referenceKernels: KernelBackend = {
   adamwUpdate,
   rmspropUpdate,
   reduceSlots,
-  ...referenceLosses,
+  ...referenceExtras,
 };
 
 /** Kernel memories of this thread, by their buffer (a view's `buffer` finds its instance). */
@@ -129,7 +133,7 @@ export const wasmKernels: KernelBackend = {
   adamwUpdate: (p, m, v, g, start, end, step, o) => route(p).adamwUpdate(p, m, v, g, start, end, step, o),
   rmspropUpdate,
   reduceSlots,
-  ...referenceLosses,
+  ...referenceExtras,
 };
 
 export type KernelBackendChoice = KernelBackendName | 'auto';

@@ -323,6 +323,35 @@ if (load.addon === null) {
     t.same(Array.from(new Float32Array(shared, 512, 16)), Array.from(mine));
   });
 
+  t.test(
+    'transposeBatchTime: the reference bit for bit, in place on shared views; short views coded',
+    async (t) => {
+      const k = nativeTestBackend()?.kernels;
+      if (k === undefined) return;
+      const random = testRandom(21);
+      for (const [B, T, F] of [
+        [1, 1, 1],
+        [3, 5, 7],
+        [64, 50, 32],
+      ]) {
+        const shared = new SharedArrayBuffer(4 * (2 * B * T * F + 16));
+        const x = new Float32Array(shared, 64, B * T * F);
+        x.set(Float32Array.from({ length: B * T * F }, () => random() - 0.5));
+        const out = new Float32Array(shared, 64 + 4 * B * T * F, B * T * F);
+        const expected = new Float32Array(B * T * F);
+        referenceKernels.transposeBatchTime(expected, x, B, T, F);
+        k.transposeBatchTime(out, x, B, T, F);
+        t.ok(bits(out).equals(bits(expected)), `B=${B} T=${T} F=${F}: the same bits`);
+      }
+      const out = new Float32Array(11).fill(7);
+      t.throws(() => k.transposeBatchTime(out, new Float32Array(12), 2, 3, 2), {
+        code: 'ERR_KERNELS_VIEW_TOO_SHORT',
+        message: /out must be at least 12 elements, got 11/,
+      });
+      t.same(Array.from(out), new Array(11).fill(7), 'out untouched');
+    },
+  );
+
   t.test('bad views are coded errors, before any work', async (t) => {
     const k = nativeTestBackend()?.kernels;
     if (k === undefined) return;

@@ -138,3 +138,24 @@ export function viewFrom(array: Float32Array, offset: number): Float32Array {
   }
   return view;
 }
+
+/**
+ * out (T, B, F) = x (B, T, F): batch-major to time-major (or back, swapping T and B): the copy
+ * of Note [time-major sequences]. `out` and `x` must not overlap. Every backend's
+ * `transposeBatchTime` gives these bits (a copy); native copies each F-float row with memcpy.
+ */
+export function transposeBatchTime(
+  out: Float32Array,
+  x: Float32Array,
+  B: number,
+  T: number,
+  F: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const from = (b * T + t) * F;
+      const to = (t * B + b) * F;
+      for (let f = 0; f < F; f++) out[to + f] = x[from + f];
+    }
+  }
+}

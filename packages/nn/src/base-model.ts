@@ -4,13 +4,13 @@
 // training/fit.ts; the step phases (DESIGN.md, Note [step phases]) are `computeGradients` (here)
 // then the reduce and update of training/update.ts.
 
+import { kernelBackend } from '@recur/kernels';
 import type { FloatAllocator } from './arena.js';
 import { type CheckpointContent, saveCheckpoint } from './checkpoint.js';
 import { fail, NnErrorCode } from './errors.js';
 import { initialize } from './initializers.js';
 import { checkPath } from './io.js';
 import type { Flow, Layer, ParamRow, ShapeSpec, StepContext } from './layer.js';
-import { transposeBatchTime } from './layers/sequence-ops.js';
 import { Layout } from './layout.js';
 import {
   attachMemory,
@@ -254,7 +254,7 @@ export abstract class Model {
       fail(NnErrorCode.LIMIT_EXCEEDED, `batch of ${B} samples exceeds this model's memory (${m.maxBatch})`);
     }
     if (this.inputSpec.ids) transposeInts(m.inputIds, batch.ids as Int32Array, B, T);
-    else transposeBatchTime(m.input, batch.x as Float32Array, B, T, this.inputSpec.features);
+    else kernelBackend().transposeBatchTime(m.input, batch.x as Float32Array, B, T, this.inputSpec.features);
     if (batch.lengths !== null) m.lengths.set(batch.lengths.subarray(0, B));
     return {
       data: m.input,
@@ -296,7 +296,7 @@ export abstract class Model {
     const labels = takesLabels(loss);
     if (sequence) {
       if (labels) transposeInts(m.labels, batch.target as Int32Array, B, T);
-      else transposeBatchTime(m.target, batch.target as Float32Array, B, T, O);
+      else kernelBackend().transposeBatchTime(m.target, batch.target as Float32Array, B, T, O);
       fillMask(m.mask, T, B, out.lengths);
     }
     const target = sequence ? (labels ? m.labels : m.target) : (batch.target as Float32Array | Int32Array);

@@ -388,6 +388,22 @@ Napi::Value AddressMod64(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), (double)(reinterpret_cast<uintptr_t>(x) % 64));
 }
 
+/**
+ * (B, T, F, out, x): out (T, B, F) = x (B, T, F), the model's first layer's batch-major to
+ * time-major copy (src/sequence.ts's transposeBatchTime), one memcpy of F floats per (b, t).
+ * The views must not overlap. Not in the per-ISA table: memcpy is the library's at any ISA.
+ */
+Napi::Value TransposeBatchTime(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const long B = a.count("B"), T = a.count("T"), F = a.count("F");
+  float* out = a.f32("out", B * T * F);
+  const float* x = a.f32("x", B * T * F);
+  if (a.failed()) return info.Env().Undefined();
+  for (long b = 0; b < B; b++)
+    for (long t = 0; t < T; t++) std::memcpy(out + (t * B + b) * F, x + (b * T + t) * F, F * sizeof(float));
+  return info.Env().Undefined();
+}
+
 /** fmaPeak(iterations): runs the ISA's register-only FMA loop; returns the flops it did. */
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   Args a(info);
@@ -424,7 +440,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"gruBackward", GruBackward}, {"rnnForward", RnnForward},     {"rnnBackward", RnnBackward},
       {"sgdUpdate", SgdUpdate}, {"adamUpdate", AdamUpdate},     {"rmspropUpdate", RmspropUpdate},
       {"reduceSlots", ReduceSlots}, {"encodeHalves", EncodeHalves}, {"decodeHalves", DecodeHalves},
-      {"allFinite", AllFinite},
+      {"allFinite", AllFinite}, {"transposeBatchTime", TransposeBatchTime},
       {"selectIsa", SelectIsa}, {"fmaPeak", FmaPeak}, {"addressMod64", AddressMod64},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));

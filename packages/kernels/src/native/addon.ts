@@ -52,6 +52,8 @@ export interface NativeAddon {
   fmaPeak(iterations: number): number;
   /** (x): the address of x[0] modulo 64 */
   addressMod64(x: Float32Array): number;
+  /** (B, T, F, out, x): out (T, B, F) = x (B, T, F), row by row */
+  transposeBatchTime(B: number, T: number, F: number, out: Float32Array, x: Float32Array): void;
 }
 
 export type NativeLoad = { addon: NativeAddon; isa: string } | { addon: null; reason: string };

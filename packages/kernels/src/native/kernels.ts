@@ -7,6 +7,7 @@ import type { KernelBackend } from '../backend.js';
 import { maskWeight, type Reduction, reductionScale } from '../losses.js';
 import type { GemmFunction } from '../ops.js';
 import type { AdamOptions } from '../optim.js';
+import { transposeBatchTime } from '../sequence.js';
 import type { NativeAddon } from './addon.js';
 
 /** The native KernelBackend over a loaded addon running `isa`. */
@@ -81,6 +82,11 @@ export function nativeBackend(x: NativeAddon, isa: string): KernelBackend {
       crossEntropy(true, dLogits, logits, labels, mask, N, V, reduction),
     embeddingForward: (y, ids, table, N, D) => x.embeddingForward(N, D, y, ids, table),
     embeddingBackward: (dTable, ids, dy, N, D) => x.embeddingBackward(N, D, dTable, ids, dy),
+    // an addon built before transposeBatchTime existed (RECUR_NATIVE_ADDON=<older build>): the reference
+    transposeBatchTime:
+      typeof x.transposeBatchTime === 'function'
+        ? (out, xs, B, T, F) => x.transposeBatchTime(B, T, F, out, xs)
+        : transposeBatchTime,
     denseForward: (y, xs, w, b, N, In, O) => x.denseForward(N, In, O, y, xs, w, b),
     denseBackward: (dx, dw, db, xs, w, dy, N, In, O) => x.denseBackward(N, In, O, dx, dw, db, xs, w, dy),
     lstmForward: (y, hT, cT, cache, xs, h0, c0, w, d) =>

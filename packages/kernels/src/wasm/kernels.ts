@@ -22,6 +22,7 @@ import { type AdamOptions, rmspropUpdate, type SgdOptions } from '../optim.js';
 import { RealRuns, zeroPaddedRows } from '../real-runs.js';
 import { reduceSlots } from '../reduce.js';
 import { rnnBackwardWith, rnnForwardWith } from '../rnn.js';
+import { transposeBatchTime } from '../sequence.js';
 import { instantiate, type KernelExports, kernelMemoryLayout, wasmApi } from './module.js';
 import type { WasmMemory } from './webassembly-types.js';
 
@@ -325,12 +326,13 @@ export class WasmKernels implements KernelBackend {
   readonly rmspropUpdate: KernelBackend['rmspropUpdate'] = rmspropUpdate;
   /** the reference: the reduce is bound by memory, WebAssembly would gain nothing */
   readonly reduceSlots: KernelBackend['reduceSlots'] = reduceSlots;
-  // the losses and the embedding: the reference's TypeScript, on these views
+  // the losses, the embedding and the batch transpose: the reference's TypeScript, on these views
   readonly mseLoss: KernelBackend['mseLoss'] = mseLoss;
   readonly softmaxCrossEntropy: KernelBackend['softmaxCrossEntropy'] = softmaxCrossEntropy;
   readonly sparseSoftmaxCrossEntropy: KernelBackend['sparseSoftmaxCrossEntropy'] = sparseSoftmaxCrossEntropy;
   readonly embeddingForward: KernelBackend['embeddingForward'] = embeddingForward;
   readonly embeddingBackward: KernelBackend['embeddingBackward'] = embeddingBackward;
+  readonly transposeBatchTime: KernelBackend['transposeBatchTime'] = transposeBatchTime;
 }
 
 /** A new kernel memory with room for `threads` instances and an arena, and this thread's instance (slot 0). */

@@ -27,20 +27,3 @@ export function flipSequences(
     }
   }
 }
-
-/** out (T, B, F) = x (B, T, F): batch-major to time-major (or back, swapping T and B). */
-export function transposeBatchTime(
-  out: Float32Array,
-  x: Float32Array,
-  B: number,
-  T: number,
-  F: number,
-): void {
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const from = (b * T + t) * F;
-      const to = (t * B + b) * F;
-      for (let f = 0; f < F; f++) out[to + f] = x[from + f];
-    }
-  }
-}

@@ -2,11 +2,11 @@
 // batches of the caller's size, on the model's memory (Note [inference in a held memory]).
 // Is not: the public evaluate / predict methods (base-model.ts), which check their options.
 
+import { kernelBackend } from '@recur/kernels';
 import type { Batch, Model } from '../base-model.js';
 import { fail, NnErrorCode } from '../errors.js';
 import type { StepContext } from '../layer.js';
 import { Recurrent } from '../layers/recurrent.js';
-import { transposeBatchTime } from '../layers/sequence-ops.js';
 import type { Logs } from './callbacks.js';
 import type { Compiled } from './compile.js';
 import { type ArrayData, type BatchBuffers, type BatchSource, batchOf } from './data.js';
@@ -112,7 +112,7 @@ export function predictArrays(
   forEachPart(model, source, batchSize, part, buffers, (batch, ctx, first) => {
     const flow = model.inferBatch(batch, ctx);
     // out (N, T, O) from samples `first` on = flow (T, B, O), time-major to batch-major
-    transposeBatchTime(out.subarray(first * T * O), flow.data, T, batch.B, O);
+    kernelBackend().transposeBatchTime(out.subarray(first * T * O), flow.data, T, batch.B, O);
     afterBatch?.(first, batch.B, source.size);
   });
   return out;

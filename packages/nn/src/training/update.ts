@@ -1,7 +1,7 @@
 // Phases 3–5 of a step on one thread (DESIGN.md, Note [step phases]): turn the gradient sums
 // into a mean, clip by global norm, and apply the optimizer over a range of the parameters.
 // The threads strategy runs the same three pieces per chunk with barriers between them.
-import { clipFactor, scaleRange, squaredNorm } from '@recur/kernels';
+import { clipFactor, kernelBackend, scaleRange, squaredNorm } from '@recur/kernels';
 import type { ModelMemory } from '../memory.js';
 import type { Compiled } from './compile.js';
 
@@ -24,11 +24,15 @@ export function clipRange(
   if (factor < 1) scaleRange(grads, start, end, factor);
 }
 
-/** One thread, the whole range: mean, clip, update. Advances the step counter. */
+/**
+ * One thread, the whole range: mean, clip, update. Advances the step counter. The mean and the
+ * norm take one pass on the kernel backend (its reduceSlots over one slot: bit for bit
+ * reduceRange, as a thread group's reduce is; native runs it vectorized).
+ */
 export function applyUpdate(memory: ModelMemory, compiled: Compiled, count: number): void {
   const grads = memory.gradients;
   const P = grads.length;
-  const norm = reduceRange(grads, 0, P, count);
+  const norm = kernelBackend().reduceSlots([grads], 0, P, count);
   clipRange(grads, 0, P, norm, compiled.clipNorm);
   compiled.step += 1;
   const lr = learningRate(compiled, compiled.step);
