@@ -100,7 +100,9 @@ export function workloadData(w: Workload, seed: number): Float32Array {
 function command(spec: ChildSpec, o: ResolvedOptions, what: string) {
   const arg = JSON.stringify(spec);
   const base = { cwd: o.cacheDir, timeoutMs: o.childTimeoutMs, what };
-  if (spec.system === 'recur') return { ...base, command: process.execPath, args: [childRecur, arg] };
+  // the interleaved scaling child collects the last fit's memory before the next (--expose-gc)
+  const gc = spec.alternate === undefined ? [] : ['--expose-gc'];
+  if (spec.system === 'recur') return { ...base, command: process.execPath, args: [...gc, childRecur, arg] };
   if (spec.system === 'recur-wasm') {
     const env = { ...process.env, RECUR_KERNELS: 'wasm' };
     return { ...base, command: process.execPath, args: [childRecur, arg], env };
