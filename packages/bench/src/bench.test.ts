@@ -183,6 +183,7 @@ function sampleReport(): BenchReport {
       {
         workload: 'lstm-std',
         threads: [1, 2],
+        steps: 5,
         ok: true,
         roundsStepMs: [
           [20, 10],
@@ -216,7 +217,7 @@ t.test('the text report: systems, ratios to every peer, all-reduce, notes', (t) 
     'phases per step',
   );
   t.match(text, /recur threads\(W\) ÷ threads\(1\), fits alternated in one process/);
-  t.match(text, /lstm-std +1\.00× +1\.89× +3\n/, 'the interleaved speedup: the median of 2, 1.875, 1.89');
+  t.match(text, /lstm-std +1\.00× +1\.89× +3 +5\n/, 'the interleaved speedup: the median of 2, 1.875, 1.89');
   t.end();
 });
 

@@ -169,12 +169,13 @@ function scalingTable(report: BenchReport): string[] {
     s.workload,
     ...worlds.map((w) => formatRatio(s.speedup[s.threads.indexOf(w)])),
     String(s.roundsStepMs.length),
+    String(s.steps),
   ]);
   return [
     '',
     `recur threads(W) ÷ threads(${base}), fits alternated in one process (median over rounds of each round's ratio of`,
     "median step times; the table above compares processes run seconds apart, which the machine's drift moves too)",
-    renderTable(['workload', ...worlds.map((w) => `threads(${w})`), 'rounds'], rows),
+    renderTable(['workload', ...worlds.map((w) => `threads(${w})`), 'rounds', 'steps/fit'], rows),
   ];
 }
 

@@ -164,9 +164,13 @@ async function measure(system: SystemId, w: Workload, repeat: number, o: Resolve
   }
 }
 
+/** Timed steps of each fit of the interleaved scaling at least: a median of one step is noise. */
+export const SCALING_MIN_STEPS = 3;
+
 /** recur's interleaved scaling on one workload: one child alternating threads(W) for every W. */
 async function measureScaling(w: Workload, o: ResolvedOptions, dataFile: string): Promise<Scaling> {
-  const { warmup, steps } = o.counts[w.name] as { warmup: number; steps: number };
+  const { warmup, steps: counted } = o.counts[w.name] as { warmup: number; steps: number };
+  const steps = Math.max(counted, SCALING_MIN_STEPS);
   const worlds = [...o.threads].sort((a, b) => a - b);
   const spec: ChildSpec = {
     system: 'recur',
@@ -180,7 +184,7 @@ async function measureScaling(w: Workload, o: ResolvedOptions, dataFile: string)
     alternate: worlds,
     rounds: o.scalingRounds,
   };
-  const base = { workload: w.name, threads: worlds };
+  const base = { workload: w.name, threads: worlds, steps };
   try {
     const { result } = await runChild(command(spec, o, `${w.name} recur scaling`));
     const rounds = result.rounds as number[][];

@@ -30,6 +30,7 @@ t.test(
     const s = report.scaling[0]!;
     t.equal(s.ok, true, s.error?.message ?? 'the child succeeded');
     t.same(s.threads, [1, 2], 'thread counts in ascending order: the first is the base');
+    t.equal(s.steps, 3, 'at least SCALING_MIN_STEPS timed steps a fit (2 were asked for)');
     t.equal(s.roundsStepMs.length, 2, 'two rounds');
     for (const row of s.roundsStepMs) {
       t.equal(row.length, 2, 'a median step per thread count');

@@ -153,6 +153,8 @@ export interface BenchReport {
 export interface Scaling {
   workload: string;
   threads: number[];
+  /** timed steps of each fit (the workload's, at least run.ts's SCALING_MIN_STEPS) */
+  steps: number;
   ok: boolean;
   error?: { code: string; message: string };
   /** per round, the median timed step (ms) of each thread count */
