@@ -119,17 +119,29 @@ function command(spec: ChildSpec, o: ResolvedOptions, what: string) {
   return { ...base, command: process.execPath, args: [join(runners, 'tfjs.mjs'), arg] };
 }
 
+/** What every child gets: its system and thread count, the workload, the counts and the data. */
+function baseSpec(
+  system: ChildSpec['system'],
+  threads: number,
+  w: Workload,
+  counts: { warmup: number; steps: number },
+  o: ResolvedOptions,
+  dataFile: string,
+): ChildSpec {
+  const { warmup, steps } = counts;
+  return { system, threads, workload: w, warmup, steps, seed: o.seed, dataFile, peersDir: o.cacheDir };
+}
+
+/** A failed child's coded error, for the report. */
+function failureOf(error: unknown): { code: string; message: string } {
+  const e = error as { code?: string; message?: string };
+  return { code: e.code ?? BenchErrorCode.CHILD_FAILED, message: e.message ?? String(error) };
+}
+
 async function measure(system: SystemId, w: Workload, repeat: number, o: ResolvedOptions, dataFile: string) {
   const { warmup, steps } = o.counts[w.name] as { warmup: number; steps: number };
   const spec: ChildSpec = {
-    system: system.kind,
-    threads: system.threads,
-    workload: w,
-    warmup,
-    steps,
-    seed: o.seed,
-    dataFile,
-    peersDir: o.cacheDir,
+    ...baseSpec(system.kind, system.threads, w, { warmup, steps }, o, dataFile),
     ...(system.precision === undefined ? {} : { precision: system.precision }),
     ...(system.bucketBytes === undefined ? {} : { bucketBytes: system.bucketBytes }),
   };
@@ -149,11 +161,10 @@ async function measure(system: SystemId, w: Workload, repeat: number, o: Resolve
     if (result.allReduce !== undefined) m.allReduce = result.allReduce;
     return m;
   } catch (error) {
-    const e = error as { code?: string; message?: string };
     return {
       ...base,
       ok: false,
-      error: { code: e.code ?? BenchErrorCode.CHILD_FAILED, message: e.message ?? String(error) },
+      error: failureOf(error),
       stepMs: [],
       samplesPerSecond: Number.NaN,
       gflops: Number.NaN,
@@ -173,14 +184,7 @@ async function measureScaling(w: Workload, o: ResolvedOptions, dataFile: string)
   const steps = Math.max(counted, SCALING_MIN_STEPS);
   const worlds = [...o.threads].sort((a, b) => a - b);
   const spec: ChildSpec = {
-    system: 'recur',
-    threads: worlds[0] as number,
-    workload: w,
-    warmup,
-    steps,
-    seed: o.seed,
-    dataFile,
-    peersDir: o.cacheDir,
+    ...baseSpec('recur', worlds[0] as number, w, { warmup, steps }, o, dataFile),
     alternate: worlds,
     rounds: o.scalingRounds,
   };
@@ -190,9 +194,7 @@ async function measureScaling(w: Workload, o: ResolvedOptions, dataFile: string)
     const rounds = result.rounds as number[][];
     return { ...base, ok: true, roundsStepMs: rounds, speedup: interleavedSpeedup(rounds) };
   } catch (error) {
-    const e = error as { code?: string; message?: string };
-    const failure = { code: e.code ?? BenchErrorCode.CHILD_FAILED, message: e.message ?? String(error) };
-    return { ...base, ok: false, error: failure, roundsStepMs: [], speedup: [] };
+    return { ...base, ok: false, error: failureOf(error), roundsStepMs: [], speedup: [] };
   }
 }
 
