@@ -125,9 +125,9 @@ async function alternate(worlds: number[], rounds: number): Promise<ChildResult>
   for (let r = 0; r < rounds; r++) {
     const row: number[] = [];
     for (const world of worlds) {
-      // the previous fit's arena (lstm-big's: 440 MB) is garbage: collect it first, or every fit
-      // of the run stays in memory and the later rounds run slower (run.ts starts this child
-      // with --expose-gc)
+      // the previous fit's arena (lstm-big's: 440 MB) is garbage: collect it first, or the fits
+      // pile up in memory (one run without this: lstm-big's one-thread step grew from 407 to
+      // 600 ms over five rounds); run.ts starts this child with --expose-gc
       (globalThis as { gc?: () => void }).gc?.();
       const fit = await fitOnce(world);
       row.push(median(fit.stamps.slice(spec.warmup)));
