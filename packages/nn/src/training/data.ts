@@ -4,7 +4,7 @@
 // A source fills preallocated batch-major buffers with the samples of one global batch that
 // belong to (rank, world): ranks take contiguous, near-equal shares, in rank order, so the
 // union over ranks is the whole batch and every sample is used once per epoch.
-import { permutation } from '@recur/kernels';
+import { kernelBackend, nativeAllFinite, permutation } from '@recur/kernels';
 import { allocateInts, type FloatAllocator } from '../arena.js';
 import type { Batch } from '../base-model.js';
 import { fail, NnErrorCode } from '../errors.js';
@@ -233,6 +233,8 @@ export function checkArrayData(
     );
   }
   const data = kind === 'float' ? Float32Array.from(value.data) : Int32Array.from(value.data);
+  if (kind === 'float' && knownFinite(data as Float32Array))
+    return withLengths(what, value, data, n, perSample);
   for (let i = 0; i < size; i++) {
     const v = data[i];
     if (kind === 'float' ? !Number.isFinite(v) : v < 0 || v >= limit || v !== value.data[i]) {
@@ -241,6 +243,27 @@ export function checkArrayData(
       fail(NnErrorCode.BAD_DATA, `${what}: sample ${sample} has ${value.data[i]} where ${rule} is needed`);
     }
   }
+  return withLengths(what, value, data, n, perSample);
+}
+
+/**
+ * Whether every value is finite, in one native pass (7 against 19–27 ms for 41 MB here) when
+ * the native backend runs; false means "not known": the loop then decides, and names the first
+ * value that is not finite.
+ */
+function knownFinite(data: Float32Array): boolean {
+  if (kernelBackend().name !== 'native') return false;
+  return nativeAllFinite()?.(data) ?? false;
+}
+
+/** The checked array data, with its lengths checked when it has them. */
+function withLengths(
+  what: 'x' | 'y',
+  value: ArrayData,
+  data: Float32Array | Int32Array,
+  n: number,
+  perSample: number[],
+): ArrayData {
   const lengths =
     value.lengths === undefined ? undefined : checkLengths(what, value.lengths, n, perSample[0]);
   return lengths === undefined ? { data, shape: value.shape } : { data, shape: value.shape, lengths };
