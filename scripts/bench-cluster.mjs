@@ -35,6 +35,9 @@
 // the parameters' encode and send; on the nodes (mean over nodes, over the timed steps as on
 // the coordinator, from runNode's onStep) their compute and reduce, the gradient's encode and
 // send, the decoding of the coordinator's frames and the parameters' copy into the model.
+// Last, the critical path of a step from absolute times stamped by the coordinator and the nodes
+// (scripts/cluster-timeline.mjs): when the nodes start, their compute, send, the gradients'
+// arrival, the update and the broadcast.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
