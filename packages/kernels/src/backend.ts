@@ -33,6 +33,7 @@ import {
   rnnBackward,
   rnnForward,
 } from './reference.js';
+import { type MatrixShape, NO_SCRATCH, type ScratchPlan } from './scratch.js';
 import { transposeBatchTime } from './sequence.js';
 import { attachKernels, createKernelMemory as createWasmMemory, type WasmKernels } from './wasm/kernels.js';
 import { wasmSimdSupported } from './wasm/module.js';
@@ -67,7 +68,17 @@ export interface KernelBackend {
   embeddingBackward: typeof embeddingBackward;
   /** out (T, B, F) = x (B, T, F), the model's first layer's copy (src/sequence.ts) */
   transposeBatchTime: typeof transposeBatchTime;
+  /** the scratch this backend's calls need for a model's weight matrices, per layer (src/scratch.ts) */
+  scratchPlan(layers: readonly (readonly MatrixShape[])[]): ScratchPlan;
+  /** this thread's calls take their scratch from `region` (`plan.floats` long) until the next bind; null: none */
+  bindScratch(region: Float32Array | null, plan: ScratchPlan): void;
 }
+
+/** Backends without scratch of their own in the arena (ts: none; wasm: its kernel memory's slots). */
+const noScratch = {
+  scratchPlan: (): ScratchPlan => NO_SCRATCH,
+  bindScratch: (): void => {},
+};
 
 /** The losses, the embedding and the batch transpose of the TypeScript reference (the wasm backend runs them too). */
 const referenceExtras = {
@@ -77,6 +88,7 @@ const referenceExtras = {
   embeddingForward,
   embeddingBackward,
   transposeBatchTime,
+  ...noScratch,
 };
 
 /** The TypeScript reference backend. */

@@ -41,6 +41,7 @@ export {
   nativeAddon,
   nativeAllFinite,
   nativeHalfConversions,
+  nativeScratchUse,
 } from './native/addon.js';
 export type { GemmFunction, KernelOps } from './ops.js';
 export * from './optim.js';
@@ -57,6 +58,7 @@ export {
   rnnForward,
 } from './reference.js';
 export * from './rnn.js';
+export * from './scratch.js';
 export * from './sequence.js';
 export { WasmKernels } from './wasm/kernels.js';
 export { type KernelMemoryLayout, kernelMemoryLayout, wasmSimdSupported } from './wasm/module.js';

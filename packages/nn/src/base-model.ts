@@ -4,7 +4,7 @@
 // training/fit.ts; the step phases (DESIGN.md, Note [step phases]) are `computeGradients` (here)
 // then the reduce and update of training/update.ts.
 
-import { kernelBackend } from '@recur/kernels';
+import { kernelBackend, type MatrixShape, NO_SCRATCH } from '@recur/kernels';
 import type { FloatAllocator } from './arena.js';
 import { type CheckpointContent, saveCheckpoint } from './checkpoint.js';
 import { fail, NnErrorCode } from './errors.js';
@@ -231,6 +231,7 @@ export abstract class Model {
       world,
       stateCount,
       extra: (allocator, B) => this.allocateExtra(allocator, B),
+      matrices: this.layers.map(weightMatrices),
     };
   }
 
@@ -242,6 +243,9 @@ export abstract class Model {
       this.pendingOptimizerState = null;
     }
     this.params = memory.params;
+    // the old memory's scratch region may be bound on this thread: unbind it, so that binding
+    // does not keep a replaced arena alive (the next forward binds the new one)
+    if (this.memory !== null && this.memory !== memory) kernelBackend().bindScratch(null, NO_SCRATCH);
     this.memory = memory;
   }
 
@@ -256,6 +260,8 @@ export abstract class Model {
     if (this.inputSpec.ids) transposeInts(m.inputIds, batch.ids as Int32Array, B, T);
     else kernelBackend().transposeBatchTime(m.input, batch.x as Float32Array, B, T, this.inputSpec.features);
     if (batch.lengths !== null) m.lengths.set(batch.lengths.subarray(0, B));
+    // this step's kernel calls on this thread take their scratch from this workspace's region
+    kernelBackend().bindScratch(m.scratch.length > 0 ? m.scratch : null, m.scratchPlan);
     return {
       data: m.input,
       ids: this.inputSpec.ids ? m.inputIds : null,
@@ -407,6 +413,18 @@ export function transposeInts(out: Int32Array, x: Int32Array, B: number, T: numb
 }
 
 /** mask (T·B) = 1 where t < lengths[b] (all ones without lengths). */
+/**
+ * A layer's weight matrices that kernel calls multiply by, as (rows, cols): its 2-D parameters,
+ * but not an embedding's table (only looked up). They size the kernels' scratch (memory.ts).
+ */
+function weightMatrices(layer: Layer): MatrixShape[] {
+  if (layer.kind === 'embedding') return [];
+  return layer
+    .paramRows()
+    .filter((row) => row.shape.length === 2)
+    .map((row) => [row.shape[0], row.shape[1]] as const);
+}
+
 function fillMask(mask: Float32Array, T: number, B: number, lengths: Int32Array | null): void {
   for (let t = 0; t < T; t++) {
     for (let b = 0; b < B; b++) mask[t * B + b] = lengths === null || t < lengths[b] ? 1 : 0;

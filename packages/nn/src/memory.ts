@@ -9,7 +9,21 @@
 // one and each rank) — so that the layers' views run the SIMD kernels; else in a new ArrayBuffer
 // (a SharedArrayBuffer with `shared`), where the TypeScript reference and the native backend
 // (which takes views of any buffer) run.
-import { alignedOrigin, createKernelMemory, type KernelBackendName, kernelBackend } from '@recur/kernels';
+//
+// Kernel scratch: with the native backend every workspace (this thread's and each rank's) ends
+// with a scratch region that kernelBackend().scratchPlan sized for the model's weight matrices;
+// the model binds it at each forward (BaseModel.inputFlow), so the kernels' packed panels and
+// weights live in the arena, one region per rank (Note [scratch in the arena] in @recur/kernels).
+import {
+  alignedOrigin,
+  createKernelMemory,
+  type KernelBackendName,
+  kernelBackend,
+  type MatrixShape,
+  NO_SCRATCH,
+  nativeKernels,
+  type ScratchPlan,
+} from '@recur/kernels';
 import {
   Arena,
   alignUp,
@@ -36,6 +50,8 @@ export interface MemoryPlan {
   stateCount: number;
   /** the model's own buffers beyond its layers' (allocated after them) */
   extra?: (allocator: FloatAllocator, maxBatch: number) => void;
+  /** each layer's weight matrices that kernel calls multiply by (sizes the kernels' scratch) */
+  matrices: readonly (readonly MatrixShape[])[];
 }
 
 export interface ModelMemory {
@@ -56,6 +72,9 @@ export interface ModelMemory {
   labels: Int32Array; // (T, B) time-major labels
   mask: Float32Array; // (T·B) 1 at real steps
   dOutput: Float32Array; // (T, B, O)
+  /** (scratchPlan.floats) the kernels' scratch region of this workspace; empty when the backend needs none */
+  scratch: Float32Array;
+  scratchPlan: ScratchPlan;
 }
 
 const views = (layout: Layout, buffer: Float32Array, prefix: string): ParamViews => {
@@ -86,12 +105,16 @@ function allocateCore(plan: MemoryPlan, allocator: FloatAllocator): MemoryCore {
   };
 }
 
-/** One rank's workspace: batch copies and every layer's buffers, bound to gradient slot `rank`. */
+/**
+ * One rank's workspace: batch copies, every layer's buffers and the kernels' scratch region,
+ * bound to gradient slot `rank`.
+ */
 function allocateWorkspace(
   plan: MemoryPlan,
   allocator: FloatAllocator,
   core: MemoryCore,
   rank: number,
+  scratchPlan: ScratchPlan,
 ): Omit<ModelMemory, 'arena' | 'rankRegions'> {
   const B = plan.maxBatch;
   const T = plan.input.steps ?? 1;
@@ -116,7 +139,7 @@ function allocateWorkspace(
     layer.bind(views(plan.layout, core.params, prefix), views(plan.layout, gradients, prefix), allocator, B);
   });
   plan.extra?.(allocator, B);
-  return memory;
+  return { ...memory, scratch: allocator.allocate(scratchPlan.floats), scratchPlan };
 }
 
 export interface CreateMemoryOptions {
@@ -142,6 +165,8 @@ export interface CreateMemoryOptions {
 /** Where one rank's region lies in the arena (bytes from the start of the buffer). */
 export interface RankRegion {
   offset: number;
+  /** the kernels' scratch at the end of its workspace (the creating thread's plan) */
+  scratchPlan: ScratchPlan;
   /** the workspace's share; the rank's extra bytes follow it */
   workspaceBytes: number;
   bytes: number;
@@ -164,6 +189,14 @@ export function checkMemoryBytes(bytes: number, maxBatch: number): void {
   }
 }
 
+/** The scratch the kernels named `kernels` need for the plan's matrices (none but native's). */
+function scratchFor(plan: MemoryPlan, kernels: KernelBackendName): ScratchPlan {
+  if (kernels !== 'native') return NO_SCRATCH;
+  const active = kernelBackend();
+  const native = active.name === 'native' ? active : nativeKernels().kernels;
+  return native?.scratchPlan(plan.matrices) ?? NO_SCRATCH;
+}
+
 /** The bytes a sequence of allocations takes from an aligned start. */
 function measure(run: (counter: SizeCounter) => void): number {
   const counter = new SizeCounter();
@@ -176,24 +209,26 @@ function measure(run: (counter: SizeCounter) => void): number {
  * thread's workspace bound to slot 0, then the rank regions (empty until a rank attaches).
  */
 export function createMemory(plan: MemoryPlan, options: CreateMemoryOptions = {}): ModelMemory {
+  const kernels = options.kernels ?? kernelBackend().name;
+  const scratchPlan = scratchFor(plan, kernels);
   const dryCore = allocateCore(plan, new SizeCounter());
   const coreBytes = measure((c) => allocateCore(plan, c));
-  const ownBytes = measure((c) => allocateWorkspace(plan, c, dryCore, 0));
+  const ownBytes = measure((c) => allocateWorkspace(plan, c, dryCore, 0, scratchPlan));
   const ranks = options.ranks;
   const rankWorkspace =
     ranks === undefined
       ? 0
-      : measure((c) => allocateWorkspace({ ...plan, maxBatch: ranks.maxBatch }, c, dryCore, 0));
+      : measure((c) => allocateWorkspace({ ...plan, maxBatch: ranks.maxBatch }, c, dryCore, 0, scratchPlan));
   const rankBytes = ranks === undefined ? 0 : rankWorkspace + alignUp(ranks.extraBytes);
   const rankRegions: RankRegion[] = Array.from({ length: ranks?.count ?? 0 }, (_, r) => ({
     offset: coreBytes + ownBytes + r * rankBytes,
+    scratchPlan,
     workspaceBytes: rankWorkspace,
     bytes: rankBytes,
   }));
   const bytes = coreBytes + ownBytes + rankRegions.length * rankBytes;
   checkMemoryBytes(bytes, plan.maxBatch);
   const base = options.backing?.baseOffset ?? 0;
-  const kernels = options.kernels ?? kernelBackend().name;
   let arena: Arena;
   if (options.backing !== undefined) arena = new Arena(options.backing.buffer, base, bytes);
   else if (kernels === 'wasm') {
@@ -204,7 +239,7 @@ export function createMemory(plan: MemoryPlan, options: CreateMemoryOptions = {}
   // A caller's buffer may hold anything; optimizer moments must start at zero.
   if (options.backing !== undefined) new Uint8Array(arena.buffer, base, bytes).fill(0);
   for (const region of rankRegions) region.offset += arena.base;
-  return { arena, rankRegions, ...allocateWorkspace(plan, arena, allocateCore(plan, arena), 0) };
+  return { arena, rankRegions, ...allocateWorkspace(plan, arena, allocateCore(plan, arena), 0, scratchPlan) };
 }
 
 /**
@@ -221,5 +256,5 @@ export function attachMemory(
 ): ModelMemory {
   const core = allocateCore(plan, new Arena(buffer, coreOffset));
   const arena = new Arena(buffer, region.offset, region.workspaceBytes);
-  return { arena, rankRegions: [], ...allocateWorkspace(plan, arena, core, rank) };
+  return { arena, rankRegions: [], ...allocateWorkspace(plan, arena, core, rank, region.scratchPlan) };
 }

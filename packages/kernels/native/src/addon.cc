@@ -22,6 +22,17 @@ namespace {
 
 thread_local const KernelTable* kernels = nullptr;
 
+thread_local ScratchRegion region;
+
+/**
+ * Per-environment data (one per thread that loads the module): the bound scratch region's view,
+ * referenced so that its buffer outlives the binding; unbound when the environment ends.
+ */
+struct Instance {
+  Napi::ObjectReference boundView;
+  ~Instance() { region = ScratchRegion{}; }
+};
+
 /** The widest ISA this CPU supports, or `want` when it is no wider (null when not supported). */
 const KernelTable* tableFor(const std::string& want) {
 #if defined(__x86_64__) && defined(RECUR_HAVE_X86_ISAS)
@@ -404,6 +415,58 @@ Napi::Value TransposeBatchTime(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/**
+ * (gemm, weights, row, region: Float32Array | null): this thread's scratch (Note [scratch in the
+ * arena] in kernels.h) is `region` from its first 64-byte-aligned float on, in three parts of
+ * the given floats each (gemm packing, packed weights, loss row); region holds them and 16 floats
+ * of alignment slack. Null unbinds (every request then uses the heap buffers). The region stays
+ * referenced until the next call, so its memory outlives the binding.
+ */
+Napi::Value BindScratch(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const long parts[3] = {a.count("gemm"), a.count("weights"), a.count("row")};
+  const long ALIGN_FLOATS = 16;
+  float* data = a.f32("region", parts[0] + parts[1] + parts[2] + ALIGN_FLOATS, true);
+  if (a.failed()) return info.Env().Undefined();
+  Instance* instance = info.Env().GetInstanceData<Instance>();
+  region.part[0] = region.part[1] = region.part[2] = nullptr;
+  region.floats[0] = region.floats[1] = region.floats[2] = 0;
+  instance->boundView.Reset();
+  if (data == nullptr) return info.Env().Undefined();
+  instance->boundView = Napi::Persistent(info[3].As<Napi::Object>());
+  float* at = data + (64 - reinterpret_cast<uintptr_t>(data) % 64) % 64 / sizeof(float);
+  for (int p = 0; p < 3; p++) {
+    region.part[p] = at;
+    region.floats[p] = parts[p];
+    at += (parts[p] + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;  // each part starts on a line
+  }
+  return info.Env().Undefined();
+}
+
+/** (): { heapRequests, bound }: scratch requests this thread's heap buffers served; floats bound. */
+Napi::Value ScratchUse(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("heapRequests", Napi::Number::New(info.Env(), region.heapRequests));
+  out.Set("bound", Napi::Number::New(info.Env(), (double)(region.floats[0] + region.floats[1] + region.floats[2])));
+  return out;
+}
+
+/** (widest): floats of gemm packing scratch for products whose N and K are at most `widest`. */
+Napi::Value GemmScratchFloats(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const long widest = a.count("widest");
+  if (a.failed()) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), (double)kernels->gemmScratchFloats(widest));
+}
+
+/** (rows, cols): floats a recurrent call may pack a (rows, cols) weight matrix into. */
+Napi::Value PackedBoundFloats(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const long rows = a.count("rows"), cols = a.count("cols");
+  if (a.failed()) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), (double)kernels->packedBoundFloats(rows, cols));
+}
+
 /** fmaPeak(iterations): runs the ISA's register-only FMA loop; returns the flops it did. */
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   Args a(info);
@@ -430,6 +493,7 @@ const KernelTable* currentTable() { return kernels; }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kernels = tableFor("");
+  env.SetInstanceData(new Instance());
   registerLosses(env, exports, currentTable);
   const struct {
     const char* name;
@@ -442,12 +506,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"reduceSlots", ReduceSlots}, {"encodeHalves", EncodeHalves}, {"decodeHalves", DecodeHalves},
       {"allFinite", AllFinite}, {"transposeBatchTime", TransposeBatchTime},
       {"selectIsa", SelectIsa}, {"fmaPeak", FmaPeak}, {"addressMod64", AddressMod64},
+      {"bindScratch", BindScratch}, {"scratchUse", ScratchUse}, {"gemmScratchFloats", GemmScratchFloats},
+      {"packedBoundFloats", PackedBoundFloats},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   return exports;
 }
 
 }  // namespace
+
+ScratchRegion& scratchRegion() { return region; }
+
 }  // namespace recur
 
 static Napi::Object InitRecurKernels(Napi::Env env, Napi::Object exports) { return recur::Init(env, exports); }

@@ -83,8 +83,29 @@ struct RecurrentCall {
   bool flag;
 };
 
+/**
+ * Note [scratch in the arena]: a kernel call's scratch (gemm's packed panels, a recurrent call's
+ * packed weights, a loss row of exponentials) comes from this thread's bound region when the
+ * request fits its part: a Float32Array in the caller's arena (@recur/nn gives every rank's
+ * workspace one, sized by scratchPlan, and binds it at each forward: addon.cc's bindScratch). A
+ * request that does not fit its part (no region bound, or a shape the plan did not cover) is
+ * served by the ISA's thread-local heap buffer instead, grown on first use, and counted.
+ */
+struct ScratchRegion {
+  float* part[3] = {nullptr, nullptr, nullptr};  // gemm packing, packed weights, loss row
+  long floats[3] = {0, 0, 0};
+  double heapRequests = 0;  // requests this thread's heap buffers served (scratchUse)
+};
+
+/** This thread's region (addon.cc). */
+ScratchRegion& scratchRegion();
+
 struct KernelTable {
   const char* isa;
+  /** Floats of gemm packing scratch that any product whose N and K are at most `widest` needs. */
+  long (*gemmScratchFloats)(long widest);
+  /** Floats a recurrent call packs a (rows, cols) weight matrix into: either way, whole or in two row pieces. */
+  long (*packedBoundFloats)(long rows, long cols);
   /** C (M, N) = alpha·op(A)·op(B) + beta·C; beta = 0 ignores C (NaN included). */
   void (*gemm)(float* c, long ldc, Strided a, Strided b, int M, int N, int K, float alpha, float beta);
   /** pre (rows, G) += bIh + bHh over columns [0, hhEnd), += bIh past it. */

@@ -52,6 +52,17 @@ export interface NativeAddon {
   fmaPeak(iterations: number): number;
   /** (x): the address of x[0] modulo 64 */
   addressMod64(x: Float32Array): number;
+  /**
+   * (gemm, weights, row, region | null): this thread's scratch parts lie in region (from its
+   * first cache-line-aligned float, each part on a line); null unbinds (Note [scratch in the arena])
+   */
+  bindScratch(gemm: number, weights: number, row: number, region: Float32Array | null): void;
+  /** this thread's scratch: requests its heap buffers served so far, floats bound */
+  scratchUse(): { heapRequests: number; bound: number };
+  /** (widest): gemm packing floats for products whose N and K are at most widest */
+  gemmScratchFloats(widest: number): number;
+  /** (rows, cols): floats a recurrent call may pack a (rows, cols) weight matrix into */
+  packedBoundFloats(rows: number, cols: number): number;
   /** (B, T, F, out, x): out (T, B, F) = x (B, T, F), row by row */
   transposeBatchTime(B: number, T: number, F: number, out: Float32Array, x: Float32Array): void;
 }
@@ -152,4 +163,14 @@ export function alignedOrigin(buffer: ArrayBuffer | SharedArrayBuffer): number {
   // an addon built before addressMod64 existed (RECUR_NATIVE_ADDON=<older build>) cannot tell
   if (addon === null || typeof addon.addressMod64 !== 'function' || buffer.byteLength < LINE_BYTES) return 0;
   return (LINE_BYTES - addon.addressMod64(new Float32Array(buffer, 0, 1))) % LINE_BYTES;
+}
+
+/**
+ * This thread's native scratch: how many requests its heap buffers served (0 while every call
+ * fits the bound region) and the floats bound. Null when the addon does not load or predates it.
+ */
+export function nativeScratchUse(): { heapRequests: number; bound: number } | null {
+  const { addon } = nativeAddon();
+  if (addon === null || typeof addon.scratchUse !== 'function') return null;
+  return addon.scratchUse();
 }

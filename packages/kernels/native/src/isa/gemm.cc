@@ -173,6 +173,9 @@ void scaleBlock(float* c, long ldc, int M, int N, float beta) {
 }  // namespace
 
 float* scratch(ScratchSlot slot, long floats) {
+  ScratchRegion& region = scratchRegion();
+  if (floats <= region.floats[slot]) return region.part[slot];
+  region.heapRequests += 1;
   Buffer& s = slots[slot];
   if (floats > s.floats) {
     std::free(s.data);
@@ -183,6 +186,24 @@ float* scratch(ScratchSlot slot, long floats) {
   return s.data;
 }
 
+/** Floats of x rounded up to whole NR-wide panels. */
+static long panelFloats(long x) { return (x + NR - 1) / NR * NR; }
+
+long gemmScratchFloats(long widest) {
+  const long F = widest < 1 ? 1 : widest;
+  const long fewRowsPanel = (long)KC * NR;                             // fewRows
+  const long stridedBlock = panelFloats(F) / NR * KC_STRIDED * NR;     // manyRowsTransposed, N ≤ F
+  const long columnCap = PACK_FLOATS > F * NR ? PACK_FLOATS : F * NR;  // gemm's column block keeps
+  const long packedBlock = F * panelFloats(F) < columnCap ? F * panelFloats(F) : columnCap;  // packedSize(K, n) within it
+  long most = fewRowsPanel > stridedBlock ? fewRowsPanel : stridedBlock;
+  return most > packedBlock ? most : packedBlock;
+}
+
+long packedBoundFloats(long rows, long cols) {
+  const long transposed = cols * (panelFloats(rows) + NR);  // packedSize(cols, rows), or two row pieces of it
+  const long plain = rows * panelFloats(cols);              // packedSize(rows, cols)
+  return transposed > plain ? transposed : plain;
+}
 
 namespace {
 

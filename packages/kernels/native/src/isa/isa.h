@@ -41,9 +41,14 @@ constexpr long PACK_FLOATS = 1L << 20;  // gemm's pack budget (4 MiB): sets the 
 typedef float vf __attribute__((vector_size(RECUR_VL * 4)));
 typedef float vfu __attribute__((vector_size(RECUR_VL * 4), aligned(4)));
 
-/** Scratch slots of this thread: grown on first use, then reused (no allocation per call). */
+/**
+ * Scratch slots of this thread: the bound region's part when the request fits it, else a heap
+ * buffer grown on first use, then reused (Note [scratch in the arena] in ../kernels.h).
+ */
 enum ScratchSlot { PACK_GEMM = 0, PACK_WEIGHTS = 1, LOSS_ROW = 2 };
 float* scratch(ScratchSlot slot, long floats);
+long gemmScratchFloats(long widest);
+long packedBoundFloats(long rows, long cols);
 
 /** Floats of op(B) (K, n) packed by packB: K × n rounded up to whole NR panels. */
 inline long packedSize(int K, int n) { return (long)K * ((n + NR - 1) / NR) * NR; }

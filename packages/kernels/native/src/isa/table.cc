@@ -6,7 +6,7 @@ namespace RECUR_ISA {
 
 namespace {
 const KernelTable kTable = {
-    RECUR_ISA_NAME, gemm,         addBiasRows, addColumnSums, lstmForward, lstmBackward,
+    RECUR_ISA_NAME, gemmScratchFloats, packedBoundFloats, gemm,         addBiasRows, addColumnSums, lstmForward, lstmBackward,
     gruForward,     gruBackward,  rnnForward,  rnnBackward,   sgdUpdate,
     adamUpdate,     rmspropUpdate, reduceSlots,   encodeHalves, decodeHalves, fmaPeak,
     softmaxCrossEntropy, mseLoss, embeddingForward, embeddingBackward,
