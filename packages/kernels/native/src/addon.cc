@@ -418,15 +418,18 @@ Napi::Value TransposeBatchTime(const Napi::CallbackInfo& info) {
 /**
  * (gemm, weights, row, region: Float32Array | null): this thread's scratch (Note [scratch in the
  * arena] in kernels.h) is `region` from its first 64-byte-aligned float on, in three parts of
- * the given floats each (gemm packing, packed weights, loss row); region holds them and 16 floats
- * of alignment slack. Null unbinds (every request then uses the heap buffers). The region stays
- * referenced until the next call, so its memory outlives the binding.
+ * the given floats each (gemm packing, packed weights, loss row), each part rounded up to a line;
+ * region holds them and a line of slack (16 floats) for the first's alignment. Null unbinds
+ * (every request then uses the heap buffers). The region stays referenced until the next call,
+ * so its memory outlives the binding.
  */
 Napi::Value BindScratch(const Napi::CallbackInfo& info) {
   Args a(info);
   const long parts[3] = {a.count("gemm"), a.count("weights"), a.count("row")};
-  const long ALIGN_FLOATS = 16;
-  float* data = a.f32("region", parts[0] + parts[1] + parts[2] + ALIGN_FLOATS, true);
+  constexpr long LINE_FLOATS = 16;
+  auto toLine = [](long n) { return (n + LINE_FLOATS - 1) / LINE_FLOATS * LINE_FLOATS; };
+  // each part on a line, and a line of slack for aligning the first (src/scratch.ts' plan.floats)
+  float* data = a.f32("region", toLine(parts[0]) + toLine(parts[1]) + toLine(parts[2]) + LINE_FLOATS, true);
   if (a.failed()) return info.Env().Undefined();
   Instance* instance = info.Env().GetInstanceData<Instance>();
   region.part[0] = region.part[1] = region.part[2] = nullptr;
@@ -438,7 +441,7 @@ Napi::Value BindScratch(const Napi::CallbackInfo& info) {
   for (int p = 0; p < 3; p++) {
     region.part[p] = at;
     region.floats[p] = parts[p];
-    at += (parts[p] + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;  // each part starts on a line
+    at += toLine(parts[p]);  // each part starts on a line
   }
   return info.Env().Undefined();
 }

@@ -7,14 +7,12 @@ import type { KernelBackend } from '../backend.js';
 import { maskWeight, type Reduction, reductionScale } from '../losses.js';
 import type { GemmFunction } from '../ops.js';
 import type { AdamOptions } from '../optim.js';
-import { NO_SCRATCH, nativeScratchPlan } from '../scratch.js';
+import { nativeScratchPlan } from '../scratch.js';
 import { transposeBatchTime } from '../sequence.js';
 import type { NativeAddon } from './addon.js';
 
 /** The native KernelBackend over a loaded addon running `isa`. */
 export function nativeBackend(x: NativeAddon, isa: string): KernelBackend {
-  /** the region bound on this thread (each thread has its own backend object) */
-  let bound: Float32Array | null = null;
   const gemm: GemmFunction = (c, a, b, M, N, K, transA, transB, alpha = 1, beta = 0, lda, ldb, ldc) =>
     x.gemm(
       M,
@@ -289,9 +287,8 @@ export function nativeBackend(x: NativeAddon, isa: string): KernelBackend {
     reduceSlots: (slots, start, end, count) => x.reduceSlots(start, end, count, slots),
     scratchPlan: (layers) => nativeScratchPlan(x, layers),
     bindScratch: (region, plan) => {
-      if (region === bound || typeof x.bindScratch !== 'function') return; // one native call per new region
-      bound = region;
-      if (region === null || plan === NO_SCRATCH) x.bindScratch(0, 0, 0, null);
+      if (typeof x.bindScratch !== 'function') return; // an older build (RECUR_NATIVE_ADDON)
+      if (region === null || plan.floats === 0) x.bindScratch(0, 0, 0, null);
       else x.bindScratch(plan.gemm, plan.weights, plan.row, region);
     },
   };
