@@ -412,7 +412,6 @@ export function transposeInts(out: Int32Array, x: Int32Array, B: number, T: numb
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[t * B + b] = x[b * T + t];
 }
 
-/** mask (T·B) = 1 where t < lengths[b] (all ones without lengths). */
 /**
  * A layer's weight matrices that kernel calls multiply by, as (rows, cols): its 2-D parameters,
  * but not an embedding's table (only looked up). They size the kernels' scratch (memory.ts).
@@ -425,6 +424,7 @@ function weightMatrices(layer: Layer): MatrixShape[] {
     .map((row) => [row.shape[0], row.shape[1]] as const);
 }
 
+/** mask (T·B) = 1 where t < lengths[b] (all ones without lengths). */
 function fillMask(mask: Float32Array, T: number, B: number, lengths: Int32Array | null): void {
   for (let t = 0; t < T; t++) {
     for (let b = 0; b < B; b++) mask[t * B + b] = lengths === null || t < lengths[b] ? 1 : 0;
