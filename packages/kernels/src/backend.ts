@@ -80,7 +80,7 @@ const noScratch = {
   bindScratch: (): void => {},
 };
 
-/** The losses, the embedding and the batch transpose of the TypeScript reference (the wasm backend runs them too). */
+/** The losses, the embedding, the batch transpose (and no scratch) of the TypeScript reference (the wasm backend runs them too). */
 const referenceExtras = {
   mseLoss,
   softmaxCrossEntropy,

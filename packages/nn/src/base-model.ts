@@ -4,7 +4,7 @@
 // training/fit.ts; the step phases (DESIGN.md, Note [step phases]) are `computeGradients` (here)
 // then the reduce and update of training/update.ts.
 
-import { kernelBackend, type MatrixShape, NO_SCRATCH } from '@recur/kernels';
+import { kernelBackend, NO_SCRATCH } from '@recur/kernels';
 import type { FloatAllocator } from './arena.js';
 import { type CheckpointContent, saveCheckpoint } from './checkpoint.js';
 import { fail, NnErrorCode } from './errors.js';
@@ -19,6 +19,7 @@ import {
   type MemoryPlan,
   type ModelMemory,
   type RankRegion,
+  weightMatrices,
 } from './memory.js';
 import {
   checkStateRows,
@@ -410,18 +411,6 @@ export function checkParamCount(size: number): void {
 /** out (T, B) = x (B, T) for ints. */
 export function transposeInts(out: Int32Array, x: Int32Array, B: number, T: number): void {
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[t * B + b] = x[b * T + t];
-}
-
-/**
- * A layer's weight matrices that kernel calls multiply by, as (rows, cols): its 2-D parameters,
- * but not an embedding's table (only looked up). They size the kernels' scratch (memory.ts).
- */
-function weightMatrices(layer: Layer): MatrixShape[] {
-  if (layer.kind === 'embedding') return [];
-  return layer
-    .paramRows()
-    .filter((row) => row.shape.length === 2)
-    .map((row) => [row.shape[0], row.shape[1]] as const);
 }
 
 /** mask (T·B) = 1 where t < lengths[b] (all ones without lengths). */

@@ -192,9 +192,19 @@ export function checkMemoryBytes(bytes: number, maxBatch: number): void {
 /** The scratch the kernels named `kernels` need for the plan's matrices (none but native's). */
 function scratchFor(plan: MemoryPlan, kernels: KernelBackendName): ScratchPlan {
   if (kernels !== 'native') return NO_SCRATCH;
-  const active = kernelBackend();
-  const native = active.name === 'native' ? active : nativeKernels().kernels;
-  return native?.scratchPlan(plan.matrices) ?? NO_SCRATCH;
+  return nativeKernels().kernels?.scratchPlan(plan.matrices) ?? NO_SCRATCH;
+}
+
+/**
+ * A layer's weight matrices that kernel calls multiply by, as (rows, cols): its 2-D parameters,
+ * but not an embedding's table (only looked up). They size the kernels' scratch (MemoryPlan).
+ */
+export function weightMatrices(layer: Layer): MatrixShape[] {
+  if (layer.kind === 'embedding') return [];
+  return layer
+    .paramRows()
+    .filter((row) => row.shape.length === 2)
+    .map((row) => [row.shape[0], row.shape[1]] as const);
 }
 
 /** The bytes a sequence of allocations takes from an aligned start. */

@@ -420,7 +420,8 @@ Napi::Value TransposeBatchTime(const Napi::CallbackInfo& info) {
  * arena] in kernels.h) is `region` from its first 64-byte-aligned float on, in three parts of
  * the given floats each (gemm packing, packed weights, loss row), each part rounded up to a line;
  * region holds them and a line of slack (16 floats) for the first's alignment. Null unbinds
- * (every request then uses the heap buffers). The region stays referenced until the next call,
+ * (every request then uses the heap buffers). Binding the same memory and parts again changes
+ * nothing; the bound view stays referenced until another region is bound or the thread unbinds,
  * so its memory outlives the binding.
  */
 Napi::Value BindScratch(const Napi::CallbackInfo& info) {
@@ -431,13 +432,18 @@ Napi::Value BindScratch(const Napi::CallbackInfo& info) {
   // each part on a line, and a line of slack for aligning the first (src/scratch.ts' plan.floats)
   float* data = a.f32("region", toLine(parts[0]) + toLine(parts[1]) + toLine(parts[2]) + LINE_FLOATS, true);
   if (a.failed()) return info.Env().Undefined();
+  float* first = data == nullptr ? nullptr : data + (64 - reinterpret_cast<uintptr_t>(data) % 64) % 64 / sizeof(float);
+  // the same memory and parts again (every forward of a model binds its region): nothing to do
+  if (first != nullptr && first == region.part[0] && parts[0] == region.floats[0] && parts[1] == region.floats[1] &&
+      parts[2] == region.floats[2])
+    return info.Env().Undefined();
   Instance* instance = info.Env().GetInstanceData<Instance>();
   region.part[0] = region.part[1] = region.part[2] = nullptr;
   region.floats[0] = region.floats[1] = region.floats[2] = 0;
   instance->boundView.Reset();
   if (data == nullptr) return info.Env().Undefined();
   instance->boundView = Napi::Persistent(info[3].As<Napi::Object>());
-  float* at = data + (64 - reinterpret_cast<uintptr_t>(data) % 64) % 64 / sizeof(float);
+  float* at = first;
   for (int p = 0; p < 3; p++) {
     region.part[p] = at;
     region.floats[p] = parts[p];
