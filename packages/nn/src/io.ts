@@ -204,10 +204,7 @@ export function paddedJson(value: unknown): Uint8Array {
 export function maxHeaderBytes(options: { maxHeaderBytes?: number }, fallback: number): number {
   const max = options.maxHeaderBytes ?? fallback;
   if (!Number.isSafeInteger(max) || max <= 0) {
-    fail(
-      NnErrorCode.BAD_OPTION,
-      `options.maxHeaderBytes must be a positive integer, got ${JSON.stringify(max)}`,
-    );
+    fail(NnErrorCode.BAD_OPTION, `options.maxHeaderBytes must be a positive integer, got ${describe(max)}`);
   }
   return max;
 }

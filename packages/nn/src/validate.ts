@@ -76,13 +76,57 @@ export function knownKeys(where: string, options: object, allowed: readonly stri
   }
 }
 
+/**
+ * The most characters `describe` gives for a value in an error message: a user who hands fit a
+ * 60 MB Float32Array where an { data, shape } object belongs must get a line, not the array.
+ */
+export const DESCRIBE_MAX_CHARS = 200;
+
+/** Items of an array and keys of an object that `describe` shows before "…". */
+const DESCRIBE_ITEMS = 8;
+
+/**
+ * A short account of a value for an error message ("got …"): strings quoted, typed arrays as
+ * their type and length, arrays and plain objects by their first items, nested one level; at
+ * most DESCRIBE_MAX_CHARS characters, cut with "…".
+ */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  let text: string;
   try {
-    return JSON.stringify(value) ?? String(value);
+    text = describeAt(value, 0);
   } catch {
+    text = Object.prototype.toString.call(value); // a proxy or a getter that throws
+  }
+  return text.length <= DESCRIBE_MAX_CHARS ? text : `${text.slice(0, DESCRIBE_MAX_CHARS - 1)}…`;
+}
+
+function describeAt(value: unknown, depth: number): string {
+  if (typeof value === 'string')
+    return `'${value.length > DESCRIBE_MAX_CHARS ? `${value.slice(0, DESCRIBE_MAX_CHARS)}…` : value}'`;
+  if (value === undefined || value === null || typeof value !== 'object') {
+    if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+    if (typeof value === 'bigint') return `${value}n`;
     return String(value);
   }
+  if (ArrayBuffer.isView(value)) {
+    const length = (value as { length?: number }).length ?? value.byteLength;
+    return `${value.constructor.name}(${length})`;
+  }
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer)
+    return `${value.constructor.name}(${value.byteLength} bytes)`;
+  if (Array.isArray(value)) {
+    if (depth > 1) return `Array(${value.length})`;
+    const shown = value.slice(0, DESCRIBE_ITEMS).map((v) => describeAt(v, depth + 1));
+    const more = value.length > DESCRIBE_ITEMS ? `, … (${value.length} items)` : '';
+    return `[${shown.join(', ')}${more}]`;
+  }
+  const proto = Object.getPrototypeOf(value);
+  const name = proto === null || proto === Object.prototype ? '' : `${proto.constructor?.name ?? 'object'} `;
+  if (depth > 1) return `${name}{…}`;
+  const keys = Object.keys(value);
+  const shown = keys
+    .slice(0, DESCRIBE_ITEMS)
+    .map((k) => `${k}: ${describeAt((value as Record<string, unknown>)[k], depth + 1)}`);
+  const more = keys.length > DESCRIBE_ITEMS ? `, … (${keys.length} keys)` : '';
+  return `${name}{ ${shown.join(', ')}${more} }`.replace('{  }', '{}');
 }

@@ -96,7 +96,7 @@ const layerCases: [string, () => unknown, RegExp][] = [
   [
     'dense inputShape of three numbers',
     () => dense({ units: 3, inputShape: [2, 3, 4] }),
-    /^dense: inputShape must be \[features\] or \[steps, features\], got \[2,3,4\]$/,
+    /^dense: inputShape must be \[features\] or \[steps, features\], got \[2, 3, 4\]$/,
   ],
   ['dropout rate 1', () => dropout({ rate: 1 }), /^dropout: rate must be a number in \[0, 1\), got 1$/],
   [
@@ -118,7 +118,7 @@ const layerCases: [string, () => unknown, RegExp][] = [
   [
     'embedding inputShape of two numbers',
     () => embedding({ inputDim: 5, outputDim: 4, inputShape: [3, 4] as Any }),
-    /^embedding: inputShape must be \[steps\], got \[3,4\]$/,
+    /^embedding: inputShape must be \[steps\], got \[3, 4\]$/,
   ],
   [
     "bidirectional mergeMode 'max'",
@@ -339,7 +339,7 @@ const fitCases: [string, FitOptions, RegExp][] = [
   [
     'a signal that is not an AbortSignal',
     { signal: { aborted: false } } as Any,
-    /^fit: signal must be an AbortSignal \(new AbortController\(\)\.signal\), got \{"aborted":false\}$/,
+    /^fit: signal must be an AbortSignal \(new AbortController\(\)\.signal\), got \{ aborted: false \}$/,
   ],
   [
     'an AbortController instead of its signal',
@@ -375,7 +375,7 @@ const fitCases: [string, FitOptions, RegExp][] = [
   [
     'a strategy without step',
     { strategy: { name: 'mine' } } as Any,
-    /^fit: strategy must be a TrainingStrategy: an object with step\(model, source, epoch, batchIndex, batchSize\) \(e\.g\. threads\(4\) from @recur\/parallel\), got \{"name":"mine"\}$/,
+    /^fit: strategy must be a TrainingStrategy: an object with step\(model, source, epoch, batchIndex, batchSize\) \(e\.g\. threads\(4\) from @recur\/parallel\), got \{ name: 'mine' \}$/,
   ],
   [
     "strategy 'threads'",
@@ -390,7 +390,7 @@ const fitCases: [string, FitOptions, RegExp][] = [
   [
     'a checkpoint with an empty path',
     { checkpoint: { path: '' } },
-    /^fit: checkpoint must be \{ path: string, preprocessing\? \}, got \{"path":""\}$/,
+    /^fit: checkpoint must be \{ path: string, preprocessing\? \}, got \{ path: '' \}$/,
   ],
   [
     'a checkpoint with an unknown key',
@@ -574,7 +574,7 @@ const stateCases: [string, () => unknown, RegExp][] = [
   [
     'h with a shape that does not fit',
     () => stateModel().setInitialState(0, { h: { data: [0, 0, 0, 0], shape: [4, 1] } }),
-    /^setInitialState: state\.h must have shape \[2\] or \[N, 2\] matching its 4 values, got shape \[4,1\]$/,
+    /^setInitialState: state\.h must have shape \[2\] or \[N, 2\] matching its 4 values, got shape \[4, 1\]$/,
   ],
   [
     'h that is a string',
@@ -605,7 +605,7 @@ const stateCases: [string, () => unknown, RegExp][] = [
   [
     'a state without h',
     () => stateModel().setInitialState(0, { c: [0, 0] } as Any),
-    /^setInitialState: state must be \{ h, c\? \}, got \{"c":\[0,0\]\}$/,
+    /^setInitialState: state must be \{ h, c\? \}, got \{ c: \[0, 0\] \}$/,
   ],
   [
     "the encoderDecoder's decoder",

@@ -6,7 +6,7 @@ import { kernelBackend } from '@recur/kernels';
 import type { FloatAllocator } from '../arena.js';
 import { fail, NnErrorCode } from '../errors.js';
 import type { Flow, Layer, LayerConfig, ParamRow, ParamViews, ShapeSpec, StepContext } from '../layer.js';
-import { boolean, knownKeys, positiveInteger } from '../validate.js';
+import { boolean, describe, knownKeys, positiveInteger } from '../validate.js';
 import { describeShape } from './recurrent.js';
 
 export interface EmbeddingOptions {
@@ -51,7 +51,7 @@ export class Embedding implements Layer {
     ) {
       fail(
         NnErrorCode.BAD_OPTION,
-        `embedding: inputShape must be [steps], got ${JSON.stringify(options.inputShape)}`,
+        `embedding: inputShape must be [steps], got ${describe(options.inputShape)}`,
       );
     }
     this.inputShape =

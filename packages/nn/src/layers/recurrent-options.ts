@@ -5,7 +5,7 @@
 // returnState, goBackwards, stateful, unitForgetBias, resetAfter, initializers).
 import { fail, NnErrorCode } from '../errors.js';
 import type { Initializer } from '../layer.js';
-import { boolean, knownKeys, oneOf, positiveInteger } from '../validate.js';
+import { boolean, describe, knownKeys, oneOf, positiveInteger } from '../validate.js';
 
 export type CellKind = 'simpleRNN' | 'lstm' | 'gru';
 const INITIALIZERS: Initializer[] = ['glorotUniform', 'orthogonal', 'zeros', 'ones', 'uniformFanIn'];
@@ -95,10 +95,7 @@ export function resolve(cell: CellKind, options: RecurrentOptions): Resolved {
 export function resolveInputShape(where: string, shape: unknown): [number, number] | null {
   if (shape === undefined) return null;
   if (!Array.isArray(shape) || shape.length !== 2) {
-    fail(
-      NnErrorCode.BAD_OPTION,
-      `${where}: inputShape must be [steps, features], got ${JSON.stringify(shape)}`,
-    );
+    fail(NnErrorCode.BAD_OPTION, `${where}: inputShape must be [steps, features], got ${describe(shape)}`);
   }
   return [
     positiveInteger(where, 'inputShape[0] (steps)', shape[0]),
