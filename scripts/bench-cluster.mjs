@@ -4,11 +4,13 @@
 // measured in the same run; the bytes each step puts on the wire; and where a step's time goes.
 //
 //   pnpm exec turbo run build
-//   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std|lstm-stack]
+//   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std|lstm-stack|lstm-big]
 //                                  [--nodes 1,2,3] [--repeats 1] [--rate-mbit 100] [--pages N]
 //                                  [--bucket-bytes N] [--json]
 //
-// lstm-stack is lstm-std with two LSTM(128) layers (the second returns the last step). With
+// lstm-stack is lstm-std with two LSTM(128) layers (the second returns the last step); lstm-big
+// is the standard large workload (B 256, T 100, I 64, H 256), where a step's compute (about 40× lstm-std's) dwarfs the
+// exchange, so its "× 1 node" shows how far the nodes' compute itself scales. With
 // --bucket-bytes N every cluster run is followed by the same run whose nodes send their gradients
 // in pieces of at least N bytes as the backward finishes them (runNode's bucketBytes, DDP's
 // buckets), so that both are measured in one run on the same machine.
@@ -51,6 +53,7 @@ const WORKLOADS = {
   'lstm-std': { cell: lstm, B: 64, T: 50, I: 32, H: 128 },
   'gru-std': { cell: gru, B: 64, T: 50, I: 32, H: 128 },
   'lstm-stack': { cell: lstm, B: 64, T: 50, I: 32, H: 128, layers: 2 },
+  'lstm-big': { cell: lstm, B: 256, T: 100, I: 64, H: 256 },
 };
 const TOKEN = 'bench-cluster-token';
 
