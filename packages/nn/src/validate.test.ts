@@ -22,6 +22,8 @@ t.test('describe: short accounts of values', async (t) => {
   t.equal(describe({ units: 3, shape: [2, 4] }), '{ units: 3, shape: [2, 4] }');
   t.equal(describe({}), '{}');
   t.equal(describe(new Map()), 'Map {}');
+  t.equal(describe({ s: '{  }' }), "{ s: '{  }' }", 'a string value is shown as it is');
+  t.equal(describe(new Date(Date.UTC(2026, 11, 7))), '2026-12-07T00:00:00.000Z');
   t.equal(describe({ a: { b: { c: 1 } } }), '{ a: { b: {…} } }', 'nested one level, then elided');
   t.equal(
     describe(Array.from({ length: 20 }, (_, i) => i)),

@@ -112,6 +112,7 @@ function describeAt(value: unknown, depth: number): string {
     const length = (value as { length?: number }).length ?? value.byteLength;
     return `${value.constructor.name}(${length})`;
   }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer)
     return `${value.constructor.name}(${value.byteLength} bytes)`;
   if (Array.isArray(value)) {
@@ -127,6 +128,7 @@ function describeAt(value: unknown, depth: number): string {
   const shown = keys
     .slice(0, DESCRIBE_ITEMS)
     .map((k) => `${k}: ${describeAt((value as Record<string, unknown>)[k], depth + 1)}`);
+  if (keys.length === 0) return `${name}{}`;
   const more = keys.length > DESCRIBE_ITEMS ? `, … (${keys.length} keys)` : '';
-  return `${name}{ ${shown.join(', ')}${more} }`.replace('{  }', '{}');
+  return `${name}{ ${shown.join(', ')}${more} }`;
 }
