@@ -31,6 +31,11 @@ t.test('coordinator options are checked by name', async (t) => {
       { incrementalMarking: 'no' },
       /incrementalMarking must be true or false/,
     ],
+    [
+      'a data set where a number belongs, described in one line',
+      { batchSize: new Float32Array(1_000_000) },
+      /batchSize must be .*, got Float32Array\(1000000\)$/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     const started = startCoordinator({ ...good(), ...change } as Parameters<typeof startCoordinator>[0]);

@@ -1,6 +1,6 @@
 // The coordinator's options: defaults and checks (ERR_CLUSTER_BAD_OPTION names the option),
 // and the named limits they default to.
-import type { Model } from '@recur/nn';
+import { describeValue, type Model } from '@recur/nn';
 import type { DashboardInfo } from './dashboard-status.js';
 import { ClusterErrorCode, fail } from './errors.js';
 import type { StepTimings } from './loop.js';
@@ -102,10 +102,7 @@ export interface Resolved {
 }
 
 const bad = (what: string, rule: string, got: unknown): never =>
-  fail(
-    ClusterErrorCode.BAD_OPTION,
-    `coordinator: ${what} must be ${rule}, got ${JSON.stringify(got) ?? String(got)}`,
-  );
+  fail(ClusterErrorCode.BAD_OPTION, `coordinator: ${what} must be ${rule}, got ${describeValue(got)}`);
 
 function integer(what: string, value: unknown, min: number, fallback: number, max = Infinity): number {
   if (value === undefined) return fallback;

@@ -34,4 +34,4 @@ export type { EpochProgress } from './training/progress.js';
 export * from './training/schedules.js';
 export * from './training/update.js';
 export * from './training/verbose.js';
-export { DESCRIBE_MAX_CHARS } from './validate.js';
+export { DESCRIBE_MAX_CHARS, describe as describeValue } from './validate.js';

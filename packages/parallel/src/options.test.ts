@@ -30,6 +30,15 @@ t.test('accumulate: 1 … maxAccumulate', (t) => {
   t.end();
 });
 
+t.test('a wrong value is described in one short line, not written out', (t) => {
+  const samples = new Float32Array(1_000_000);
+  t.throws(() => threads(2, { accumulate: samples as unknown as number }), {
+    code,
+    message: /accumulate must be an integer in \[1, 1024\], got Float32Array\(1000000\)$/,
+  });
+  t.end();
+});
+
 t.test('timeouts are positive integers of milliseconds', (t) => {
   for (const key of [
     'barrierTimeoutMs',

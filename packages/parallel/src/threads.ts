@@ -2,7 +2,7 @@
 // (DESIGN.md, "Threads"): it validates the options and runs each fit step on a ThreadGroup
 // (group.ts), which owns the pool, the shared arena and the control block.
 import { availableParallelism } from 'node:os';
-import type { TrainingStrategy } from '@recur/nn';
+import { describeValue, type TrainingStrategy } from '@recur/nn';
 import { ParallelError, ParallelErrorCode } from './errors.js';
 import { type GroupOptions, type RankTimings, ThreadGroup, type ThreadsProgress } from './group.js';
 import type { FaultInjection } from './rank-init.js';
@@ -90,7 +90,7 @@ export function resolveOptions(world: number, options: ThreadsOptions): Resolved
   const bad = (what: string, got: unknown, rule: string): never => {
     throw new ParallelError(
       ParallelErrorCode.BAD_OPTION,
-      `threads: ${what} must be ${rule}, got ${JSON.stringify(got)}`,
+      `threads: ${what} must be ${rule}, got ${describeValue(got)}`,
     );
   };
   if (!Number.isInteger(world) || world < 1 || world > THREADS_LIMITS.maxWorld) {
