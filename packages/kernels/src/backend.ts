@@ -33,7 +33,7 @@ import {
   rnnBackward,
   rnnForward,
 } from './reference.js';
-import { type MatrixShape, NO_SCRATCH, type ScratchPlan } from './scratch.js';
+import { type MatrixShape, noScratch, type ScratchPlan } from './scratch.js';
 import { transposeBatchTime } from './sequence.js';
 import { attachKernels, createKernelMemory as createWasmMemory, type WasmKernels } from './wasm/kernels.js';
 import { wasmSimdSupported } from './wasm/module.js';
@@ -73,12 +73,6 @@ export interface KernelBackend {
   /** this thread's calls take their scratch from `region` (`plan.floats` long) until the next bind; null: none */
   bindScratch(region: Float32Array | null, plan: ScratchPlan): void;
 }
-
-/** Backends without scratch of their own in the arena (ts: none; wasm: its kernel memory's slots). */
-const noScratch = {
-  scratchPlan: (): ScratchPlan => NO_SCRATCH,
-  bindScratch: (): void => {},
-};
 
 /** The losses, the embedding, the batch transpose (and no scratch) of the TypeScript reference (the wasm backend runs them too). */
 const referenceExtras = {

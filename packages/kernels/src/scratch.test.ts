@@ -6,7 +6,7 @@
 // that does not fit falls back to the heap (same bits); a region whose first float is not on a
 // cache line still serves its plan; bad arguments are coded errors; ts and wasm plan nothing.
 import t from 'tap';
-import { referenceKernels, wasmKernels } from './backend.js';
+import { type KernelBackend, referenceKernels, wasmKernels } from './backend.js';
 import { nativeAddon } from './native/addon.js';
 import { nativeBackend } from './native/kernels.js';
 import { type MatrixShape, NO_SCRATCH, nativeScratchPlan, type ScratchPlan } from './scratch.js';
@@ -54,6 +54,24 @@ if (load.addon === null || typeof load.addon.bindScratch !== 'function') {
     const onHeap = work();
     return { inArena, onHeap, arenaHeap, heap: heapRequests() - heapBefore };
   };
+  /** `length` values in [-0.5, 0.5). */
+  const centred = (length: number, random: () => number) =>
+    Float32Array.from({ length }, () => random() - 0.5);
+  /** bothWays' work: C (M, N) = op(A)·op(B) into a fresh array. */
+  const product =
+    (
+      k: KernelBackend,
+      a: Float32Array,
+      b: Float32Array,
+      [M, N, K]: number[],
+      transA: boolean,
+      transB: boolean,
+    ) =>
+    () => {
+      const c = new Float32Array(M * N);
+      k.gemm(c, a, b, M, N, K, transA, transB);
+      return [c];
+    };
   const bits = (xs: Float32Array[]) =>
     xs.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex'));
 
@@ -71,13 +89,8 @@ if (load.addon === null || typeof load.addon.bindScratch !== 'function') {
         const plan = nativeScratchPlan(addon, [[[Math.max(N, K), 1]]]);
         for (const transA of [false, true])
           for (const transB of [false, true]) {
-            const a = Float32Array.from({ length: M * K }, () => random() - 0.5);
-            const b = Float32Array.from({ length: K * N }, () => random() - 0.5);
-            const run = bothWays(plan, regionFor(plan), () => {
-              const c = new Float32Array(M * N);
-              k.gemm(c, a, b, M, N, K, transA, transB);
-              return [c];
-            });
+            const [a, b] = [centred(M * K, random), centred(K * N, random)];
+            const run = bothWays(plan, regionFor(plan), product(k, a, b, [M, N, K], transA, transB));
             const name = `M=${M} N=${N} K=${K} transA=${transA} transB=${transB}`;
             t.equal(run.arenaHeap, 0, `${name}: no heap scratch with the region bound`);
             t.ok(run.heap > 0, `${name}: unbound, the heap buffers serve it`);
@@ -125,13 +138,8 @@ if (load.addon === null || typeof load.addon.bindScratch !== 'function') {
     const small = nativeScratchPlan(addon, [[[1, 1]]]);
     const [M, N, K] = [300, 200, 90];
     const random = testRandom(9);
-    const a = Float32Array.from({ length: M * K }, () => random() - 0.5);
-    const b = Float32Array.from({ length: K * N }, () => random() - 0.5);
-    const run = bothWays(small, regionFor(small), () => {
-      const c = new Float32Array(M * N);
-      k.gemm(c, a, b, M, N, K, false, true);
-      return [c];
-    });
+    const [a, b] = [centred(M * K, random), centred(K * N, random)];
+    const run = bothWays(small, regionFor(small), product(k, a, b, [M, N, K], false, true));
     t.ok(run.arenaHeap > 0, 'a region planned for 1 × 1 matrices is too small: the heap serves the request');
     t.same(bits(run.inArena), bits(run.onHeap), 'the same bits');
   });
@@ -143,11 +151,7 @@ if (load.addon === null || typeof load.addon.bindScratch !== 'function') {
     const a = new Float32Array(M * K).fill(0.5);
     const b = new Float32Array(K * N).fill(0.25);
     for (const shift of [1, 5, 15]) {
-      const run = bothWays(plan, regionFor(plan, shift), () => {
-        const c = new Float32Array(M * N);
-        k.gemm(c, a, b, M, N, K, false, false);
-        return [c];
-      });
+      const run = bothWays(plan, regionFor(plan, shift), product(k, a, b, [M, N, K], false, false));
       t.equal(run.arenaHeap, 0, `shifted ${shift} floats: no heap scratch`);
       t.same(bits(run.inArena), bits(run.onHeap), `shifted ${shift} floats: the same bits`);
     }

@@ -23,6 +23,12 @@ export interface ScratchPlan {
 
 export const NO_SCRATCH: ScratchPlan = { gemm: 0, weights: 0, row: 0, floats: 0 };
 
+/** scratchPlan and bindScratch of a backend without scratch in the arena (ts: none; wasm: its kernel memory's slots). */
+export const noScratch = {
+  scratchPlan: (): ScratchPlan => NO_SCRATCH,
+  bindScratch: (): void => {},
+};
+
 /** Floats in a cache line: each part starts on one (addon.cc's bindScratch). */
 const LINE_FLOATS = 16;
 const toLine = (n: number): number => Math.ceil(n / LINE_FLOATS) * LINE_FLOATS;

@@ -22,7 +22,7 @@ import { type AdamOptions, rmspropUpdate, type SgdOptions } from '../optim.js';
 import { RealRuns, zeroPaddedRows } from '../real-runs.js';
 import { reduceSlots } from '../reduce.js';
 import { rnnBackwardWith, rnnForwardWith } from '../rnn.js';
-import { NO_SCRATCH } from '../scratch.js';
+import { noScratch } from '../scratch.js';
 import { transposeBatchTime } from '../sequence.js';
 import { instantiate, type KernelExports, kernelMemoryLayout, wasmApi } from './module.js';
 import type { WasmMemory } from './webassembly-types.js';
@@ -335,8 +335,8 @@ export class WasmKernels implements KernelBackend {
   readonly embeddingBackward: KernelBackend['embeddingBackward'] = embeddingBackward;
   readonly transposeBatchTime: KernelBackend['transposeBatchTime'] = transposeBatchTime;
   // its scratch is its slot in the kernel memory (constructor), never a region of the arena
-  readonly scratchPlan: KernelBackend['scratchPlan'] = () => NO_SCRATCH;
-  readonly bindScratch: KernelBackend['bindScratch'] = () => {};
+  readonly scratchPlan: KernelBackend['scratchPlan'] = noScratch.scratchPlan;
+  readonly bindScratch: KernelBackend['bindScratch'] = noScratch.bindScratch;
 }
 
 /** A new kernel memory with room for `threads` instances and an arena, and this thread's instance (slot 0). */
