@@ -6,12 +6,14 @@
 
 import { kernelBackend, NO_SCRATCH } from '@recur/kernels';
 import type { FloatAllocator } from './arena.js';
-import { type CheckpointContent, saveCheckpoint } from './checkpoint.js';
+import { type Batch, fillMask, transposeInts } from './batch.js';
+import { saveCheckpoint } from './checkpoint.js';
+import { checkpointOf, type SaveOptions } from './checkpoint-content.js';
 import { fail, NnErrorCode } from './errors.js';
 import { initialize } from './initializers.js';
 import { checkPath } from './io.js';
 import type { Flow, Layer, ParamRow, ShapeSpec, StepContext } from './layer.js';
-import { Layout } from './layout.js';
+import { checkParamCount, Layout } from './layout.js';
 import {
   attachMemory,
   type CreateMemoryOptions,
@@ -51,18 +53,6 @@ export interface SharedCore {
   buffer: SharedArrayBuffer;
   coreOffset: number;
   region: RankRegion;
-}
-
-/** A batch as users and data sets hold it: batch-major, right-padded. */
-export interface Batch {
-  B: number;
-  /** steps in this batch (≤ the model's input steps); 1 for vector input */
-  T: number;
-  x: Float32Array | null; // (B, T, F) or (B, F)
-  ids: Int32Array | null; // (B, T)
-  lengths: Int32Array | null; // (B)
-  target: Float32Array | Int32Array | null; // (B, [T,] O) floats or (B[, T]) labels
-  sampleIndex: Int32Array; // (B) global sample indices (dropout keys)
 }
 
 /** The JSON that rebuilds a model (checkpoints). */
@@ -392,63 +382,4 @@ export abstract class Model {
   summary(): string {
     return summaryTable(this);
   }
-}
-
-/** Limit: the most parameters a model may have (2^27 floats, 512 MiB), checked before any is allocated. */
-export const MODEL_MAX_PARAMS = 2 ** 27;
-
-/** ERR_NN_LIMIT_EXCEEDED when a model of `size` parameters is over MODEL_MAX_PARAMS. */
-export function checkParamCount(size: number): void {
-  if (size > MODEL_MAX_PARAMS) {
-    fail(
-      NnErrorCode.LIMIT_EXCEEDED,
-      `the model would have ${size.toLocaleString('en')} parameters, over MODEL_MAX_PARAMS ` +
-        `(${MODEL_MAX_PARAMS.toLocaleString('en')}); use fewer units, layers or a smaller vocabulary`,
-    );
-  }
-}
-
-/** out (T, B) = x (B, T) for ints. */
-export function transposeInts(out: Int32Array, x: Int32Array, B: number, T: number): void {
-  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[t * B + b] = x[b * T + t];
-}
-
-/** mask (T·B) = 1 where t < lengths[b] (all ones without lengths). */
-function fillMask(mask: Float32Array, T: number, B: number, lengths: Int32Array | null): void {
-  for (let t = 0; t < T; t++) {
-    for (let b = 0; b < B; b++) mask[t * B + b] = lengths === null || t < lengths[b] ? 1 : 0;
-  }
-}
-
-export interface SaveOptions {
-  /** scalers, vocabularies: any plain JSON, returned by loadModel as `preprocessing` */
-  preprocessing?: unknown;
-}
-
-/** What a checkpoint of `model` holds. */
-export function checkpointOf(model: Model, preprocessing: unknown): CheckpointContent {
-  const compiled = model.compiled;
-  const state = model.memory?.state ?? [];
-  const position = model.trainingPosition;
-  return {
-    config: model.config(),
-    layout: model.layout.rows.map(({ name, shape }) => ({ name, shape: [...shape] })),
-    params: model.params,
-    optimizer:
-      compiled === null
-        ? null
-        : {
-            kind: compiled.optimizer.kind,
-            step: compiled.step,
-            hyper: compiled.optimizer.hyper,
-            state: state.length === compiled.optimizer.stateCount() ? state : [],
-          },
-    rng: { seed: model.trainingSeed, epoch: position.epoch, position: position.position },
-    preprocessing,
-    extra: {
-      compile: model.compileSpec,
-      ...(model.epochProgress === null ? {} : { epoch: { ...model.epochProgress } }),
-      ...(compiled === null || compiled.lrScale === 1 ? {} : { lrScale: compiled.lrScale }),
-    },
-  };
 }

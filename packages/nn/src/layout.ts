@@ -3,6 +3,7 @@
 // checkpoint's tensor order and the interop names, so no two lists have to agree by hand.
 // The hash covers names and shapes only, never offsets or padding (DESIGN.md, "The memory model").
 import { createHash } from 'node:crypto';
+import { fail, NnErrorCode } from './errors.js';
 
 export interface LayoutRow {
   /** dotted name, e.g. `layers.0.forward.weight_ih` */
@@ -51,5 +52,19 @@ export class Layout {
     const hash = createHash('sha256');
     for (const row of this.rows) hash.update(`${row.name}:${row.shape.join('x')};`);
     return hash.digest('hex');
+  }
+}
+
+/** Limit: the most parameters a model may have (2^27 floats, 512 MiB), checked before any is allocated. */
+export const MODEL_MAX_PARAMS = 2 ** 27;
+
+/** ERR_NN_LIMIT_EXCEEDED when a model of `size` parameters is over MODEL_MAX_PARAMS. */
+export function checkParamCount(size: number): void {
+  if (size > MODEL_MAX_PARAMS) {
+    fail(
+      NnErrorCode.LIMIT_EXCEEDED,
+      `the model would have ${size.toLocaleString('en')} parameters, over MODEL_MAX_PARAMS ` +
+        `(${MODEL_MAX_PARAMS.toLocaleString('en')}); use fewer units, layers or a smaller vocabulary`,
+    );
   }
 }

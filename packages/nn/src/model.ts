@@ -2,14 +2,14 @@
 // reads the previous one's output. Everything else (memory, loss, compile, fit, evaluate,
 // predict, summary) is the common Model of base-model.ts.
 
-import type { Batch } from './base-model.js';
 import { Model, type ModelConfig } from './base-model.js';
+import type { Batch } from './batch.js';
 import { fail, NnErrorCode } from './errors.js';
 import type { Flow, Layer, ShapeSpec, StepContext } from './layer.js';
 import { Recurrent } from './layers/recurrent.js';
 import { describe, knownKeys, nonNegativeInteger, positiveInteger } from './validate.js';
 
-export type { Batch } from './base-model.js';
+export type { Batch } from './batch.js';
 
 export interface SequentialOptions {
   /** [steps, features] (floats), [steps] (token ids, embedding first) or [features] (vectors) */

@@ -7,7 +7,8 @@
 // target's values for regression, or the one-hot of the previous label for sparse
 // classification (at inference: the previous prediction, or the one-hot of its argmax).
 import type { FloatAllocator } from './arena.js';
-import { type Batch, Model, type ModelConfig } from './base-model.js';
+import { Model, type ModelConfig } from './base-model.js';
+import type { Batch } from './batch.js';
 import { fail, NnErrorCode } from './errors.js';
 import type { Flow, StepContext } from './layer.js';
 import { Dense } from './layers/dense.js';

@@ -6,7 +6,7 @@
 // union over ranks is the whole batch and every sample is used once per epoch.
 import { kernelBackend, nativeAllFinite, permutation } from '@recur/kernels';
 import { allocateInts, type FloatAllocator } from '../arena.js';
-import type { Batch } from '../base-model.js';
+import type { Batch } from '../batch.js';
 import { fail, NnErrorCode } from '../errors.js';
 
 /** Preallocated batch buffers (sized for the largest batch), batch-major. */

@@ -3,7 +3,8 @@
 // @recur/parallel and @recur/cluster provide others, so nn imports neither (DESIGN.md, "Training").
 
 import type { FloatAllocator } from '../arena.js';
-import type { Batch, Model } from '../base-model.js';
+import type { Model } from '../base-model.js';
+import type { Batch } from '../batch.js';
 import { fail, NnErrorCode, type NnErrorCodeValue, RecurError } from '../errors.js';
 import type { StepContext } from '../layer.js';
 import { checkStateRows, hasPerSampleState } from '../states.js';

@@ -3,7 +3,8 @@
 // Is not: the public evaluate / predict methods (base-model.ts), which check their options.
 
 import { kernelBackend } from '@recur/kernels';
-import type { Batch, Model } from '../base-model.js';
+import type { Model } from '../base-model.js';
+import type { Batch } from '../batch.js';
 import { fail, NnErrorCode } from '../errors.js';
 import type { StepContext } from '../layer.js';
 import { Recurrent } from '../layers/recurrent.js';
