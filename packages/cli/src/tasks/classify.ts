@@ -12,22 +12,21 @@ import {
   wordTokenizer,
 } from '@recur/data';
 import { loadImdb } from '@recur/examples';
-import { type Model, sequential } from '@recur/nn';
+import type { Model } from '@recur/nn';
 import type { ClassifyConfig } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
 import { barChart, confusionChart } from '../report/charts.js';
 import { argmax, Confusion, mostFrequent } from './classes.js';
 import {
-  clipOf,
   forEachChunk,
-  optimizerOf,
+  labelsCompile,
   type PreparedTask,
   recordRanges,
   type Split,
   sourceOf,
   splitOf,
 } from './common.js';
-import { recurrentStack } from './models.js';
+import { tokenModel } from './models.js';
 
 interface Record_ {
   text: string;
@@ -104,25 +103,13 @@ export async function prepareClassify(config: ClassifyConfig): Promise<PreparedT
     preprocessing,
     describe: `${train.size} / ${validation.size} / ${test.size} texts of up to ${d.maxLength} tokens, ${vocabulary.size} token vocabulary, ${classes} classes`,
     buildModel: (): Model =>
-      sequential(
-        recurrentStack(config.model, {
-          returnSequences: false,
-          outputs: classes,
-          embedding: {
-            inputDim: vocabulary.size,
-            outputDim: config.model.embedding,
-            steps: d.maxLength,
-            maskZero: false,
-          },
-        }),
-        { seed: config.training.seed },
-      ),
-    compile: {
-      loss: 'sparseCategoricalCrossentropy',
-      optimizer: optimizerOf(config),
-      metrics: ['accuracy'],
-      ...clipOf(config),
-    },
+      tokenModel(config, {
+        vocabulary: vocabulary.size,
+        steps: d.maxLength,
+        outputs: classes,
+        returnSequences: false,
+      }),
+    compile: labelsCompile(config, 'accuracy'),
     monitor: 'val_loss',
     evaluate: async (model, s = test) => {
       const logits = await model.predict(sourceOf(s, { shuffle: false, seed: 0 }), { batchSize: 256 }); // (N, C)

@@ -123,11 +123,22 @@ export function recordRanges(n: number, split: { train: number; validation: numb
   return { train: [0, a], validation: [a, b], test: [b, n] } as const;
 }
 
-/** The recurrent stack of a config's model section, as @recur/nn layers are named. */
+/** The optimizer and learning rate of a config's training section, as compile() takes them. */
 export function optimizerOf(config: Config): CompileOptions['optimizer'] {
   return { kind: config.training.optimizer, lr: config.training.learningRate } as CompileOptions['optimizer'];
 }
 
+/** Gradient clipping by global norm when the config asks for it (training.clipNorm > 0). */
 export function clipOf(config: Config): { clipNorm?: number } {
   return config.training.clipNorm > 0 ? { clipNorm: config.training.clipNorm } : {};
+}
+
+/** Compile options for logits against integer labels (classes, tags, next tokens). */
+export function labelsCompile(config: Config, metric: 'accuracy' | 'perplexity'): CompileOptions {
+  return {
+    loss: 'sparseCategoricalCrossentropy',
+    optimizer: optimizerOf(config),
+    metrics: [metric],
+    ...clipOf(config),
+  };
 }

@@ -22,27 +22,19 @@ import {
   wordTokenizer,
 } from '@recur/data';
 import { loadMobyDick, loadSotu } from '@recur/examples';
-import { generate, type Model, sequential } from '@recur/nn';
+import { generate, type Model } from '@recur/nn';
 import type { LanguageModelConfig } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
 import { barChart } from '../report/charts.js';
 import { runFolderOf } from '../run/folder.js';
-import {
-  clipOf,
-  forEachChunk,
-  optimizerOf,
-  type PreparedTask,
-  type Split,
-  sourceOf,
-  splitOf,
-} from './common.js';
+import { forEachChunk, labelsCompile, type PreparedTask, type Split, sourceOf, splitOf } from './common.js';
 import {
   ensurePack,
   type LanguagePreprocessing,
   openLanguagePack,
   type PackedSplits,
 } from './language-pack.js';
-import { recurrentStack } from './models.js';
+import { tokenModel } from './models.js';
 
 async function loadCorpus(config: LanguageModelConfig): Promise<string> {
   const source = config.data.source;
@@ -191,20 +183,8 @@ function languageTask(config: LanguageModelConfig, splits: PackedSplits, from: s
     preprocessing,
     describe: `${train.size} / ${validation.size} / ${test.size} sequences of ${T} ${kind === 'char' ? 'characters' : 'words'} (${from}), vocabulary ${V}`,
     buildModel: (): Model =>
-      sequential(
-        recurrentStack(config.model, {
-          returnSequences: true,
-          outputs: V,
-          embedding: { inputDim: V, outputDim: config.model.embedding, steps: T, maskZero: false },
-        }),
-        { seed: config.training.seed },
-      ),
-    compile: {
-      loss: 'sparseCategoricalCrossentropy',
-      optimizer: optimizerOf(config),
-      metrics: ['perplexity'],
-      ...clipOf(config),
-    },
+      tokenModel(config, { vocabulary: V, steps: T, outputs: V, returnSequences: true }),
+    compile: labelsCompile(config, 'perplexity'),
     monitor: 'val_loss',
     evaluate: async (model, s = test) => {
       const logs = await model.evaluate(sourceOf(s, { shuffle: false, seed: 0 }), { batchSize: 64 });

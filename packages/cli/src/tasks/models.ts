@@ -1,6 +1,17 @@
 // The layers a config's model section describes: an optional embedding, `layers` recurrent
 // layers of one cell (each bidirectional if asked, dropout between them), and a dense head.
-import { bidirectional, dense, dropout, embedding, gru, type Layer, lstm, simpleRNN } from '@recur/nn';
+import {
+  bidirectional,
+  dense,
+  dropout,
+  embedding,
+  gru,
+  type Layer,
+  lstm,
+  type Model,
+  sequential,
+  simpleRNN,
+} from '@recur/nn';
 
 export interface StackSpec {
   cell: 'lstm' | 'gru' | 'simpleRNN';
@@ -44,4 +55,21 @@ export function recurrentStack(
   if (spec.dropout > 0) layers.push(dropout({ rate: spec.dropout }));
   layers.push(dense({ units: options.outputs }));
   return layers as Layer[];
+}
+
+/**
+ * A model over token ids (classify, tag, language models): an embedding of `vocabulary` ids to
+ * the config's `model.embedding` values, its recurrent stack, and a dense head of `outputs` logits
+ * (at every step with `returnSequences`), seeded by `training.seed`.
+ */
+export function tokenModel(
+  config: { model: StackSpec & { embedding: number }; training: { seed: number } },
+  o: { vocabulary: number; steps: number; outputs: number; returnSequences: boolean },
+): Model {
+  const layers = recurrentStack(config.model, {
+    returnSequences: o.returnSequences,
+    outputs: o.outputs,
+    embedding: { inputDim: o.vocabulary, outputDim: config.model.embedding, steps: o.steps, maskZero: false },
+  });
+  return sequential(layers, { seed: config.training.seed });
 }

@@ -5,22 +5,21 @@
 import { readFile } from 'node:fs/promises';
 import { buildLabelSet, buildVocabulary, shuffled, type TaggedSentence, taggingDataset } from '@recur/data';
 import { loadBrown } from '@recur/examples';
-import { type Model, sequential } from '@recur/nn';
+import type { Model } from '@recur/nn';
 import type { TagConfig } from '../config/schema.js';
 import { CliErrorCode, fail } from '../errors.js';
 import { barChart, confusionChart } from '../report/charts.js';
 import { argmax, Confusion, mostFrequent } from './classes.js';
 import {
-  clipOf,
   forEachChunk,
-  optimizerOf,
+  labelsCompile,
   type PreparedTask,
   recordRanges,
   type Split,
   sourceOf,
   splitOf,
 } from './common.js';
-import { recurrentStack } from './models.js';
+import { tokenModel } from './models.js';
 
 /** One sentence a line, tokens `word/tag` split at the last `/`. */
 export function parseTaggedText(text: string, path: string): TaggedSentence[] {
@@ -121,25 +120,13 @@ export async function prepareTag(config: TagConfig): Promise<PreparedTask> {
     },
     describe: `${train.size} / ${validation.size} / ${test.size} sentences (${tokens(train)} / ${tokens(validation)} / ${tokens(test)} tokens), ${vocabulary.size} word vocabulary, ${K} tags`,
     buildModel: (): Model =>
-      sequential(
-        recurrentStack(config.model, {
-          returnSequences: true,
-          outputs: K,
-          embedding: {
-            inputDim: vocabulary.size,
-            outputDim: config.model.embedding,
-            steps: d.maxLength,
-            maskZero: false,
-          },
-        }),
-        { seed: config.training.seed },
-      ),
-    compile: {
-      loss: 'sparseCategoricalCrossentropy',
-      optimizer: optimizerOf(config),
-      metrics: ['accuracy'],
-      ...clipOf(config),
-    },
+      tokenModel(config, {
+        vocabulary: vocabulary.size,
+        steps: d.maxLength,
+        outputs: K,
+        returnSequences: true,
+      }),
+    compile: labelsCompile(config, 'accuracy'),
     monitor: 'val_loss',
     evaluate: async (model, s = test) => {
       const T = d.maxLength;
