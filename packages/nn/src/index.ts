@@ -1,7 +1,8 @@
 // @recur/nn: the public surface. Layers, models, training, checkpoints and interop; see README.md.
 export * from './arena.js';
 export * from './base-model.js';
-export * from './batch.js';
+export type { Batch } from './batch.js';
+export { transposeInts } from './batch.js';
 export * from './checkpoint.js';
 export * from './checkpoint-content.js';
 export * from './errors.js';

@@ -2,6 +2,7 @@
 // parameter buffer's offsets, the gradient slots and optimizer moments (same offsets), the
 // checkpoint's tensor order and the interop names, so no two lists have to agree by hand.
 // The hash covers names and shapes only, never offsets or padding (DESIGN.md, "The memory model").
+// MODEL_MAX_PARAMS bounds a layout's size before anything of that size is allocated.
 import { createHash } from 'node:crypto';
 import { fail, NnErrorCode } from './errors.js';
 
