@@ -5,12 +5,13 @@
 // deadline makes the step be assigned again (a new attempt). It talks to members through
 // Membership and Peers only, so tests drive it without sockets.
 import type { Compiled, Model, ModelMemory } from '@recur/nn';
-import type { Assignment, Gradient } from '@recur/protocol';
+import type { Assignment, Frame, Gradient } from '@recur/protocol';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import { gradientRefusal, maxTermsPerSample, UpdateGuard } from './gradients.js';
 import type { Member, Membership } from './membership.js';
 import type { Resolved } from './options.js';
 import { assignParts } from './parts.js';
+import { sendFrames } from './peer.js';
 import { isWhole, PieceStaging, rangeRefusal } from './pieces.js';
 import type { StatusJson } from './status.js';
 
@@ -57,6 +58,14 @@ export interface LossRecord {
 }
 
 const LOSS_HISTORY = 1000;
+
+// Note [next round]: after an update, when the run goes on with enough members and no stop, the
+// next step's round starts at once: each member gets the new parameters and its assignment in
+// one write (Peer.sendAll), before onStep and the checkpoint, which then overlap the members'
+// compute instead of delaying it. The round is registered before anything is sent, so no
+// gradient can come before it; a stop, a close or a failure of onStep or of the checkpoint
+// finishes it ('retry') as it would any round in flight. Otherwise (the last step, too few
+// members, a stop) the parameters go out alone and the next round starts after the wait.
 
 export class TrainingLoop {
   state: StatusJson['state'] = 'waiting';
@@ -111,13 +120,19 @@ export class TrainingLoop {
     if (!this.o.resume) this.model.trainingPosition = { epoch: 0, position: 0 };
     let attempt = 0;
     let loss = 0;
+    // the round in flight, when it went out with the parameters of the step before (Note [next round])
+    let next: Promise<Round | null> | null = null;
     while (this.model.trainingPosition.epoch < epochs) {
-      if (this.members.size < this.o.minNodes) this.state = 'waiting';
-      await this.members.waitForMinimum(() => this.stopping || this.closed);
-      this.state = 'training';
-      if (this.stopping) return this.stopped(loss);
       const { epoch, position } = this.model.trainingPosition;
-      const round = await this.runRound(epoch, position, attempt);
+      if (next === null) {
+        if (this.members.size < this.o.minNodes) this.state = 'waiting';
+        await this.members.waitForMinimum(() => this.stopping || this.closed);
+        this.state = 'training';
+        if (this.stopping) return this.stopped(loss);
+        next = this.startRound(epoch, position, attempt, null);
+      }
+      const round = await next;
+      next = null;
       if (this.stopping) return this.stopped(loss);
       if (round === null) {
         attempt += 1;
@@ -126,18 +141,28 @@ export class TrainingLoop {
       attempt = 0;
       const updating = performance.now();
       loss = this.update(round);
+      const decodeMs = this.takeDecodeMs();
       this.model.trainingPosition =
         position + 1 < batches ? { epoch, position: position + 1 } : { epoch: epoch + 1, position: 0 };
       const broadcasting = performance.now();
-      this.members.broadcast({
+      const parameters: Frame = {
         kind: 'parameters',
         step: this.compiled.step,
         parameters: this.model.params,
         loss,
-      });
-      this.stepDone(round, loss, updating, broadcasting);
-      const every = this.o.checkpoint?.everySteps ?? 0;
-      if (every > 0 && this.compiled.step % every === 0) await this.saveCheckpoint();
+      };
+      const at = this.model.trainingPosition;
+      if (at.epoch < epochs && this.members.size >= this.o.minNodes && !this.stopping && !this.closed) {
+        next = this.startRound(at.epoch, at.position, 0, parameters);
+      } else this.members.broadcast(parameters);
+      try {
+        this.stepDone(round, loss, updating, broadcasting, decodeMs);
+        const every = this.o.checkpoint?.everySteps ?? 0;
+        if (every > 0 && this.compiled.step % every === 0) await this.saveCheckpoint();
+      } catch (error) {
+        this.round?.finish('retry'); // the next round's deadline timer must not outlive the run
+        throw error;
+      }
     }
     this.state = 'ended';
     await this.saveCheckpoint();
@@ -200,16 +225,28 @@ export class TrainingLoop {
     if (r?.parts.has(member) && !r.received.has(member)) r.finish('retry');
   }
 
+  /** The ms spent decoding gradient frames since the last call (the round just summed). */
+  private takeDecodeMs(): number {
+    const ms = this.decodeMs;
+    this.decodeMs = 0;
+    return ms;
+  }
+
   /** Tells onStep about a finished step, with where its time went. */
-  private stepDone(round: Round, loss: number, updating: number, broadcasting: number): void {
+  private stepDone(
+    round: Round,
+    loss: number,
+    updating: number,
+    broadcasting: number,
+    decodeMs: number,
+  ): void {
     const timings: StepTimings = {
       firstGradientMs: round.firstAt - round.sentAt,
       lastGradientMs: round.lastAt - round.sentAt,
-      decodeMs: this.decodeMs,
+      decodeMs,
       updateMs: broadcasting - updating,
       broadcastMs: performance.now() - broadcasting,
     };
-    this.decodeMs = 0;
     this.o.onStep?.({ step: this.compiled.step, loss, members: round.received.size, timings });
   }
 
@@ -219,8 +256,16 @@ export class TrainingLoop {
     return { steps: this.compiled.step, epochs: this.o.epochs, loss, stopped: true };
   }
 
-  /** Assigns one step to the current members and waits for every gradient; null: try again. */
-  private async runRound(epoch: number, batchIndex: number, attempt: number): Promise<Round | null> {
+  /**
+   * Assigns one step to the current members (each after `parameters`, in one write, when they
+   * are given) and resolves with the round once every gradient is in; null: try again.
+   */
+  private startRound(
+    epoch: number,
+    batchIndex: number,
+    attempt: number,
+    parameters: Frame | null,
+  ): Promise<Round | null> {
     if (this.closed)
       throw new ClusterError(ClusterErrorCode.NO_NODES, 'coordinator: closed before the run ended');
     const members = this.members.sorted();
@@ -236,7 +281,7 @@ export class TrainingLoop {
     });
     const parts = new Map<Member, Assignment>(members.map((m, i) => [m, assignments[i]]));
     this.decodeMs = 0;
-    const outcome = await new Promise<'done' | 'retry'>((finish) => {
+    return new Promise<'done' | 'retry'>((finish) => {
       const timer = setTimeout(() => this.missedDeadline(), this.o.stepDeadlineMs);
       const sentAt = performance.now();
       this.round = {
@@ -252,11 +297,15 @@ export class TrainingLoop {
           finish(o);
         },
       };
-      for (const [m, a] of parts) m.peer.send({ kind: 'assignment', ...a });
+      for (const [m, a] of parts) {
+        const assignment: Frame = { kind: 'assignment', ...a };
+        sendFrames(m.peer, parameters === null ? [assignment] : [parameters, assignment]);
+      }
+    }).then((outcome) => {
+      const round = this.round as Round;
+      this.round = null;
+      return outcome === 'done' ? round : null;
     });
-    const round = this.round as Round;
-    this.round = null;
-    return outcome === 'done' ? round : null;
   }
 
   /**

@@ -7,6 +7,8 @@ import { type FrameSocket, send } from './wire.js';
 export interface Peer {
   /** sends one frame if the peer is still open (a closed one drops it) */
   send(frame: Frame): void;
+  /** sends frames in order, in one write where the transport can (optional: else one send each) */
+  sendAll?(frames: readonly Frame[]): void;
   /** closes politely with a WebSocket close code (frames sent before it are delivered) */
   close(code: number): void;
   /** drops the connection at once */
@@ -24,9 +26,21 @@ export interface PeerSocket extends FrameSocket {
 /** A Peer over a ws WebSocket (`socket`: its TCP or TLS socket, for the byte counters). */
 export const wsPeer = (ws: PeerSocket, socket?: Socket): Peer => ({
   send: (frame) => send(ws, frame),
+  // corked, ws's writes of the frames leave in one writev: the receiver reads them together
+  sendAll: (frames) => {
+    socket?.cork();
+    for (const frame of frames) send(ws, frame);
+    socket?.uncork();
+  },
   close: (code) => ws.close(code),
   terminate: () => ws.terminate(),
   ...(socket === undefined
     ? {}
     : { traffic: () => ({ read: socket.bytesRead, written: socket.bytesWritten }) }),
 });
+
+/** Sends `frames` to `peer` in order: together where the peer can (sendAll), else one by one. */
+export function sendFrames(peer: Peer, frames: readonly Frame[]): void {
+  if (peer.sendAll !== undefined) peer.sendAll(frames);
+  else for (const frame of frames) peer.send(frame);
+}

@@ -7,7 +7,7 @@ import { EventLog } from '@recur/dashboard';
 import type { Frame } from '@recur/protocol';
 import { ClusterErrorCode } from './errors.js';
 import type { Member } from './membership.js';
-import type { Peer } from './peer.js';
+import { type Peer, sendFrames } from './peer.js';
 
 /** Steps a node's means are taken over. */
 const WINDOW = 20;
@@ -78,6 +78,10 @@ export class RunStats {
       send: (frame) => {
         this.sent(frame, member(), peer);
         peer.send(frame);
+      },
+      sendAll: (frames) => {
+        for (const frame of frames) this.sent(frame, member(), peer);
+        sendFrames(peer, frames);
       },
       close: (code) => peer.close(code),
       terminate: () => peer.terminate(),

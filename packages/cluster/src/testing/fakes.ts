@@ -34,14 +34,25 @@ export function fakeMember(
   onAssignment?: (f: AssignmentFrame, gradient: () => GradientFrame) => Answer,
 ) {
   const received: Frame[] = [];
+  /** the kinds of the frames of each write, in order (sendAll's frames make one write) */
+  const writes: Frame['kind'][][] = [];
   let open = true;
   const model = taskModel();
   const compute = manualCompute(model);
+  const deliver = (frame: Frame) => {
+    received.push(frame);
+    queueMicrotask(() => handle(frame));
+  };
   const peer: Peer = {
     send: (frame) => {
       if (!open) return;
-      received.push(frame);
-      queueMicrotask(() => handle(frame));
+      writes.push([frame.kind]);
+      deliver(frame);
+    },
+    sendAll: (frames) => {
+      if (!open) return;
+      writes.push(frames.map((f) => f.kind));
+      for (const frame of frames) deliver(frame);
     },
     close: () => shut(),
     terminate: () => shut(),
@@ -62,5 +73,5 @@ export function fakeMember(
     else for (const f of answer) connection.receive(f);
   }
   connection.receive(joinFrame(FAKE_TOKEN, { nodeId }));
-  return { received, peer };
+  return { received, writes, peer };
 }
