@@ -6,8 +6,10 @@
 //
 // Per step i (c = the coordinator's stamps; a node's start and end of compute are derived from its
 // stamp and the growth of its computeMs and sendMs since its previous stamp):
-//   startFirst, startLast   the first and the last node's start after c[i-1] (the parameters'
-//                           and the assignment's way to the node, its decode and apply)
+//   startFirst, startLast   the first and the last node's start after the coordinator began
+//                           to write step i-1's parameters, which go out with step i's
+//                           assignment (@recur/cluster's Note [next round]): the writes to every
+//                           node before it, the way to the node, its decode and apply
 //   computeMax, spread      the slowest node's compute; slowest − fastest
 //   sendMax                 the slowest encode + send of a gradient
 //   arrive                  the last gradient sent → decoded on the coordinator (the transfer
@@ -43,11 +45,12 @@ export function stepTimeline(coordinator, nodes, first) {
   if (first < 1 || nodes.some((stamps) => stamps.length !== at.length)) return null;
   const rows = [];
   for (let i = first; i < at.length; i++) {
+    const sentAt = at[i - 1] - timings[i - 1].broadcastMs; // the parameters' first write
     const spans = nodes.map((stamps) => {
       const compute = stamps[i].computeMs - stamps[i - 1].computeMs;
       const send = stamps[i].sendMs - stamps[i - 1].sendMs;
       const start = stamps[i].at - send - compute;
-      return { start: start - at[i - 1], compute, send, sent: stamps[i].at };
+      return { start: start - sentAt, compute, send, sent: stamps[i].at };
     });
     const t = timings[i];
     const lastIn = at[i] - t.broadcastMs - t.updateMs;
