@@ -36,3 +36,27 @@ export class DataError extends Error {
 export function fail(code: DataErrorCodeValue, message: string, cause?: unknown): never {
   throw new DataError(code, message, cause === undefined ? undefined : { cause });
 }
+
+/** The longest string `describeGot` quotes whole (longer ones are cut, with "…"). */
+const GOT_STRING_CHARS = 60;
+
+/**
+ * A short account of a wrong value for a "got …" in a message, which never throws: strings quoted
+ * (cut at 60 characters), numbers, booleans, null, undefined and BigInts as written, arrays and
+ * typed arrays by their length, anything else by its kind. (JSON.stringify throws on a BigInt or
+ * a cycle, and writes a huge array whole.)
+ */
+export function describeGot(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > GOT_STRING_CHARS ? `${value.slice(0, GOT_STRING_CHARS)}…` : value);
+  }
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (value === null || typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (ArrayBuffer.isView(value)) {
+    const length = (value as { length?: number }).length ?? value.byteLength;
+    return `${value.constructor.name}(${length})`;
+  }
+  return 'an object';
+}

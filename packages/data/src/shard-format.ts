@@ -17,7 +17,7 @@
 import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
-import { DataErrorCode, type DataErrorCodeValue, fail } from './errors.js';
+import { DataErrorCode, type DataErrorCodeValue, describeGot, fail } from './errors.js';
 
 /** The four bytes every shard starts with. */
 export const SHARD_MAGIC = 'RSHD';
@@ -97,10 +97,10 @@ export function checkSpec(
   const s = spec as Partial<ShardSpec> | null;
   if (s === null || typeof s !== 'object') fail(code, `${where}: the spec must be an object`);
   if (s.dtype !== 'float32' && s.dtype !== 'int32') {
-    fail(code, `${where}: dtype must be 'float32' or 'int32', got ${JSON.stringify(s.dtype)}`);
+    fail(code, `${where}: dtype must be 'float32' or 'int32', got ${describeGot(s.dtype)}`);
   }
   if (s.targetDtype !== 'float32' && s.targetDtype !== 'int32') {
-    fail(code, `${where}: targetDtype must be 'float32' or 'int32', got ${JSON.stringify(s.targetDtype)}`);
+    fail(code, `${where}: targetDtype must be 'float32' or 'int32', got ${describeGot(s.targetDtype)}`);
   }
   for (const key of ['steps', 'features'] as const) {
     const v = s[key];
@@ -318,7 +318,7 @@ function checkEntry(path: string, entry: Partial<ShardEntry>, k: number): ShardE
   if (entry === null || typeof entry !== 'object') fail(DataErrorCode.BAD_SHARD, `${where} is not an object`);
   const { file, samples, bytes, sha256 } = entry;
   if (typeof file !== 'string' || !/^[\w.-]+\.rshd$/.test(file)) {
-    fail(DataErrorCode.BAD_SHARD, `${where}.file must be a shard file name, got ${JSON.stringify(file)}`);
+    fail(DataErrorCode.BAD_SHARD, `${where}.file must be a shard file name, got ${describeGot(file)}`);
   }
   if (!Number.isSafeInteger(samples) || (samples as number) < 0) {
     fail(DataErrorCode.BAD_SHARD, `${where}.samples is missing or not an integer ≥ 0`);

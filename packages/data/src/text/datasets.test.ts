@@ -154,6 +154,24 @@ t.test('text classification option errors', async (t) => {
     message: /maxLength/,
   });
   t.throws(() => textClassificationDataset(TEXTS, [0, 1.5, 1], options), { message: /label 1 \(1.5\)/ });
+  // values JSON cannot write (a BigInt, a cycle) and huge ones still make the coded error, short
+  const circular: Record<string, unknown> = {};
+  circular.self = circular;
+  const odd: unknown[] = [5n, circular, new Float32Array(1e6), 'x'.repeat(1e6)];
+  for (const value of odd) {
+    for (const key of ['truncate', 'empty']) {
+      const bad = { ...options, [key]: value } as typeof options;
+      t.throws(() => textClassificationDataset(TEXTS, LABELS, bad), {
+        code: 'ERR_DATA_BAD_OPTION',
+        message: new RegExp(`options\\.${key} must be`),
+      });
+      try {
+        textClassificationDataset(TEXTS, LABELS, bad);
+      } catch (error) {
+        t.ok((error as Error).message.length < 200, `${key}: a short message`);
+      }
+    }
+  }
 });
 
 // the 2, dog 3, runs 4; DET 0, NOUN 1, VERB 2

@@ -16,7 +16,7 @@
 // maps each kept sample back to its input index.
 
 import type { BatchBuffers, SequenceDataset } from '../dataset.js';
-import { DataError, DataErrorCode, fail } from '../errors.js';
+import { DataError, DataErrorCode, describeGot, fail } from '../errors.js';
 import type { Tokenizer } from './tokenizers.js';
 import { buildLabelSet, type Vocabulary } from './vocabulary.js';
 
@@ -375,10 +375,7 @@ function checkTextOptions(texts: unknown, labels: unknown, options: TextClassifi
   checkCommon(options);
   const truncate = options.truncate ?? 'end';
   if (truncate !== 'end' && truncate !== 'start') {
-    fail(
-      DataErrorCode.BAD_OPTION,
-      `options.truncate must be 'end' or 'start', got ${JSON.stringify(truncate)}`,
-    );
+    fail(DataErrorCode.BAD_OPTION, `options.truncate must be 'end' or 'start', got ${describeGot(truncate)}`);
   }
 }
 
@@ -396,7 +393,7 @@ function checkCommon(options: { vocabulary: Vocabulary; maxLength?: number; empt
   if (options.maxLength !== undefined) positiveInteger(options.maxLength, 'maxLength');
   const empty = options.empty ?? 'error';
   if (empty !== 'error' && empty !== 'skip') {
-    fail(DataErrorCode.BAD_OPTION, `options.empty must be 'error' or 'skip', got ${JSON.stringify(empty)}`);
+    fail(DataErrorCode.BAD_OPTION, `options.empty must be 'error' or 'skip', got ${describeGot(empty)}`);
   }
 }
 

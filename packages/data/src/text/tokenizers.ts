@@ -3,7 +3,7 @@
 // Not here: sub-word tokenisers (BPE, WordPiece), stemming, stop words, Unicode normalisation
 // (text is taken as is: call `text.normalize('NFC')` first if sources mix composed and decomposed
 // forms), ids (see vocabulary.ts).
-import { DataErrorCode, fail } from '../errors.js';
+import { DataErrorCode, describeGot, fail } from '../errors.js';
 
 /** Turns a text into tokens; anything with this method can feed the text data sets. */
 export interface Tokenizer {
@@ -103,10 +103,7 @@ export function tokenizerFromJSON(json: unknown): CharTokenizer | WordTokenizer 
     fail(DataErrorCode.BAD_JSON, 'tokenizer.lowercase: expected a boolean');
   if (doc.kind === 'char') return new CharTokenizer({ lowercase: doc.lowercase });
   if (doc.kind !== 'word') {
-    fail(
-      DataErrorCode.BAD_JSON,
-      `tokenizer.kind: expected 'char' or 'word', got ${JSON.stringify(doc.kind)}`,
-    );
+    fail(DataErrorCode.BAD_JSON, `tokenizer.kind: expected 'char' or 'word', got ${describeGot(doc.kind)}`);
   }
   if (typeof doc.pattern !== 'string' || typeof doc.flags !== 'string') {
     fail(DataErrorCode.BAD_JSON, 'tokenizer.pattern and tokenizer.flags: expected strings');

@@ -7,7 +7,7 @@
 // @recur/nn's embedding `maskZero` treats id 0 as padding), then the tokens by descending count,
 // ties broken by first appearance in the input. The order depends only on the input sequence, so
 // the same corpus read in the same order gives the same ids on every machine.
-import { DataError, DataErrorCode, fail } from '../errors.js';
+import { DataError, DataErrorCode, describeGot, fail } from '../errors.js';
 
 /** Most entries (specials included) a vocabulary may hold; beyond → ERR_DATA_LIMIT_EXCEEDED. */
 export const VOCABULARY_MAX_SIZE = 1_000_000;
@@ -171,7 +171,7 @@ export function vocabularyFromJSON(json: unknown): Vocabulary {
   if (format !== VOCABULARY_FORMAT) {
     fail(
       DataErrorCode.BAD_JSON,
-      `vocabulary.format: expected '${VOCABULARY_FORMAT}', got ${JSON.stringify(format)}`,
+      `vocabulary.format: expected '${VOCABULARY_FORMAT}', got ${describeGot(format)}`,
     );
   }
   if (version !== VOCABULARY_VERSION) {
