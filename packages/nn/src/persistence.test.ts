@@ -11,9 +11,12 @@ import {
   dropout,
   encoderDecoder,
   gru,
+  type LayerConfig,
+  layerFromConfig,
   loadModel,
   lstm,
   type Model,
+  modelFromConfig,
   sequential,
 } from './index.js';
 
@@ -169,3 +172,38 @@ t.test(
     t.same(history.epochs, [1], 'at an epoch boundary another batch size skips nothing and is allowed');
   },
 );
+
+t.test('malformed model and layer configs give coded errors, not TypeErrors', async (t) => {
+  const model = (config: unknown) => () => modelFromConfig(config);
+  const layer = (config: unknown) => () => layerFromConfig(config as LayerConfig);
+  const cases: [string, () => unknown, string, RegExp][] = [
+    [
+      'layers not an array',
+      model({ kind: 'sequential', layers: 5, seed: 1 }),
+      'ERR_NN_BAD_CHECKPOINT',
+      /layers must be an array of layer configs, got 5/,
+    ],
+    [
+      'a null layer',
+      model({ kind: 'sequential', layers: [null], seed: 1 }),
+      'ERR_NN_BAD_CHECKPOINT',
+      /a layer config must be an object \{ kind, options \}, got null/,
+    ],
+    ['a BigInt model kind', model({ kind: 5n }), 'ERR_NN_BAD_CHECKPOINT', /unknown model kind 5n/],
+    ['a null layer config', layer(null), 'ERR_NN_BAD_MODEL', /got null/],
+    ['a BigInt layer kind', layer({ kind: 5n, options: {} }), 'ERR_NN_BAD_MODEL', /unknown layer kind 5n/],
+    [
+      'bidirectional without options',
+      layer({ kind: 'bidirectional', options: null }),
+      'ERR_NN_BAD_MODEL',
+      /bidirectional: options must be an object/,
+    ],
+    [
+      'bidirectional without a layer',
+      layer({ kind: 'bidirectional', options: {} }),
+      'ERR_NN_BAD_MODEL',
+      /got undefined/,
+    ],
+  ];
+  for (const [what, run, code, message] of cases) t.throws(run, { code, message }, what);
+});

@@ -17,6 +17,7 @@ import { EncoderDecoder, type EncoderDecoderOptions } from './seq2seq.js';
 import type { CompileOptions } from './training/compile.js';
 import { optimizerFromJSON } from './training/optimizers.js';
 import { epochProgressFromJSON } from './training/progress.js';
+import { describe } from './validate.js';
 
 export interface LoadedModel {
   model: Model;
@@ -66,10 +67,7 @@ function restoreTraining(model: Model, content: CheckpointContent, source: strin
 function lrScaleFromJSON(value: unknown, source: string): number {
   if (value === undefined) return 1;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    fail(
-      NnErrorCode.BAD_CHECKPOINT,
-      `${source}: extra.lrScale is ${JSON.stringify(value)}, not a number > 0`,
-    );
+    fail(NnErrorCode.BAD_CHECKPOINT, `${source}: extra.lrScale is ${describe(value)}, not a number > 0`);
   }
   return value;
 }
@@ -79,6 +77,11 @@ export function modelFromConfig(config: unknown, source = 'config'): Model {
   const c = config as ModelConfig & Record<string, unknown>;
   try {
     if (c?.kind === 'sequential') {
+      if (!Array.isArray(c.layers))
+        fail(
+          NnErrorCode.BAD_MODEL,
+          `sequential: layers must be an array of layer configs, got ${describe(c.layers)}`,
+        );
       const layers = (c.layers as LayerConfig[]).map((l) => layerFromConfig(l));
       return new Sequential(layers, { inputShape: c.inputShape as number[], seed: c.seed });
     }
@@ -91,11 +94,16 @@ export function modelFromConfig(config: unknown, source = 'config'): Model {
       fail(NnErrorCode.BAD_CHECKPOINT, `${source}: its model config is invalid: ${error.message}`, error);
     throw error;
   }
-  return fail(NnErrorCode.BAD_CHECKPOINT, `${source}: unknown model kind ${JSON.stringify(c?.kind)}`);
+  return fail(NnErrorCode.BAD_CHECKPOINT, `${source}: unknown model kind ${describe(c?.kind)}`);
 }
 
 /** A layer from the JSON that `layer.config()` wrote. */
 export function layerFromConfig(config: LayerConfig): Layer {
+  if (typeof config !== 'object' || config === null)
+    fail(
+      NnErrorCode.BAD_MODEL,
+      `a layer config must be an object { kind, options }, got ${describe(config)}`,
+    );
   const options = config.options;
   switch (config.kind) {
     case 'simpleRNN':
@@ -109,10 +117,15 @@ export function layerFromConfig(config: LayerConfig): Layer {
     case 'dropout':
       return new Dropout(options as unknown as DropoutOptions);
     case 'bidirectional': {
+      if (typeof options !== 'object' || options === null)
+        fail(
+          NnErrorCode.BAD_MODEL,
+          `bidirectional: options must be an object { layer, … }, got ${describe(options)}`,
+        );
       const { layer, ...rest } = options as unknown as { layer: LayerConfig } & BidirectionalOptions;
       return new Bidirectional(layerFromConfig(layer) as Recurrent, rest);
     }
     default:
-      return fail(NnErrorCode.BAD_MODEL, `unknown layer kind ${JSON.stringify(config.kind)}`);
+      return fail(NnErrorCode.BAD_MODEL, `unknown layer kind ${describe(config.kind)}`);
   }
 }
