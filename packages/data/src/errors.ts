@@ -60,3 +60,19 @@ export function describeGot(value: unknown): string {
   }
   return 'an object';
 }
+
+/** `options` itself, or {} when it is undefined; anything but a plain object is ERR_DATA_BAD_OPTION. */
+export function optionsOf<T extends object>(options: T | undefined, who: string): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    fail(DataErrorCode.BAD_OPTION, `${who}: options must be an object, got ${describeGot(options)}`);
+  }
+  return options;
+}
+
+/** A file or folder argument: a non-empty string, else ERR_DATA_BAD_OPTION. */
+export function checkPathArgument(path: unknown, who: string): asserts path is string {
+  if (typeof path !== 'string' || path === '') {
+    fail(DataErrorCode.BAD_OPTION, `${who}: the path must be a non-empty string, got ${describeGot(path)}`);
+  }
+}

@@ -7,7 +7,7 @@
 // A blank line is skipped, so in a one-column file an empty value must be written "" (quoted).
 
 import type { Readable } from 'node:stream';
-import { DataErrorCode, fail } from '../errors.js';
+import { DataErrorCode, fail, optionsOf } from '../errors.js';
 import { type CsvRecord, CsvTokenizer } from './csv-tokenizer.js';
 import {
   applyMissing,
@@ -93,7 +93,8 @@ export async function* streamCsv(source: CsvSource, options: CsvOptions = {}): A
 /** Reads all of `source` into one Table (nothing is returned if any row is bad). */
 export async function readCsv(source: CsvSource, options: CsvOptions = {}): Promise<Table> {
   let table: Table | null = null; // one batch: it never fills up
-  for await (const batch of streamCsv(source, { ...options, batchRows: Number.POSITIVE_INFINITY })) {
+  const whole = { ...optionsOf(options, 'readCsv'), batchRows: Number.POSITIVE_INFINITY };
+  for await (const batch of streamCsv(source, whole)) {
     const { columns, types, rows, values } = batch;
     table = { columns, types, rows, values };
   }
@@ -106,6 +107,7 @@ function nameOf(source: CsvSource, options: CsvOptions): string {
 }
 
 function resolveOptions(source: CsvSource, options: CsvOptions): Resolved {
+  optionsOf(options, 'readCsv');
   const delimiter = options.delimiter ?? ',';
   if (
     typeof delimiter !== 'string' ||

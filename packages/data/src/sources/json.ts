@@ -5,7 +5,7 @@
 // general JSON query tool: records are flat objects; nested values are only kept as text.
 
 import type { Readable } from 'node:stream';
-import { DataErrorCode, fail } from '../errors.js';
+import { DataErrorCode, fail, optionsOf } from '../errors.js';
 import { lineColumn, locateJsonError } from './json-syntax.js';
 import {
   applyMissing,
@@ -39,7 +39,7 @@ export interface RecordsToTableOptions {
 
 /** The array of records in the JSON file at `path`. */
 export async function readJson(path: string, options: JsonOptions = {}): Promise<JsonRecord[]> {
-  const max = positive(options.maxBytes, JSON_MAX_FILE_BYTES);
+  const max = positive(optionsOf(options, 'readJson').maxBytes, JSON_MAX_FILE_BYTES);
   const text = decode(await readFileBounded(path, max, 'JSON_MAX_FILE_BYTES'));
   const value = parseOrFail(text, path, 1);
   if (!Array.isArray(value)) {
@@ -64,6 +64,7 @@ export async function* streamJsonLines(
   source: string | Readable,
   options: JsonOptions = {},
 ): AsyncGenerator<JsonRecord> {
+  optionsOf(options, 'streamJsonLines');
   const file = typeof source === 'string' ? source : (options.name ?? '<stream>');
   const splitter = new LineSplitter(file, positive(options.maxBytes, JSONL_MAX_LINE_BYTES));
   const lines: Buffer[] = [];

@@ -6,7 +6,7 @@
 import { createReadStream, type Dirent, promises as fs } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { DataErrorCode, fail } from '../errors.js';
+import { checkPathArgument, DataErrorCode, describeGot, fail, optionsOf } from '../errors.js';
 
 /** Limit: bytes in one text file; a bigger one is ERR_DATA_LIMIT_EXCEEDED (and is not read). */
 export const TEXT_MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -30,7 +30,9 @@ export interface TextFile {
 
 /** The text of the file at `path`. */
 export async function readTextFile(path: string, options: TextFileOptions = {}): Promise<string> {
-  return decode(await readFileBounded(path, maxBytesOf(options), 'TEXT_MAX_FILE_BYTES'));
+  return decode(
+    await readFileBounded(path, maxBytesOf(optionsOf(options, 'readTextFile')), 'TEXT_MAX_FILE_BYTES'),
+  );
 }
 
 /**
@@ -38,6 +40,7 @@ export async function readTextFile(path: string, options: TextFileOptions = {}):
  * reading when it holds more than `maxBytes`; a missing or unreadable file is ERR_DATA_NOT_FOUND.
  */
 export async function readFileBounded(path: string, maxBytes: number, limitName: string): Promise<Buffer> {
+  checkPathArgument(path, 'read');
   const info = await statOrFail(path);
   if (!info.isFile()) fail(DataErrorCode.NOT_FOUND, `${path}: not a file`);
   checkSize(path, info.size, maxBytes, limitName);
@@ -48,6 +51,8 @@ export async function readFileBounded(path: string, maxBytes: number, limitName:
 
 /** Every file of the folder at `path` (filtered by extension), sorted by relative path. */
 export async function readTextFolder(path: string, options: TextFolderOptions = {}): Promise<TextFile[]> {
+  checkPathArgument(path, 'readTextFolder');
+  optionsOf(options, 'readTextFolder');
   const info = await statOrFail(path);
   if (!info.isDirectory()) fail(DataErrorCode.NOT_FOUND, `${path}: not a folder`);
   const suffixes = extensionsOf(options.extensions);
@@ -92,6 +97,15 @@ function checkSize(path: string, size: number, maxBytes: number, limitName: stri
  * UTF-8); a path that cannot be read is ERR_DATA_NOT_FOUND. The streaming sources read with it.
  */
 export async function* byteChunks(source: string | Readable, file: string): AsyncGenerator<Buffer> {
+  if (typeof source === 'string') checkPathArgument(source, 'read');
+  else if (
+    typeof (source as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] !== 'function'
+  ) {
+    fail(
+      DataErrorCode.BAD_OPTION,
+      `the source must be a file path or a readable stream, got ${describeGot(source)}`,
+    );
+  }
   const stream = typeof source === 'string' ? createReadStream(source) : source;
   try {
     for await (const chunk of stream) {

@@ -3,7 +3,7 @@
 // Not here: sub-word tokenisers (BPE, WordPiece), stemming, stop words, Unicode normalisation
 // (text is taken as is: call `text.normalize('NFC')` first if sources mix composed and decomposed
 // forms), ids (see vocabulary.ts).
-import { DataErrorCode, describeGot, fail } from '../errors.js';
+import { DataErrorCode, describeGot, fail, optionsOf } from '../errors.js';
 
 /** Turns a text into tokens; anything with this method can feed the text data sets. */
 export interface Tokenizer {
@@ -45,7 +45,8 @@ export class CharTokenizer implements Tokenizer {
   readonly lowercase: boolean;
 
   constructor(options: CharTokenizerOptions = {}) {
-    this.lowercase = booleanOption(options.lowercase, false, 'lowercase');
+    const o = optionsOf(options, 'charTokenizer');
+    this.lowercase = booleanOption(o.lowercase, false, 'lowercase');
   }
 
   tokenize(text: string): string[] {
@@ -64,8 +65,9 @@ export class WordTokenizer implements Tokenizer {
   readonly pattern: RegExp;
 
   constructor(options: WordTokenizerOptions = {}) {
-    this.lowercase = booleanOption(options.lowercase, true, 'lowercase');
-    this.pattern = globalPattern(options.pattern ?? WORD_PATTERN);
+    const o = optionsOf(options, 'wordTokenizer');
+    this.lowercase = booleanOption(o.lowercase, true, 'lowercase');
+    this.pattern = globalPattern(o.pattern ?? WORD_PATTERN);
   }
 
   tokenize(text: string): string[] {

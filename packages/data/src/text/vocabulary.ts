@@ -7,7 +7,7 @@
 // @recur/nn's embedding `maskZero` treats id 0 as padding), then the tokens by descending count,
 // ties broken by first appearance in the input. The order depends only on the input sequence, so
 // the same corpus read in the same order gives the same ids on every machine.
-import { DataError, DataErrorCode, describeGot, fail } from '../errors.js';
+import { DataError, DataErrorCode, describeGot, fail, optionsOf } from '../errors.js';
 
 /** Most entries (specials included) a vocabulary may hold; beyond → ERR_DATA_LIMIT_EXCEEDED. */
 export const VOCABULARY_MAX_SIZE = 1_000_000;
@@ -127,10 +127,11 @@ export class Vocabulary {
  * (it encodes to that special). Counting holds every distinct token in memory once.
  */
 export function buildVocabulary(tokens: Iterable<string>, options: VocabularyOptions = {}): Vocabulary {
-  const specials = options.specials ?? [PAD, UNK];
-  const minCount = positiveInteger(options.minCount, 1, 'minCount');
-  const maxSize = checkMaxSize(options.maxSize, specials);
-  const counts = countTokens(tokens, new Set(specials));
+  const o = optionsOf(options, 'buildVocabulary');
+  const specials = o.specials ?? [PAD, UNK];
+  const minCount = positiveInteger(o.minCount, 1, 'minCount');
+  const maxSize = checkMaxSize(o.maxSize, specials);
+  const counts = countTokens(tokens, new Set(specials), 'buildVocabulary');
   const kept = [...counts.entries()].filter(([, count]) => count >= minCount);
   // Array#sort is stable, and Map iteration follows first insertion: ties keep first appearance.
   kept.sort((a, b) => b[1] - a[1]);
@@ -153,7 +154,7 @@ export function buildVocabulary(tokens: Iterable<string>, options: VocabularyOpt
  * the data's order), no specials; encode it strictly. `['pos', 'neg', 'pos']` → neg = 0, pos = 1.
  */
 export function buildLabelSet(labels: Iterable<string>): Vocabulary {
-  const distinct = countTokens(labels, new Set());
+  const distinct = countTokens(labels, new Set(), 'buildLabelSet');
   if (distinct.size > VOCABULARY_MAX_SIZE) {
     fail(
       DataErrorCode.LIMIT_EXCEEDED,
@@ -191,7 +192,10 @@ export function vocabularyFromJSON(json: unknown): Vocabulary {
   }
 }
 
-function countTokens(tokens: Iterable<string>, skip: Set<string>): Map<string, number> {
+function countTokens(tokens: Iterable<string>, skip: Set<string>, who: string): Map<string, number> {
+  if (typeof (tokens as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] !== 'function') {
+    fail(DataErrorCode.BAD_OPTION, `${who}: expected an iterable of strings, got ${describeGot(tokens)}`);
+  }
   const counts = new Map<string, number>();
   let position = 0;
   for (const token of tokens) {
