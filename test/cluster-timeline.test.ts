@@ -23,8 +23,9 @@ const { stepTimeline } = (await import(script)) as TimelineModule;
 t.test('two nodes: starts, compute and spread, send, arrive, update, broadcast, step', (t) => {
   // coordinator: steps end at 0, 20, 40; each step's update 1 ms and broadcast 2 ms
   const coordinator = { at: [0, 20, 40], timings: [0, 1, 2].map(() => ({ updateMs: 1, broadcastMs: 2 })) };
-  // node A starts 1 ms after the coordinator's step, computes 10 ms, sends 1 ms: stamp at +12;
-  // node B starts 2 ms after, computes 12 ms, sends 1 ms: stamp at +15
+  // node A starts 1 ms after the coordinator's stamp, computes 10 ms, sends 1 ms: stamp at +12;
+  // node B starts 2 ms after, computes 12 ms, sends 1 ms: stamp at +15. A start counts from the
+  // parameters' first write, 2 ms (the broadcast) before the stamp: 3 and 4 ms.
   const node = (start: number, compute: number, send: number): Stamp[] =>
     [0, 1, 2].map((i) => ({
       at: (i === 0 ? 0 : coordinator.at[i - 1]!) + start + compute + send,
@@ -33,8 +34,8 @@ t.test('two nodes: starts, compute and spread, send, arrive, update, broadcast, 
     }));
   const timeline = stepTimeline(coordinator, [node(1, 10, 1), node(2, 12, 1)], 1);
   t.same(timeline, {
-    startFirst: 1,
-    startLast: 2,
+    startFirst: 3,
+    startLast: 4,
     computeMax: 12,
     spread: 2,
     sendMax: 1,
