@@ -173,11 +173,50 @@ export function rmspropUpdate(
   }
 }
 
-/** Σ x[i]² over [start, end), accumulated in float64: one rank's share of the global norm². */
+// Note [norm lanes]: a squared norm over [start, end) is summed in float64 in NORM_LANES = 8
+// lanes (the square of element i goes to lane (i − start) mod 8), and the lanes are then added
+// as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)). In one chain in index order
+// every addition waits for the one before (about 1 ns a value, whatever the memory could give);
+// eight independent chains fill one AVX-512 register in native code and overlap in JavaScript.
+// Every backend adds in this order (squaredNorm, reduceSlots here and in native/src/isa/
+// reduce.cc), so their norms agree bit for bit.
+
+/** The lanes a squared norm is summed in (Note [norm lanes]). */
+export const NORM_LANES = 8;
+
+/**
+ * Σ x[i]² over [start, end), accumulated in float64 in lanes (Note [norm lanes]): one rank's
+ * share of the global norm². The lanes are eight locals, so the additions overlap.
+ */
 export function squaredNorm(x: Float32Array, start: number, end: number): number {
-  let sum = 0;
-  for (let i = start; i < end; i++) sum += x[i] * x[i];
-  return sum;
+  let l0 = 0;
+  let l1 = 0;
+  let l2 = 0;
+  let l3 = 0;
+  let l4 = 0;
+  let l5 = 0;
+  let l6 = 0;
+  let l7 = 0;
+  let i = start;
+  for (; i + NORM_LANES <= end; i += NORM_LANES) {
+    l0 += x[i] * x[i];
+    l1 += x[i + 1] * x[i + 1];
+    l2 += x[i + 2] * x[i + 2];
+    l3 += x[i + 3] * x[i + 3];
+    l4 += x[i + 4] * x[i + 4];
+    l5 += x[i + 5] * x[i + 5];
+    l6 += x[i + 6] * x[i + 6];
+    l7 += x[i + 7] * x[i + 7];
+  }
+  // the last end − i < 8 values go to lanes 0, 1, …
+  if (i < end) l0 += x[i] * x[i];
+  if (i + 1 < end) l1 += x[i + 1] * x[i + 1];
+  if (i + 2 < end) l2 += x[i + 2] * x[i + 2];
+  if (i + 3 < end) l3 += x[i + 3] * x[i + 3];
+  if (i + 4 < end) l4 += x[i + 4] * x[i + 4];
+  if (i + 5 < end) l5 += x[i + 5] * x[i + 5];
+  if (i + 6 < end) l6 += x[i + 6] * x[i + 6];
+  return l0 + l1 + (l2 + l3) + (l4 + l5 + (l6 + l7));
 }
 
 /** x[i] *= factor over [start, end). */

@@ -3,12 +3,13 @@
 // through the kernel backend (native runs the C++ twin, native/src/isa/reduce.cc).
 //
 // Dimension letters: W slots (one per rank), [start, end) the chunk of the P parameters.
+import { squaredNorm } from './optim.js';
 
 /**
  * slots[0][i] = (Σ_r slots[r][i]) / count over [start, end), summed in rank order in float64
- * (bit-identical run to run); returns the chunk's squared norm, summed in index order in float64.
- * One pass: the result is bit for bit "sum the slots, round to float32, scale by 1 / count,
- * round, square" (count 0 scales by 0).
+ * (bit-identical run to run); returns the chunk's squared norm as squaredNorm adds it (float64
+ * lanes: Note [norm lanes], optim.ts): "sum the slots, round to float32, scale by 1 / count,
+ * round", then the norm of the result (count 0 scales by 0).
  */
 export function reduceSlots(
   slots: readonly Float32Array[],
@@ -19,13 +20,10 @@ export function reduceSlots(
   const first = slots[0];
   const W = slots.length;
   const factor = count > 0 ? 1 / count : 0;
-  let norm = 0;
   for (let i = start; i < end; i++) {
     let acc = first[i];
     for (let r = 1; r < W; r++) acc += slots[r][i];
-    const v = Math.fround(Math.fround(acc) * factor);
-    first[i] = v;
-    norm += v * v;
+    first[i] = Math.fround(Math.fround(acc) * factor);
   }
-  return norm;
+  return squaredNorm(first, start, end);
 }
