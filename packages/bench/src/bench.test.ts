@@ -9,7 +9,7 @@ import { chartSpecs, renderHtml } from './html.js';
 import { parseChildOutput, RESULT_MARKER } from './measure.js';
 import { BENCH_LIMITS, resolveOptions } from './options.js';
 import { CLUSTER_NOTE, planSystems, runBenchmarks, workloadData } from './run.js';
-import { interleavedSpeedup, median, rates, ratios, summarise } from './stats.js';
+import { interleavedCpuBound, interleavedSpeedup, median, rates, ratios, summarise } from './stats.js';
 import type { BenchReport, Measurement, SystemId } from './types.js';
 import { flopPerStep, WORKLOADS } from './workloads.js';
 
@@ -195,6 +195,20 @@ function sampleReport(): BenchReport {
           [30, 16],
           [18, 9.5],
         ]),
+        // CPU ms per step: 2 · 12 / 14 = 1.714, 2 · 12 / 13 = 1.846, 2 · 12 / 16 = 1.5
+        roundsCpuMs: [
+          [12, 14],
+          [12, 13],
+          [12, 16],
+        ],
+        cpuBound: interleavedCpuBound(
+          [
+            [12, 14],
+            [12, 13],
+            [12, 16],
+          ],
+          [1, 2],
+        ),
       },
     ],
     notes: [CLUSTER_NOTE],
@@ -217,7 +231,11 @@ t.test('the text report: systems, ratios to every peer, all-reduce, notes', (t) 
     'phases per step',
   );
   t.match(text, /recur threads\(W\) ÷ threads\(1\), fits alternated in one process/);
-  t.match(text, /lstm-std +1\.00× +1\.89× +3 +5\n/, 'the interleaved speedup: the median of 2, 1.875, 1.89');
+  t.match(
+    text,
+    /lstm-std +1\.00× +1\.89× +1\.71× +3 +5\n/,
+    'the interleaved speedup (the median of 2, 1.875, 1.89) and its CPU bound (of 1.714, 1.846, 1.5)',
+  );
   t.end();
 });
 
@@ -235,6 +253,17 @@ t.test('interleaved speedup: the median over rounds of each round’s own ratio'
   );
   t.end();
 });
+
+t.test(
+  'interleaved CPU bound: W × the base CPU per step ÷ the CPU per step at W, median over rounds',
+  (t) => {
+    t.same(interleavedCpuBound([], [1, 2]), [Number.NaN, Number.NaN], 'no rounds: no bound');
+    t.same(interleavedCpuBound([[10, 10, 10]], [1, 2, 4]), [1, 2, 4], 'the same CPU for the same work: W');
+    t.same(interleavedCpuBound([[10, 12.5]], [1, 2]), [1, 1.6], 'a quarter more CPU at W = 2: 1.6');
+    t.same(interleavedCpuBound([[10, 5]], [2, 4]), [1, 4], 'from a base of 2 threads');
+    t.end();
+  },
+);
 
 t.test('planSystems: recur-wasm at every thread count, after recur', (t) => {
   const ids = planSystems(['recur', 'recur-wasm', 'torch'], [1, 2], []).map((s) => `${s.id}:${s.kind}`);

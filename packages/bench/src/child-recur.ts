@@ -49,6 +49,14 @@ interface Fit {
   strategy: ReturnType<typeof threads>;
   afterWarmup: ReturnType<ReturnType<typeof threads>['timings']> | null;
   params: number;
+  /** per step, the CPU ms of the whole process (every thread) between onBatchEnd callbacks */
+  cpuMs: number[];
+}
+
+/** This process's CPU time so far (user + system, all its threads), ms. */
+function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 /** One fit of warm-up + timed steps on threads(world), with a new model from spec.seed. */
@@ -63,9 +71,11 @@ async function fitOnce(world: number): Promise<Fit> {
     strategy: threads(world),
     afterWarmup: null,
     params: model.layout.size,
+    cpuMs: [],
   };
   let lastReduce = 0;
   let start = performance.now();
+  let cpuStart = processCpuMs();
   await model.fit(
     { data: x, shape: [total * B, T, I] },
     { data: y, shape: [total * B, 1] },
@@ -79,6 +89,9 @@ async function fitOnce(world: number): Promise<Fit> {
           const now = performance.now();
           fit.stamps.push(now - start);
           start = now;
+          const cpu = processCpuMs();
+          fit.cpuMs.push(cpu - cpuStart);
+          cpuStart = cpu;
           fit.loss = logs.loss ?? fit.loss;
           const slowest = Math.max(...fit.strategy.timings().map((r) => r.reduceMs));
           fit.reduceMs.push(slowest - lastReduce);
@@ -121,9 +134,11 @@ function phases({ stamps, strategy, afterWarmup }: Fit): Record<string, number> 
 /** The interleaved scaling measurement: each fit's median timed step, round by round. */
 async function alternate(worlds: number[], rounds: number): Promise<ChildResult> {
   const out: number[][] = [];
+  const cpu: number[][] = [];
   let loss = 0;
   for (let r = 0; r < rounds; r++) {
     const row: number[] = [];
+    const cpuRow: number[] = [];
     for (const world of worlds) {
       // the previous fit's arena (lstm-big's: 440 MB) is garbage: collect it first, or the fits
       // pile up in memory (one run without this: lstm-big's one-thread step grew from 407 to
@@ -131,11 +146,20 @@ async function alternate(worlds: number[], rounds: number): Promise<ChildResult>
       (globalThis as { gc?: () => void }).gc?.();
       const fit = await fitOnce(world);
       row.push(median(fit.stamps.slice(spec.warmup)));
+      cpuRow.push(median(fit.cpuMs.slice(spec.warmup)));
       loss = fit.loss;
     }
     out.push(row);
+    cpu.push(cpuRow);
   }
-  return { stepMs: [], warmupMs: [], loss, maxRssKb: process.resourceUsage().maxRSS, rounds: out };
+  return {
+    stepMs: [],
+    warmupMs: [],
+    loss,
+    maxRssKb: process.resourceUsage().maxRSS,
+    rounds: out,
+    cpuRounds: cpu,
+  };
 }
 
 /** One measurement at threads(spec.threads): its steps, phases and all-reduce bandwidth. */

@@ -168,14 +168,26 @@ function scalingTable(report: BenchReport): string[] {
   const rows = done.map((s) => [
     s.workload,
     ...worlds.map((w) => formatRatio(s.speedup[s.threads.indexOf(w)])),
+    ...worlds.slice(1).map((w) => formatRatio(s.cpuBound[s.threads.indexOf(w)])),
     String(s.roundsStepMs.length),
     String(s.steps),
   ]);
   return [
     '',
     `recur threads(W) ÷ threads(${base}), fits alternated in one process (median over rounds of each round's ratio of`,
-    "median step times; the table above compares processes run seconds apart, which the machine's drift moves too)",
-    renderTable(['workload', ...worlds.map((w) => `threads(${w})`), 'rounds', 'steps/fit'], rows),
+    "median step times; the table above compares processes run seconds apart, which the machine's drift moves too);",
+    `CPU bound: what the process's CPU time per step allows, (W ÷ ${base}) · CPU(threads(${base})) ÷ CPU(threads(W)):`,
+    'below W when the cores compute slower while all work, or the threads add work',
+    renderTable(
+      [
+        'workload',
+        ...worlds.map((w) => `threads(${w})`),
+        ...worlds.slice(1).map((w) => `CPU bound(${w})`),
+        'rounds',
+        'steps/fit',
+      ],
+      rows,
+    ),
   ];
 }
 

@@ -26,7 +26,7 @@ import {
   type SystemKind,
 } from './options.js';
 import { ensureTfjs, ensureTorch, torchEnv } from './peers.js';
-import { interleavedSpeedup, rates, ratios, summarise } from './stats.js';
+import { interleavedCpuBound, interleavedSpeedup, rates, ratios, summarise } from './stats.js';
 import type { BenchReport, ChildSpec, Measurement, PeerStatus, Scaling, SystemId } from './types.js';
 import { flopPerStep, WORKLOADS, type Workload } from './workloads.js';
 
@@ -192,9 +192,18 @@ async function measureScaling(w: Workload, o: ResolvedOptions, dataFile: string)
   try {
     const { result } = await runChild(command(spec, o, `${w.name} recur scaling`));
     const rounds = result.rounds as number[][];
-    return { ...base, ok: true, roundsStepMs: rounds, speedup: interleavedSpeedup(rounds) };
+    const cpu = result.cpuRounds ?? [];
+    return {
+      ...base,
+      ok: true,
+      roundsStepMs: rounds,
+      speedup: interleavedSpeedup(rounds),
+      roundsCpuMs: cpu,
+      cpuBound: cpu.length === 0 ? [] : interleavedCpuBound(cpu, worlds),
+    };
   } catch (error) {
-    return { ...base, ok: false, error: failureOf(error), roundsStepMs: [], speedup: [] };
+    const none = { roundsStepMs: [], speedup: [], roundsCpuMs: [], cpuBound: [] };
+    return { ...base, ok: false, error: failureOf(error), ...none };
   }
 }
 

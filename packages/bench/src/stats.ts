@@ -114,3 +114,17 @@ export function interleavedSpeedup(roundsStepMs: readonly (readonly number[])[])
     median(roundsStepMs.map((row) => (row[0] as number) / (row[w] as number))),
   );
 }
+
+/**
+ * The CPU bound of the interleaved scaling (Scaling.cpuBound): per thread count W, the median
+ * over rounds of (W ÷ W₀) · cpu(W₀) ÷ cpu(W), from each round's CPU ms per step in `worlds`' order.
+ */
+export function interleavedCpuBound(
+  roundsCpuMs: readonly (readonly number[])[],
+  worlds: readonly number[],
+): number[] {
+  const base = worlds[0] as number;
+  return worlds.map((w, k) =>
+    median(roundsCpuMs.map((row) => ((w / base) * (row[0] as number)) / (row[k] as number))),
+  );
+}

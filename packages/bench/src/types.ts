@@ -51,6 +51,8 @@ export interface ChildResult {
    * of each thread count in spec.alternate's order; stepMs is then empty
    */
   rounds?: number[][];
+  /** with rounds: per round, the median CPU ms (the whole process) of a timed step of each */
+  cpuRounds?: number[][];
 }
 
 /** One system as measured: recur or PyTorch at one thread count, or a tfjs backend. */
@@ -161,4 +163,12 @@ export interface Scaling {
   roundsStepMs: number[][];
   /** per thread count: the median over rounds of the round's step(threads[0]) ÷ step(W) */
   speedup: number[];
+  /** per round, the median CPU ms of a timed step (the whole process) of each thread count */
+  roundsCpuMs: number[][];
+  /**
+   * per thread count: the median over rounds of (W ÷ threads[0]) · cpu(threads[0]) ÷ cpu(W), the
+   * speedup W threads would reach if they never waited: what the CPU time the same work took
+   * at W allows (the cores' own slowdown when all work, and the threads' overheads, lower it)
+   */
+  cpuBound: number[];
 }
