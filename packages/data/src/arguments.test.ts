@@ -59,7 +59,7 @@ t.test('options that are not an object', async (t) => {
     await t.rejects(readTextFolder('.', options), { code, message: /readTextFolder: options/ }, what);
     await t.rejects(readJson('x.json', options), { code, message: /readJson: options/ }, what);
     await t.rejects(readCsv('x.csv', options), { code, message: /readCsv: options/ }, what);
-    await t.rejects(streamCsv('x.csv', options).next(), { code, message: /readCsv: options/ }, what);
+    await t.rejects(streamCsv('x.csv', options).next(), { code, message: /streamCsv: options/ }, what);
     await t.rejects(
       streamJsonLines('x.jsonl', options).next(),
       { code, message: /streamJsonLines: options/ },

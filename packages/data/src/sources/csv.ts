@@ -107,7 +107,7 @@ function nameOf(source: CsvSource, options: CsvOptions): string {
 }
 
 function resolveOptions(source: CsvSource, options: CsvOptions): Resolved {
-  optionsOf(options, 'readCsv');
+  optionsOf(options, 'streamCsv');
   const delimiter = options.delimiter ?? ',';
   if (
     typeof delimiter !== 'string' ||
