@@ -1,5 +1,6 @@
 // The layers a config's model section describes: an optional embedding, `layers` recurrent
-// layers of one cell (each bidirectional if asked, dropout between them), and a dense head.
+// layers of one cell (each bidirectional if asked, dropout between them), and a dense head; and
+// the model the text tasks build from them over token ids (tokenModel).
 import {
   bidirectional,
   dense,
