@@ -81,7 +81,7 @@ export class TrainingLoop {
   private readonly staging = new WeakMap<Member, PieceStaging>();
   private stopping = false;
   private closed = false;
-  /** ms the transport spent decoding gradient frames since the last step (it adds to this) */
+  /** ms the transport spent decoding gradient frames since the round in flight began (it adds to this) */
   decodeMs = 0;
 
   constructor(
@@ -141,7 +141,7 @@ export class TrainingLoop {
       attempt = 0;
       const updating = performance.now();
       loss = this.update(round);
-      const decodeMs = this.takeDecodeMs();
+      const decodeMs = this.decodeMs; // this round's: the next round's start zeroes it
       this.model.trainingPosition =
         position + 1 < batches ? { epoch, position: position + 1 } : { epoch: epoch + 1, position: 0 };
       const broadcasting = performance.now();
@@ -223,13 +223,6 @@ export class TrainingLoop {
   memberGone(member: Member): void {
     const r = this.round;
     if (r?.parts.has(member) && !r.received.has(member)) r.finish('retry');
-  }
-
-  /** The ms spent decoding gradient frames since the last call (the round just summed). */
-  private takeDecodeMs(): number {
-    const ms = this.decodeMs;
-    this.decodeMs = 0;
-    return ms;
   }
 
   /** Tells onStep about a finished step, with where its time went. */
