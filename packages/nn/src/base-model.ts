@@ -196,17 +196,19 @@ export abstract class Model {
 
   /**
    * A worker thread's memory: the core of an arena that another thread's `ensureMemory` made
-   * (parameters, slots and optimizer state are shared, not copied) and the workspace of `region`.
+   * (parameters, `slots` gradient slots and optimizer state are shared, not copied) and the
+   * workspace of `region`, whose layers write gradient slot `slot` (a rank's own: its rank, or
+   * past the micro-batch slots when @recur/parallel balances).
    */
   attachMemory(
     shared: SharedCore,
-    rank: number,
-    world: number,
+    slot: number,
+    slots: number,
     stateCount: number,
     maxBatch: number,
   ): ModelMemory {
-    const plan = this.memoryPlan(maxBatch, world, stateCount);
-    const memory = attachMemory(plan, shared.buffer, shared.coreOffset, shared.region, rank);
+    const plan = this.memoryPlan(maxBatch, slots, stateCount);
+    const memory = attachMemory(plan, shared.buffer, shared.coreOffset, shared.region, slot);
     this.adoptMemory(memory);
     return memory;
   }

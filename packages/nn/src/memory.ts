@@ -44,7 +44,7 @@ export interface MemoryPlan {
   input: ShapeSpec;
   output: ShapeSpec;
   maxBatch: number;
-  /** gradient slots (threads) */
+  /** gradient slots (threads: one per rank, more when @recur/parallel balances micro-batches) */
   world: number;
   /** optimizer state buffers */
   stateCount: number;
@@ -61,7 +61,7 @@ export interface ModelMemory {
   params: Float32Array; // (P)
   slots: Float32Array[]; // W × (P)
   state: Float32Array[]; // stateCount × (P)
-  gradients: Float32Array; // (P) the slot this memory's layers write: slots[rank]
+  gradients: Float32Array; // (P) the slot this memory's layers write: slots[rank] (or past them)
   /** the workspaces of worker ranks that share this arena (threads); empty otherwise */
   rankRegions: RankRegion[];
   input: Float32Array; // (T, B, F) time-major input
@@ -107,19 +107,19 @@ function allocateCore(plan: MemoryPlan, allocator: FloatAllocator): MemoryCore {
 
 /**
  * One rank's workspace: batch copies, every layer's buffers and the kernels' scratch region,
- * bound to gradient slot `rank`.
+ * bound to gradient slot `slot`.
  */
 function allocateWorkspace(
   plan: MemoryPlan,
   allocator: FloatAllocator,
   core: MemoryCore,
-  rank: number,
+  slot: number,
   scratchPlan: ScratchPlan,
 ): Omit<ModelMemory, 'arena' | 'rankRegions'> {
   const B = plan.maxBatch;
   const T = plan.input.steps ?? 1;
   const outT = plan.output.steps ?? 1;
-  const gradients = core.slots[rank] ?? core.params;
+  const gradients = core.slots[slot] ?? core.params;
   const memory = {
     maxBatch: B,
     stateCount: plan.stateCount,
@@ -254,7 +254,7 @@ export function createMemory(plan: MemoryPlan, options: CreateMemoryOptions = {}
 
 /**
  * Another thread's view of an arena that createMemory made: the same core (from the arena's
- * `base` byte, same offsets), and the workspace of `region`, bound to gradient slot `rank`.
+ * `base` byte, same offsets), and the workspace of `region`, bound to gradient slot `slot`.
  * `plan.maxBatch` is the region's.
  */
 export function attachMemory(
@@ -262,9 +262,9 @@ export function attachMemory(
   buffer: SharedArrayBuffer,
   coreOffset: number,
   region: RankRegion,
-  rank: number,
+  slot: number,
 ): ModelMemory {
   const core = allocateCore(plan, new Arena(buffer, coreOffset));
   const arena = new Arena(buffer, region.offset, region.workspaceBytes);
-  return { arena, rankRegions: [], ...allocateWorkspace(plan, arena, core, rank, region.scratchPlan) };
+  return { arena, rankRegions: [], ...allocateWorkspace(plan, arena, core, slot, region.scratchPlan) };
 }

@@ -34,6 +34,8 @@ export const Field = {
   STEPS_DONE: 10,
   /** bumped by a rank each time it publishes its `progress` (BUCKETS: Note [bucketed sums]) */
   PROGRESS_GEN: 11,
+  /** 1 when the group balances micro-batches (Note [balanced micro-batches], balance.ts) */
+  BALANCED: 12,
 } as const;
 
 /**
@@ -57,9 +59,11 @@ export const Stat = {
   UPDATE_MS: 6,
   /** steps this rank has timed */
   STEPS: 7,
+  /** micro-batches this rank computed from other ranks' parts (balanced) */
+  STOLEN: 8,
 } as const;
 
-export const STATS_PER_RANK = 8;
+export const STATS_PER_RANK = 9;
 
 /** Views of one control block; built the same way on every thread from the same buffer. */
 export interface ControlBlock {
@@ -75,6 +79,11 @@ export interface ControlBlock {
   /** BUCKETS: layers, from the top, whose gradients are final in each rank's slot */
   progress: Int32Array; // (W)
   stats: Float64Array; // (W, STATS_PER_RANK)
+  /** balanced: each part's claimed micro-batches, front | back << 16 (balance.ts) */
+  claims: Int32Array; // (W)
+  /** balanced: the loss sum and count of micro-batch q, written by whichever rank computed it */
+  batchLoss: Float64Array; // (W·accumulate)
+  batchCount: Float64Array; // (W·accumulate)
   /** samples trained on so far, all ranks */
   samples: BigInt64Array; // (1)
   /**
@@ -87,9 +96,12 @@ export interface ControlBlock {
 
 /** Lays out views over `buffer` (a new one when omitted) for `world` ranks. */
 export function controlBlock(world: number, accumulate: number, buffer?: SharedArrayBuffer): ControlBlock {
-  const intCount = INT_FIELDS + world * accumulate + 2 * world;
+  const Q = world * accumulate;
+  const intCount = INT_FIELDS + Q + 3 * world;
   const statsOffset = Math.ceil((intCount * 4) / 8) * 8;
-  const samplesOffset = statsOffset + world * STATS_PER_RANK * 8;
+  const batchLossOffset = statsOffset + world * STATS_PER_RANK * 8;
+  const batchCountOffset = batchLossOffset + Q * 8;
+  const samplesOffset = batchCountOffset + Q * 8;
   const lrScaleOffset = samplesOffset + 8;
   const bytes = lrScaleOffset + 8;
   const sab = buffer ?? new SharedArrayBuffer(bytes);
@@ -104,10 +116,13 @@ export function controlBlock(world: number, accumulate: number, buffer?: SharedA
     world,
     accumulate,
     ints,
-    counts: new Int32Array(sab, INT_FIELDS * 4, world * accumulate),
-    arrivals: new Int32Array(sab, (INT_FIELDS + world * accumulate) * 4, world),
-    progress: new Int32Array(sab, (INT_FIELDS + world * accumulate + world) * 4, world),
+    counts: new Int32Array(sab, INT_FIELDS * 4, Q),
+    arrivals: new Int32Array(sab, (INT_FIELDS + Q) * 4, world),
+    progress: new Int32Array(sab, (INT_FIELDS + Q + world) * 4, world),
     stats: new Float64Array(sab, statsOffset, world * STATS_PER_RANK),
+    claims: new Int32Array(sab, (INT_FIELDS + Q + 2 * world) * 4, world),
+    batchLoss: new Float64Array(sab, batchLossOffset, Q),
+    batchCount: new Float64Array(sab, batchCountOffset, Q),
     samples: new BigInt64Array(sab, samplesOffset, 1),
     lrScale,
   };
@@ -129,6 +144,23 @@ export function sumStat(c: ControlBlock, which: number): number {
   let sum = 0;
   for (let r = 0; r < c.world; r++) sum += stat(c, r, which);
   return sum;
+}
+
+/**
+ * The step's loss sum (Stat.LOSS_SUM) or count (Stat.COUNT), the same on every thread bit for
+ * bit: the ranks' in rank order, or when balanced (balance.ts) each part's micro-batches in
+ * order, then the parts in order — the same additions in the same order when A = 1.
+ */
+export function stepTotal(c: ControlBlock, which: typeof Stat.LOSS_SUM | typeof Stat.COUNT): number {
+  if (Atomics.load(c.ints, Field.BALANCED) === 0) return sumStat(c, which);
+  const values = which === Stat.LOSS_SUM ? c.batchLoss : c.batchCount;
+  let total = 0;
+  for (let p = 0; p < c.world; p++) {
+    let part = 0;
+    for (let j = 0; j < c.accumulate; j++) part += values[p * c.accumulate + j];
+    total += part;
+  }
+  return total;
 }
 
 export const aborted = (c: ControlBlock): boolean => Atomics.load(c.ints, Field.ABORT) !== 0;

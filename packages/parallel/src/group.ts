@@ -25,6 +25,7 @@ import {
   SizeCounter,
 } from '@recur/nn';
 import { Piscina } from 'piscina';
+import { resetClaims, slotCount } from './balance.js';
 import { type Bucket, checkBuckets, reduceBuckets, type SummedBucket } from './buckets.js';
 import {
   abortAll,
@@ -35,7 +36,7 @@ import {
   Field,
   Stat,
   stat,
-  sumStat,
+  stepTotal,
   waitAsyncWhile,
 } from './control.js';
 import { ParallelError, ParallelErrorCode } from './errors.js';
@@ -44,6 +45,8 @@ import type { FaultInjection, RankInit, RankOutcome } from './rank-init.js';
 /** Resolved thread-group options (threads() validates them). */
 export interface GroupOptions {
   accumulate: number;
+  /** Note [balanced micro-batches] (balance.ts) */
+  balance: boolean;
   barrierTimeoutMs: number;
   stepTimeoutMs: number;
   startTimeoutMs: number;
@@ -66,6 +69,8 @@ export interface RankTimings {
   waitMs: number;
   reduceMs: number;
   updateMs: number;
+  /** micro-batches it computed from other ranks' parts (balanced) */
+  stolen: number;
 }
 
 /** Which parts of a global batch a group computes: parts [offset, offset + W) of `total`. */
@@ -137,7 +142,8 @@ export class ThreadGroup {
     const microBatch = Math.ceil(batchSize / Q);
     const batchBytes = measureBatchBuffers(model, compiled, microBatch);
     const stateCount = compiled.optimizer.stateCount();
-    const memory = model.ensureMemory(batchSize, stateCount, world, {
+    const slots = slotCount(world, o.accumulate, o.balance);
+    const memory = model.ensureMemory(batchSize, stateCount, slots, {
       shared: true,
       ranks: { count: world, maxBatch: microBatch, extraBytes: o.accumulate * batchBytes },
     });
@@ -151,6 +157,7 @@ export class ThreadGroup {
       return Array.from({ length: o.accumulate }, () => buffersFor(model, compiled, microBatch, batchArena));
     });
     const control = controlBlock(world, o.accumulate);
+    control.ints[Field.BALANCED] = o.balance ? 1 : 0; // published to the ranks with their task
     const pool = new Piscina({
       filename: WORKER_URL,
       minThreads: world,
@@ -163,6 +170,7 @@ export class ThreadGroup {
       rank,
       world,
       accumulate: o.accumulate,
+      balance: o.balance,
       config: model.config(),
       compile: model.compileSpec as NonNullable<Model['compileSpec']>,
       layoutHash: model.layout.hash(),
@@ -172,7 +180,7 @@ export class ThreadGroup {
       kernelMemory: wasmKernelsFor(arena)?.memory ?? null,
       kernels: kernelBackend().name,
       coreOffset: memory.arena.base,
-      region: memory.rankRegions[rank],
+      regions: memory.rankRegions,
       stateCount,
       microBatch,
       hasLengths: source.hasLengths,
@@ -197,7 +205,7 @@ export class ThreadGroup {
     await this.command(Command.STEP, epoch, batchIndex, { offset: 0, total: this.control.world });
     const sum = this.lossSum(epoch, batchIndex);
     (this.model.compiled as Compiled).step += 1;
-    return { sum, count: sumStat(this.control, Stat.COUNT) };
+    return { sum, count: stepTotal(this.control, Stat.COUNT) };
   }
 
   /**
@@ -214,7 +222,7 @@ export class ThreadGroup {
     await this.command(Command.SUMS, epoch, batchIndex, parts);
     const sum = this.lossSum(epoch, batchIndex);
     const memory = this.model.memory as NonNullable<Model['memory']>;
-    return { sum, count: sumStat(this.control, Stat.COUNT), gradients: memory.slots[0] };
+    return { sum, count: stepTotal(this.control, Stat.COUNT), gradients: memory.slots[0] };
   }
 
   /**
@@ -232,6 +240,12 @@ export class ThreadGroup {
     onBucket: (bucket: SummedBucket) => void,
   ): Promise<{ sum: number; count: number; gradients: Float32Array }> {
     const memory = this.model.memory as NonNullable<Model['memory']>;
+    if (this.o.balance) {
+      throw new ParallelError(
+        ParallelErrorCode.BAD_OPTION,
+        'threads: balance cannot be combined with bucketed sums (a bucket is final only once every micro-batch is)',
+      );
+    }
     checkBuckets(buckets, this.model.layout.size, this.model.layers.length);
     const seen = this.startCommand(Command.BUCKETS, epoch, batchIndex, parts);
     const deadline = performance.now() + this.o.stepTimeoutMs;
@@ -246,7 +260,7 @@ export class ThreadGroup {
     await this.awaitDone(seen, deadline, epoch, batchIndex);
     if (thrown !== null) throw (thrown as { error: unknown }).error;
     const sum = this.lossSum(epoch, batchIndex);
-    return { sum, count: sumStat(this.control, Stat.COUNT), gradients: memory.slots[0] };
+    return { sum, count: stepTotal(this.control, Stat.COUNT), gradients: memory.slots[0] };
   }
 
   /** Fills the batch buffers, commands `kind` and waits for the last rank to finish. */
@@ -274,6 +288,7 @@ export class ThreadGroup {
     }
     const seen = Atomics.load(c.ints, Field.DONE_GEN);
     for (let r = 0; r < c.world; r++) Atomics.store(c.progress, r, 0);
+    if (o.balance) resetClaims(c);
     c.lrScale[0] = (this.model.compiled as Compiled).lrScale; // published by the COMMAND_GEN bump below
     Atomics.store(c.ints, Field.EPOCH, epoch);
     Atomics.store(c.ints, Field.COMMAND, kind);
@@ -301,7 +316,7 @@ export class ThreadGroup {
 
   /** The step's loss sum over every rank (rank order); a non-finite one is ERR_NN_NON_FINITE. */
   private lossSum(epoch: number, batchIndex: number): number {
-    const sum = sumStat(this.control, Stat.LOSS_SUM);
+    const sum = stepTotal(this.control, Stat.LOSS_SUM);
     if (!Number.isFinite(sum)) {
       throw new RecurError(
         NnErrorCode.NON_FINITE,
@@ -327,6 +342,7 @@ export class ThreadGroup {
       waitMs: stat(c, rank, Stat.WAIT_MS),
       reduceMs: stat(c, rank, Stat.REDUCE_MS),
       updateMs: stat(c, rank, Stat.UPDATE_MS),
+      stolen: stat(c, rank, Stat.STOLEN),
     }));
   }
 

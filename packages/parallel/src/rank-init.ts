@@ -4,12 +4,20 @@
 import type { KernelBackendName, WasmMemory } from '@recur/kernels';
 import type { CompileOptions, ModelConfig, RankRegion } from '@recur/nn';
 
-/** Test-only: make `rank` fail at its `step`-th step of the run (1-based). */
+/**
+ * Test-only: make `rank` fail at its `step`-th step of the run (1-based), or ('slow') sleep
+ * `ms` before computing each step from that one on.
+ */
 export interface FaultInjection {
   rank: number;
   step: number;
-  /** throw an error; exit the thread (process.exit in a worker); block far past every timeout */
-  fault: 'throw' | 'exit' | 'hang';
+  /**
+   * throw an error; exit the thread (process.exit in a worker); block far past every timeout;
+   * be slow (balancing then moves its micro-batches to the other ranks)
+   */
+  fault: 'throw' | 'exit' | 'hang' | 'slow';
+  /** 'slow': the sleep per step; default 50 ms */
+  ms?: number;
 }
 
 export interface RankInit {
@@ -17,6 +25,8 @@ export interface RankInit {
   world: number;
   /** micro-batches per rank per optimizer step */
   accumulate: number;
+  /** ranks take what is left of slower ranks' micro-batches (Note [balanced micro-batches]) */
+  balance: boolean;
   /** model.config(): the worker rebuilds the model from it */
   config: ModelConfig;
   /** what the model was compiled with */
@@ -38,8 +48,8 @@ export interface RankInit {
   kernels: KernelBackendName;
   /** the byte at which the arena's core (parameters, slots, moments) starts */
   coreOffset: number;
-  /** this rank's region: its workspace, then its `accumulate` batch buffers */
-  region: RankRegion;
+  /** every rank's region, in rank order: its workspace, then its `accumulate` batch buffers */
+  regions: RankRegion[];
   stateCount: number;
   /** the largest micro-batch (samples) */
   microBatch: number;

@@ -13,8 +13,10 @@ import {
   type Compiled,
   type Model,
   modelFromConfig,
+  type RankRegion,
   type StepContext,
 } from '@recur/nn';
+import { BalancedShare, rankSlot, slotCount } from './balance.js';
 import { progressReporter, publishProgress } from './buckets.js';
 import {
   abortAll,
@@ -29,6 +31,7 @@ import {
   peerFailed,
   Stat,
   setStat,
+  stepTotal,
   sumStat,
   waitWhile,
 } from './control.js';
@@ -61,7 +64,10 @@ export default async function runRank(init: RankInit): Promise<RankOutcome> {
 class Rank {
   private readonly model: Model;
   private readonly compiled: Compiled;
+  /** (accumulate) this rank's micro-batches */
   private readonly batches: Batch[];
+  /** balanced: every rank's micro-batches and the two-level reduce; null otherwise */
+  private readonly balanced: BalancedShare | null;
   private readonly ctx: StepContext;
   private readonly chunk: [number, number];
   /** BUCKETS: reports the last micro-batch's final layers (Note [bucketed sums]) */
@@ -94,19 +100,31 @@ class Rank {
       init.kernelMemory === null
         ? init.arena
         : (attachKernelMemory(init.kernelMemory, 1 + init.rank, 1 + init.world).buffer as SharedArrayBuffer);
+    const { rank, world, accumulate, balance } = init;
     this.model.attachMemory(
-      { buffer: arena, coreOffset: init.coreOffset, region: init.region },
-      init.rank,
-      init.world,
+      { buffer: arena, coreOffset: init.coreOffset, region: init.regions[rank] },
+      rankSlot(rank, world, accumulate, balance),
+      slotCount(world, accumulate, balance),
       init.stateCount,
       init.microBatch,
     );
-    const { offset, workspaceBytes, bytes } = init.region;
-    const batchArena = new Arena(arena, offset + workspaceBytes, bytes - workspaceBytes);
     const steps = this.model.inputSpec.steps ?? 1;
-    this.batches = Array.from({ length: init.accumulate }, () =>
-      batchOf(buffersFor(this.model, this.compiled, init.microBatch, batchArena), 0, steps, init.hasLengths),
-    );
+    const batchesIn = (region: RankRegion): Batch[] => {
+      const { offset, workspaceBytes, bytes } = region;
+      const batchArena = new Arena(arena, offset + workspaceBytes, bytes - workspaceBytes);
+      return Array.from({ length: accumulate }, () =>
+        batchOf(
+          buffersFor(this.model, this.compiled, init.microBatch, batchArena),
+          0,
+          steps,
+          init.hasLengths,
+        ),
+      );
+    };
+    this.batches = batchesIn(init.regions[rank]);
+    this.balanced = balance
+      ? new BalancedShare(this.model, this.compiled, init.regions.flatMap(batchesIn), control, rank)
+      : null;
     this.ctx = { training: true, seed: init.trainingSeed, epoch: 0, sampleIndex: new Int32Array(0) };
     this.chunk = chunkOf(this.model.layout.size, init.rank, init.world);
     this.reporter = progressReporter(control, init.rank, this.model.layers.length);
@@ -153,8 +171,54 @@ class Rank {
       addStat(c, rank, which, now - t);
       t = now;
     };
-    // Phase 1: compute into slot `rank`; parameters are read-only.
+    // Phase 1: compute into slot `rank` (balanced: into the micro-batches' slots); parameters
+    // are read-only.
     this.ctx.epoch = Atomics.load(c.ints, Field.EPOCH);
+    const samples = this.balanced === null ? this.computeOwn(buckets) : this.computeBalanced();
+    Atomics.add(c.samples, 0, BigInt(samples));
+    lap(Stat.COMPUTE_MS);
+    if (buckets) {
+      publishProgress(c, rank, this.model.layers.length); // every layer, also after empty micro-batches
+      addStat(c, rank, Stat.STEPS, 1);
+      finishStep(c);
+      return;
+    }
+    barrier(c, rank, timeout, 'after compute');
+    lap(Stat.WAIT_MS);
+    // A non-finite loss stops the run on every rank alike (each sees the same sum): no update.
+    if (Number.isFinite(stepTotal(c, Stat.LOSS_SUM))) {
+      // Phase 3: reduce this rank's chunk over every slot.
+      const memory = this.model.memory as NonNullable<Model['memory']>;
+      const [start, end] = this.chunk;
+      const count = update ? stepTotal(c, Stat.COUNT) : 1;
+      const norm =
+        this.balanced === null
+          ? reduceChunk(memory.slots, start, end, count)
+          : this.balanced.reduce(start, end, count);
+      setStat(c, rank, Stat.NORM, norm);
+      lap(Stat.REDUCE_MS);
+      if (update) {
+        // Only clipping needs every rank's chunk norm: without clipNorm a rank updates at once
+        // the chunk that it alone reduced (no barrier, no other rank's memory touched).
+        const clips = this.compiled.clipNorm !== null;
+        if (clips) {
+          barrier(c, rank, timeout, 'after reduce');
+          lap(Stat.WAIT_MS);
+        }
+        // Phases 4–5: clip and update this rank's chunk, at the main thread's learning-rate scale.
+        this.compiled.lrScale = c.lrScale[0];
+        updateChunk(memory, this.compiled, start, end, clips ? sumStat(c, Stat.NORM) : 0);
+        lap(Stat.UPDATE_MS);
+      }
+    }
+    addStat(c, rank, Stat.STEPS, 1);
+    finishStep(c);
+  }
+
+  /** Phase 1 on this rank's own micro-batches, into its slot; returns the samples. */
+  private computeOwn(buckets: boolean): number {
+    const { control: c, init } = this;
+    const { rank } = init;
     let samples = 0;
     for (let j = 0; j < init.accumulate; j++) {
       this.batches[j].B = c.counts[rank * init.accumulate + j];
@@ -178,46 +242,27 @@ class Rank {
       setStat(c, rank, Stat.LOSS_SUM, own.sum);
       setStat(c, rank, Stat.COUNT, own.count);
     }
-    Atomics.add(c.samples, 0, BigInt(samples));
-    lap(Stat.COMPUTE_MS);
-    if (buckets) {
-      publishProgress(c, rank, this.model.layers.length); // every layer, also after empty micro-batches
-      addStat(c, rank, Stat.STEPS, 1);
-      finishStep(c);
-      return;
-    }
-    barrier(c, rank, timeout, 'after compute');
-    lap(Stat.WAIT_MS);
-    // A non-finite loss stops the run on every rank alike (each sees the same sum): no update.
-    if (Number.isFinite(sumStat(c, Stat.LOSS_SUM))) {
-      // Phase 3: reduce this rank's chunk over every slot.
-      const memory = this.model.memory as NonNullable<Model['memory']>;
-      const [start, end] = this.chunk;
-      const count = update ? sumStat(c, Stat.COUNT) : 1;
-      setStat(c, rank, Stat.NORM, reduceChunk(memory.slots, start, end, count));
-      lap(Stat.REDUCE_MS);
-      if (update) {
-        // Only clipping needs every rank's chunk norm: without clipNorm a rank updates at once
-        // the chunk that it alone reduced (no barrier, no other rank's memory touched).
-        const clips = this.compiled.clipNorm !== null;
-        if (clips) {
-          barrier(c, rank, timeout, 'after reduce');
-          lap(Stat.WAIT_MS);
-        }
-        // Phases 4–5: clip and update this rank's chunk, at the main thread's learning-rate scale.
-        this.compiled.lrScale = c.lrScale[0];
-        updateChunk(memory, this.compiled, start, end, clips ? sumStat(c, Stat.NORM) : 0);
-        lap(Stat.UPDATE_MS);
-      }
-    }
-    addStat(c, rank, Stat.STEPS, 1);
-    finishStep(c);
+    return samples;
+  }
+
+  /** Phase 1 balanced (Note [balanced micro-batches]); returns the samples this rank computed. */
+  private computeBalanced(): number {
+    const c = this.control;
+    const balanced = this.balanced as BalancedShare;
+    const work = balanced.compute(this.ctx);
+    addStat(c, this.init.rank, Stat.STOLEN, work.stolen);
+    return work.samples;
   }
 }
 
-/** Fault injection for tests: make one rank throw, exit its thread, or hang at a given step. */
+/** Fault injection for tests: make one rank throw, exit its thread or hang at a step, or be slow. */
 function injectFault(inject: FaultInjection | null, rank: number, step: number): void {
-  if (inject === null || inject.rank !== rank || inject.step !== step) return;
+  if (inject === null || inject.rank !== rank) return;
+  if (inject.fault === 'slow') {
+    if (step >= inject.step) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, inject.ms ?? 50);
+    return;
+  }
+  if (inject.step !== step) return;
   if (inject.fault === 'throw') throw new Error(`injected fault at step ${step}`);
   if (inject.fault === 'exit') process.exit(3);
   // 'hang': block this thread far beyond every timeout; only terminating the thread ends it.

@@ -10,6 +10,11 @@ import type { FaultInjection } from './rank-init.js';
 export interface ThreadsOptions {
   /** micro-batches per rank per optimizer step (gradient accumulation); default 1 */
   accumulate?: number;
+  /**
+   * a rank that finishes its micro-batches takes what is left of slower ranks' (Note [balanced
+   * micro-batches], balance.ts); the result does not depend on who computed what; default false
+   */
+  balance?: boolean;
   /** the longest a rank waits at a barrier for the others; default 60 000 ms */
   barrierTimeoutMs?: number;
   /** the longest the main thread waits for one step; default 600 000 ms */
@@ -97,10 +102,13 @@ export function resolveOptions(world: number, options: ThreadsOptions): Resolved
     bad('the thread count', world, `an integer in [1, ${THREADS_LIMITS.maxWorld}] (THREADS_LIMITS.maxWorld)`);
   }
   if (typeof options !== 'object' || options === null) bad('options', options, 'an object');
-  const known = new Set([...Object.keys(DEFAULTS), 'inject']);
+  const known = new Set([...Object.keys(DEFAULTS), 'balance', 'inject']);
   for (const key of Object.keys(options))
     if (!known.has(key)) bad(`option '${key}'`, key, `one of ${[...known].join(', ')}`);
-  const out: Resolved = { ...DEFAULTS, inject: options.inject ?? null };
+  if (options.balance !== undefined && typeof options.balance !== 'boolean') {
+    bad('balance', options.balance, 'true or false');
+  }
+  const out: Resolved = { ...DEFAULTS, balance: options.balance ?? false, inject: options.inject ?? null };
   for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
     const value = options[key];
     if (value === undefined) continue;
