@@ -173,6 +173,7 @@ function sampleReport(): BenchReport {
       seed: 1,
       counts: { 'lstm-std': { repeats: 1, warmup: 1, steps: 2 } },
       scalingRounds: 3,
+      balance: 0,
     },
     workloads: { 'lstm-std': { ...w, flopPerStep: flopPerStep(w) } },
     peers: [],
@@ -310,6 +311,8 @@ t.test('options: defaults and every bad value coded, naming the option', async (
   t.equal(o.scalingRounds, 5, 'five rounds of the interleaved scaling');
   t.same(o.clusterBucketBytes, [0], 'whole gradients by default');
   t.equal(resolveOptions({ scalingRounds: 0 }).scalingRounds, 0, '0 turns it off');
+  t.equal(o.balance, 0, 'plain threads(W) by default');
+  t.equal(resolveOptions({ balance: BENCH_LIMITS.maxBalance }).balance, 65_536, 'balance up to its limit');
   const per = resolveOptions({ steps: 4, perWorkload: { 'lstm-big': { steps: 1, repeats: 2 } } });
   t.same(per.counts['lstm-big'], { repeats: 2, warmup: 1, steps: 1 }, 'perWorkload over the run-wide steps');
   t.same(
@@ -355,6 +358,8 @@ t.test('options: defaults and every bad value coded, naming the option', async (
       /scalingRounds must be an integer in \[0, 100\], got 101/,
     ],
     [{ scalingRounds: -1 }, /scalingRounds must be an integer in \[0, 100\], got -1/],
+    [{ balance: BENCH_LIMITS.maxBalance + 1 }, /balance must be an integer in \[0, 65536\], got 65537/],
+    [{ balance: 1.5 }, /balance must be an integer in \[0, 65536\], got 1.5/],
     [{ onProgress: 1 }, /onProgress must be a function/],
     [{ stepz: 1 }, /unknown option "stepz"/],
   ];
@@ -382,6 +387,8 @@ t.test('flags: parsed into options, bad ones coded; the CLI answers 2', async (t
     '7',
     '--cluster-bucket-bytes',
     '0,65536',
+    '--balance',
+    '8',
   ]);
   t.same(plan.options, {
     workloads: ['lstm-std', 'lstm-big'],
@@ -389,6 +396,7 @@ t.test('flags: parsed into options, bad ones coded; the CLI answers 2', async (t
     repeats: 2,
     scalingRounds: 7,
     clusterBucketBytes: [0, 65536],
+    balance: 8,
     install: false,
     perWorkload: { 'lstm-big': { steps: 1, repeats: 1 } },
   });

@@ -25,7 +25,7 @@
 import { readFileSync } from 'node:fs';
 import { kernelBackend } from '@recur/kernels';
 import { dense, gru, lstm, sequential } from '@recur/nn';
-import { threads } from '@recur/parallel';
+import { type ThreadsOptions, threads } from '@recur/parallel';
 import { median } from './stats.js';
 import type { ChildResult, ChildSpec } from './types.js';
 
@@ -59,6 +59,13 @@ function processCpuMs(): number {
   return (user + system) / 1000;
 }
 
+/** threads(W)'s options: balanced micro-batches of about spec.balance samples when W ≥ 2 and it is set. */
+function balanced(world: number): ThreadsOptions {
+  const samples = spec.balance ?? 0;
+  if (world < 2 || samples <= 0) return {};
+  return { accumulate: Math.ceil(B / world / samples), balance: true };
+}
+
 /** One fit of warm-up + timed steps on threads(world), with a new model from spec.seed. */
 async function fitOnce(world: number): Promise<Fit> {
   const layer = cell === 'lstm' ? lstm({ units: H }) : gru({ units: H });
@@ -68,7 +75,7 @@ async function fitOnce(world: number): Promise<Fit> {
     stamps: [],
     reduceMs: [],
     loss: 0,
-    strategy: threads(world),
+    strategy: threads(world, balanced(world)),
     afterWarmup: null,
     params: model.layout.size,
     cpuMs: [],
@@ -131,6 +138,12 @@ function phases({ stamps, strategy, afterWarmup }: Fit): Record<string, number> 
   return { compute: mean(0), wait: mean(1), reduce: mean(2), update: mean(3), rest: step - busiest };
 }
 
+/** Balanced runs: micro-batches the ranks took from other ranks' parts, per timed step. */
+function stolenPerStep({ stamps, strategy, afterWarmup }: Fit): number {
+  const stolen = strategy.timings().reduce((a, r, i) => a + r.stolen - (afterWarmup?.[i]?.stolen ?? 0), 0);
+  return stolen / stamps.slice(spec.warmup).length;
+}
+
 /** The interleaved scaling measurement: each fit's median timed step, round by round. */
 async function alternate(worlds: number[], rounds: number): Promise<ChildResult> {
   const out: number[][] = [];
@@ -172,7 +185,13 @@ async function measureOnce(): Promise<ChildResult> {
     stepMs: fit.stamps.slice(spec.warmup),
     loss: fit.loss,
     maxRssKb: process.resourceUsage().maxRSS,
-    detail: { params: P, kernels: `${kernelBackend().name} ${kernelBackend().isa}`, phasesMs: phases(fit) },
+    detail: {
+      params: P,
+      kernels: `${kernelBackend().name} ${kernelBackend().isa}`,
+      phasesMs: phases(fit),
+      threadsOptions: balanced(spec.threads),
+      stolenPerStep: stolenPerStep(fit),
+    },
     allReduce: {
       params: P,
       bytes,

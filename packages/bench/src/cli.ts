@@ -38,6 +38,8 @@ interleaved and repeated; prints the table and writes JSON and an HTML page with
   --child-timeout-s N    the longest one measurement may run (default 1800)
   --scaling-rounds N     rounds of recur's interleaved scaling measurement, threads(W) fits
                          alternated in one process (default 5; 0: none)
+  --balance N            recur's threads(W) for W ≥ 2 balance micro-batches of about N samples
+                         (threads(W, { accumulate: ⌈batch ÷ W ÷ N⌉, balance: true }); default 0: plain)
   --quiet                no progress lines on stderr
   -h, --help             this text
 `;
@@ -85,6 +87,7 @@ export interface BenchFlags {
   json?: boolean;
   childTimeoutS?: string;
   scalingRounds?: string;
+  balance?: string;
   quiet?: boolean;
 }
 
@@ -110,6 +113,7 @@ export function planFromFlags(v: BenchFlags): Omit<CliPlan, 'help'> {
   if (v.install === false) options.install = false;
   if (v.childTimeoutS !== undefined) options.childTimeoutMs = int('child-timeout-s', v.childTimeoutS) * 1000;
   if (v.scalingRounds !== undefined) options.scalingRounds = int('scaling-rounds', v.scalingRounds);
+  if (v.balance !== undefined) options.balance = int('balance', v.balance);
   for (const item of v.set ?? []) {
     const m = /^([a-z0-9-]+)\.(repeats|warmup|steps)=(\d+)$/.exec(item);
     if (m === null)
@@ -148,6 +152,7 @@ export function parseBenchArgs(argv: readonly string[]): CliPlan {
     cacheDir: v['cache-dir'],
     childTimeoutS: v['child-timeout-s'],
     scalingRounds: v['scaling-rounds'],
+    balance: v.balance,
     install: v['no-install'] !== true,
   };
   return { ...planFromFlags(flags), help: v.help === true };
@@ -176,6 +181,7 @@ function parse(argv: readonly string[]) {
       json: { type: 'boolean' },
       'child-timeout-s': { type: 'string' },
       'scaling-rounds': { type: 'string' },
+      balance: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -32,6 +32,8 @@ export const BENCH_LIMITS = Object.freeze({
   maxBucketBytes: 2 ** 30,
   /** rounds of the interleaved scaling measurement (0: none) */
   maxScalingRounds: 100,
+  /** samples of recur's balanced micro-batches */
+  maxBalance: 65_536,
   /** the longest one measurement's child process may run before it is killed (ms) */
   maxChildTimeoutMs: 24 * 3_600_000,
 });
@@ -100,6 +102,12 @@ export interface BenchOptions extends StepCounts {
    * needs 'recur' in systems and two thread counts or more)
    */
   scalingRounds?: number;
+  /**
+   * recur's threads(W) for W ≥ 2 balance micro-batches of about this many samples: @recur/
+   * parallel's threads(W, { accumulate: A, balance: true }) with A = ⌈batch ÷ W ÷ balance⌉;
+   * default 0: plain threads(W)
+   */
+  balance?: number;
   /** called with progress lines (installs, each finished measurement) */
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -118,6 +126,7 @@ export interface ResolvedOptions {
   python: string;
   childTimeoutMs: number;
   scalingRounds: number;
+  balance: number;
   onProgress: (event: ProgressEvent) => void;
 }
 
@@ -138,6 +147,7 @@ const KNOWN = [
   'python',
   'childTimeoutMs',
   'scalingRounds',
+  'balance',
   'onProgress',
 ];
 
@@ -283,6 +293,7 @@ export function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
       1_800_000,
     ),
     scalingRounds: integer('scalingRounds', options.scalingRounds, 0, BENCH_LIMITS.maxScalingRounds, 5),
+    balance: integer('balance', options.balance, 0, BENCH_LIMITS.maxBalance, 0),
     onProgress: options.onProgress ?? (() => {}),
   };
 }

@@ -21,6 +21,7 @@ import { runChild } from './measure.js';
 import {
   type BenchOptions,
   type ClusterPrecision,
+  RECUR_KINDS,
   type ResolvedOptions,
   resolveOptions,
   type SystemKind,
@@ -129,7 +130,19 @@ function baseSpec(
   dataFile: string,
 ): ChildSpec {
   const { warmup, steps } = counts;
-  return { system, threads, workload: w, warmup, steps, seed: o.seed, dataFile, peersDir: o.cacheDir };
+  const balance =
+    o.balance > 0 && (system === 'recur' || system === 'recur-wasm') ? { balance: o.balance } : {};
+  return {
+    system,
+    threads,
+    workload: w,
+    warmup,
+    steps,
+    seed: o.seed,
+    dataFile,
+    peersDir: o.cacheDir,
+    ...balance,
+  };
 }
 
 /** A failed child's coded error, for the report. */
@@ -294,6 +307,12 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
   }
   for (const s of scaling) if (!s.ok) notes.push(`${s.workload} recur scaling failed: ${s.error?.message}`);
   if (systems.includes('cluster')) notes.push(CLUSTER_NOTE);
+  if (o.balance > 0 && systems.some((s) => RECUR_KINDS.includes(s))) {
+    notes.push(
+      `recur threads(W) for W ≥ 2 balanced micro-batches of about ${o.balance} samples ` +
+        `(threads(W, { accumulate: ⌈batch ÷ W ÷ ${o.balance}⌉, balance: true })); threads(1) ran plain`,
+    );
+  }
   const summaries = summarise(measurements);
   const cpu = cpus()[0]?.model ?? 'unknown';
   return {
@@ -317,6 +336,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
       seed: o.seed,
       counts: o.counts,
       scalingRounds: o.scalingRounds,
+      balance: o.balance,
     },
     workloads: Object.fromEntries(
       o.workloads.map((name) => {

@@ -51,9 +51,19 @@ t.test(
       warmup: 1,
       steps: 1,
       scalingRounds: 0,
+      balance: 16,
       install: false,
       cacheDir,
     });
     t.same(off.scaling, [], 'scalingRounds 0: not measured');
+    const [one, two] = off.measurements;
+    t.same(one?.detail?.threadsOptions, {}, 'balance: threads(1) runs plain');
+    t.same(
+      two?.detail?.threadsOptions,
+      { accumulate: 2, balance: true },
+      'threads(2): 64 ÷ 2 ÷ 16 = 2 a rank',
+    );
+    t.ok(Number.isFinite(two?.detail?.stolenPerStep), 'with the micro-batches it moved');
+    t.match(formatReport(off), /threads\(W\) for W ≥ 2 balanced micro-batches of about 16 samples/, 'noted');
   },
 );

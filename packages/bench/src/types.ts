@@ -25,6 +25,8 @@ export interface ChildSpec {
    */
   alternate?: number[];
   rounds?: number;
+  /** recur: threads(W) for W ≥ 2 balances micro-batches of about this many samples (0 or absent: plain) */
+  balance?: number;
 }
 
 export interface AllReduce {
@@ -137,6 +139,8 @@ export interface BenchReport {
     seed: number;
     counts: Record<string, { repeats: number; warmup: number; steps: number }>;
     scalingRounds: number;
+    /** samples of recur's balanced micro-batches for W ≥ 2 (0: plain threads(W)) */
+    balance: number;
   };
   workloads: Record<string, Workload & { flopPerStep: number }>;
   peers: PeerStatus[];

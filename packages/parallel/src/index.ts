@@ -1,4 +1,5 @@
 // @recur/parallel: data-parallel training on worker threads; see README.md.
+export * from './balance.js';
 export * from './buckets.js';
 export * from './control.js';
 export * from './errors.js';
