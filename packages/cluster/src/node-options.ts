@@ -94,7 +94,13 @@ export function resolveNodeOptions(o: NodeOptions): ResolvedNode {
   if (o.runHash !== undefined) checkHash(o.runHash, 'node: runHash');
   checkToken(o.token, 'node');
   const threadsOptions = o.threadsOptions ?? {};
-  resolveOptions(threads, threadsOptions);
+  const bucketBytes = integer('bucketBytes', o.bucketBytes, 0, 0);
+  if (resolveOptions(threads, threadsOptions).balance && bucketBytes > 0) {
+    fail(
+      ClusterErrorCode.BAD_OPTION,
+      'node: threadsOptions.balance cannot be combined with bucketBytes (a bucket is final only once every micro-batch is)',
+    );
+  }
   return {
     url: o.url,
     token: o.token,
@@ -105,7 +111,7 @@ export function resolveNodeOptions(o: NodeOptions): ResolvedNode {
     threads,
     nodeId: o.nodeId ?? `${hostname()}-${process.pid}`,
     precision,
-    bucketBytes: integer('bucketBytes', o.bucketBytes, 0, 0),
+    bucketBytes,
     heartbeatMs: integer('heartbeatMs', o.heartbeatMs, 1, 1_000),
     handshakeTimeoutMs: integer('handshakeTimeoutMs', o.handshakeTimeoutMs, 1, 10_000),
     reconnectTimeoutMs: integer('reconnectTimeoutMs', o.reconnectTimeoutMs, 0, 60_000),
