@@ -13,7 +13,8 @@
 // (filling the batch buffers, waking the ranks, fit's bookkeeping). detail.kernels names the
 // kernel backend and its ISA (RECUR_KERNELS picks it: recur-wasm runs with RECUR_KERNELS=wasm).
 //
-// All-reduce: (W + 1)·P·4 bytes (W gradient slots read, one written) ÷ the slowest rank's reduce
+// All-reduce: (W + 1)·P·4 bytes (W gradient slots read, one written; balanced with A micro-batches
+// a rank, (W·A + 2W + 1)·P·4: its two levels) ÷ the slowest rank's reduce
 // time of each timed step (from the ranks' shared timings), median over the timed steps; beside
 // it a plain memory copy (TypedArray.set) of the same byte count in this process, median of 21.
 //
@@ -179,7 +180,11 @@ async function alternate(worlds: number[], rounds: number): Promise<ChildResult>
 async function measureOnce(): Promise<ChildResult> {
   const fit = await fitOnce(spec.threads);
   const P = fit.params;
-  const bytes = (spec.threads + 1) * P * 4;
+  const W = spec.threads;
+  // balanced (A > 1): W·A micro-batch slots read and W part sums written, then those W read and
+  // slot 0 written (Note [balanced micro-batches] in @recur/parallel)
+  const A = balanced(W).accumulate ?? 1;
+  const bytes = (A > 1 ? W * A + 2 * W + 1 : W + 1) * P * 4;
   return {
     warmupMs: fit.stamps.slice(0, spec.warmup),
     stepMs: fit.stamps.slice(spec.warmup),

@@ -95,7 +95,7 @@ export function formatReport(report: BenchReport): string {
   if (reduced.length > 0) {
     out.push('');
     out.push(
-      "all-reduce of recur threads(W): (W + 1)·P·4 bytes ÷ the slowest rank's reduce time per step, beside a memory copy of the same bytes",
+      "all-reduce of recur threads(W): (W + 1)·P·4 bytes (balanced, A micro-batches a rank: (W·A + 2W + 1)·P·4) ÷ the slowest rank's reduce time per step, beside a memory copy of the same bytes",
     );
     out.push(
       renderTable(

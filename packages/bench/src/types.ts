@@ -32,7 +32,7 @@ export interface ChildSpec {
 export interface AllReduce {
   /** P: parameters, the floats in one gradient slot */
   params: number;
-  /** (W + 1)·P·4: W slots read, one written */
+  /** (W + 1)·P·4: W slots read, one written; balanced: (W·A + 2W + 1)·P·4 */
   bytes: number;
   GBs: number;
   /** a plain TypedArray.set of the same byte count, in the same process */
