@@ -3,6 +3,7 @@
 // state and step, the random generator's position, the epoch in progress).
 import type { Model } from './base-model.js';
 import type { CheckpointContent } from './checkpoint.js';
+import { checkModelArgument } from './validate.js';
 
 export interface SaveOptions {
   /** scalers, vocabularies: any plain JSON, returned by loadModel as `preprocessing` */
@@ -11,6 +12,7 @@ export interface SaveOptions {
 
 /** What a checkpoint of `model` holds. */
 export function checkpointOf(model: Model, preprocessing: unknown): CheckpointContent {
+  checkModelArgument('checkpointOf', model);
   const compiled = model.compiled;
   const state = model.memory?.state ?? [];
   const position = model.trainingPosition;

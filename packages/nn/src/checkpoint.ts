@@ -33,6 +33,7 @@ import {
   writeFileAtomic,
 } from './io.js';
 import type { LayoutRow } from './layout.js';
+import { describe } from './validate.js';
 
 export const CHECKPOINT_MAGIC = 'RECURCKP';
 /** The format version this code writes and the only one it reads. */
@@ -127,6 +128,9 @@ export async function saveCheckpoint(
 /** Checks `content` and returns its float buffers in file order. */
 function checkContent(content: CheckpointContent): Float32Array[] {
   const complain: Complain = (what) => fail(NnErrorCode.BAD_OPTION, `cannot write checkpoint: ${what}`);
+  if (typeof content !== 'object' || content === null || Array.isArray(content)) {
+    complain(`the content must be an object (checkpointOf(model) gives one), got ${describe(content)}`);
+  }
   checkCommon(content, complain);
   for (const key of ['config', 'preprocessing'] as const) {
     if (content[key] === undefined) complain(`content.${key} is undefined; pass null when there is none`);
@@ -206,6 +210,8 @@ export function decodeCheckpoint(
   options: CheckpointOptions = {},
 ): CheckpointContent {
   const complain: Complain = (what) => fail(NnErrorCode.BAD_CHECKPOINT, `${source}: ${what}`);
+  if (!(bytes instanceof Uint8Array))
+    complain(`expected the file's bytes (a Uint8Array), got ${describe(bytes)}`);
   const headerLength = readPreamble(
     bytes,
     bytes.length,

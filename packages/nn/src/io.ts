@@ -202,6 +202,9 @@ export function paddedJson(value: unknown): Uint8Array {
 
 /** `options.maxHeaderBytes`, or `fallback` (the format's limit) when it is not given. */
 export function maxHeaderBytes(options: { maxHeaderBytes?: number }, fallback: number): number {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    fail(NnErrorCode.BAD_OPTION, `options must be an object { maxHeaderBytes? }, got ${describe(options)}`);
+  }
   const max = options.maxHeaderBytes ?? fallback;
   if (!Number.isSafeInteger(max) || max <= 0) {
     fail(NnErrorCode.BAD_OPTION, `options.maxHeaderBytes must be a positive integer, got ${describe(max)}`);

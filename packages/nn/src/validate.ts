@@ -2,6 +2,27 @@
 // throws ERR_NN_BAD_OPTION. Kernels below never check; this is the boundary.
 import { fail, NnErrorCode } from './errors.js';
 
+/**
+ * ERR_NN_BAD_OPTION unless `value` looks like a recur model (its layers, layout and parameters):
+ * the interop and checkpoint functions that take one check it first, so that a wrong argument
+ * is a coded error and not a TypeError from deep inside.
+ */
+export function checkModelArgument(where: string, value: unknown): void {
+  const m = value as { layers?: unknown; layout?: { size?: unknown }; params?: unknown } | null;
+  const ok =
+    typeof m === 'object' &&
+    m !== null &&
+    Array.isArray(m.layers) &&
+    typeof m.layout?.size === 'number' &&
+    m.params instanceof Float32Array;
+  if (!ok) {
+    fail(
+      NnErrorCode.BAD_OPTION,
+      `${where}: the model must be a recur model (sequential, encoderDecoder, loadModel's), got ${describe(value)}`,
+    );
+  }
+}
+
 export function positiveInteger(where: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     fail(NnErrorCode.BAD_OPTION, `${where}: ${name} must be a positive integer, got ${describe(value)}`);

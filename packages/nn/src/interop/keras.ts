@@ -31,6 +31,7 @@ import { Bidirectional } from '../layers/bidirectional.js';
 import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
 import { type CellKind, Recurrent } from '../layers/recurrent.js';
+import { checkModelArgument } from '../validate.js';
 
 /** One Keras weight: its shape and its values in row-major order. */
 export interface KerasWeight {
@@ -295,6 +296,7 @@ function scopeOf(model: Model, i: number, pending: Map<string, Float32Array>): S
  * the model as it was.
  */
 export function importKeras(model: Model, weights: readonly (readonly KerasWeight[] | null)[]): void {
+  checkModelArgument('importKeras', model);
   if (!Array.isArray(weights) || weights.length !== model.layers.length) {
     const got = Array.isArray(weights) ? `${weights.length} entries` : typeof weights;
     fail(
@@ -312,6 +314,7 @@ export function importKeras(model: Model, weights: readonly (readonly KerasWeigh
 
 /** Every layer's Keras get_weights() list (Note [Keras weights]); [] for layers without weights. */
 export function exportKeras(model: Model): KerasWeightOut[][] {
+  checkModelArgument('exportKeras', model);
   const pending = new Map<string, Float32Array>();
   return model.layers.map((layer, i) => exportLayer(layer, scopeOf(model, i, pending)));
 }

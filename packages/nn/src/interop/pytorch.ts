@@ -31,7 +31,7 @@ import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import { type CellKind, Recurrent } from '../layers/recurrent.js';
 import { Sequential } from '../model.js';
-import { describe } from '../validate.js';
+import { checkModelArgument, describe } from '../validate.js';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -228,11 +228,13 @@ function plan(model: Model): Planned[] {
 
 /** The modules of the PyTorch equivalent of `model`, in order (Note [PyTorch names]). */
 export function pytorchModules(model: Model): PyTorchModule[] {
+  checkModelArgument('pytorchModules', model);
   return plan(model).map(({ name, torch, layers }) => ({ name, torch, layers }));
 }
 
 /** Every layout row's name → its PyTorch state-dict name, in layout order. */
 export function pytorchNameMap(model: Model, options: PyTorchOptions = {}): Map<string, string> {
+  checkModelArgument('pytorchNameMap', model);
   const { names, prefix = '' } = checkOptions(options);
   const map = new Map<string, string>();
   const seen = new Map<string, string>();
@@ -290,11 +292,13 @@ function renamed(names: NonNullable<PyTorchOptions['names']>, recurName: string,
 
 /** The bytes of a .safetensors state dict (F32) of the model's parameters. */
 export function encodePyTorch(model: Model, options: PyTorchOptions = {}): Uint8Array {
+  checkModelArgument('encodePyTorch', model);
   return encodeSafetensors(stateDict(model, options), { format: 'pt' });
 }
 
 /** Writes the model's parameters as a PyTorch state dict in a .safetensors file (atomically). */
 export async function exportPyTorch(model: Model, path: string, options: PyTorchOptions = {}): Promise<void> {
+  checkModelArgument('exportPyTorch', model);
   await writeSafetensorsFile(path, stateDict(model, options), { format: 'pt' });
 }
 
@@ -319,6 +323,7 @@ export async function importPyTorch(
   source: string | Uint8Array,
   options: PyTorchOptions = {},
 ): Promise<void> {
+  checkModelArgument('importPyTorch', model);
   if (typeof source !== 'string' && !(source instanceof Uint8Array)) {
     fail(
       NnErrorCode.BAD_OPTION,
@@ -341,6 +346,13 @@ export function importPyTorchTensors(
   options: PyTorchOptions = {},
   source = 'state dict',
 ): void {
+  checkModelArgument('importPyTorchTensors', model);
+  if (!((tensors as unknown) instanceof Map)) {
+    fail(
+      NnErrorCode.BAD_WEIGHTS,
+      `importPyTorchTensors: tensors must be a Map of name → { dtype, shape, data } (decodeSafetensors' tensors), got ${describe(tensors)}`,
+    );
+  }
   const map = pytorchNameMap(model, options);
   const copies: [string, SafetensorsTensor][] = [];
   for (const [recurName, torchName] of map) {

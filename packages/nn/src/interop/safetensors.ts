@@ -19,6 +19,7 @@ import {
   readFileChecked,
   writeFileAtomic,
 } from '../io.js';
+import { describe } from '../validate.js';
 
 /** Limit: the longest JSON header read or written, in bytes (the reference implementation's). */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
@@ -69,6 +70,12 @@ export function encodeSafetensors(
   metadata: Record<string, string> = {},
   options: SafetensorsOptions = {},
 ): Uint8Array {
+  if (!(tensors instanceof Map)) {
+    fail(
+      NnErrorCode.BAD_WEIGHTS,
+      `${WRITING}: tensors must be a Map of name → { dtype, shape, data }, got ${describe(tensors)}`,
+    );
+  }
   const maxHeader = maxHeaderBytes(options, SAFETENSORS_MAX_HEADER_BYTES);
   checkMetadata(metadata, WRITING);
   const fields: [string, unknown][] = Object.keys(metadata).length > 0 ? [[METADATA_KEY, metadata]] : [];
@@ -153,6 +160,12 @@ export function decodeSafetensors(
   source: string,
   options: SafetensorsOptions = {},
 ): Safetensors {
+  if (!(bytes instanceof Uint8Array)) {
+    fail(
+      NnErrorCode.BAD_WEIGHTS,
+      `${source}: expected the file's bytes (a Uint8Array), got ${describe(bytes)}`,
+    );
+  }
   const { header, dataStart } = readHeader(
     bytes,
     source,
