@@ -1,7 +1,7 @@
 // The node's options: defaults and checks (ERR_CLUSTER_BAD_OPTION names the option), as
 // options.ts does for the coordinator.
 import { availableParallelism, hostname } from 'node:os';
-import type { BatchSource, Model } from '@recur/nn';
+import { type BatchSource, describeValue, type Model } from '@recur/nn';
 import { resolveOptions, type ThreadsOptions } from '@recur/parallel';
 import type { Precision } from '@recur/protocol';
 import { ClusterErrorCode, fail } from './errors.js';
@@ -85,6 +85,12 @@ function integer(what: string, value: unknown, min: number, fallback: number): n
 }
 
 export function resolveNodeOptions(o: NodeOptions): ResolvedNode {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    fail(
+      ClusterErrorCode.BAD_OPTION,
+      `node: options must be an object { url, token, model, … }, got ${describeValue(o)}`,
+    );
+  }
   const threads = o.threads ?? availableParallelism();
   const precision = o.precision ?? 'fp32';
   if (precision !== 'fp32' && precision !== 'fp16') {

@@ -75,6 +75,12 @@ t.test('node options are checked by name', async (t) => {
       `bucketBytes ${String(bucketBytes)}`,
     );
   }
+  for (const bad of [null, 5, 'x', ['a']]) {
+    await t.rejects(runNode(bad as never), {
+      code: 'ERR_CLUSTER_BAD_OPTION',
+      message: /node: options must be an object/,
+    });
+  }
   await t.rejects(runNode({ ...node, threads: 0 }), {
     code: 'ERR_PARALLEL_BAD_OPTION',
     message: /thread count/,

@@ -9,13 +9,17 @@ import {
   buildVocabulary,
   charTokenizer,
   describeGot,
+  groupSequences,
+  numericColumns,
   readCsv,
   readJson,
   readTextFile,
   readTextFolder,
+  recordsToTable,
   streamCsv,
   streamJsonLines,
   wordTokenizer,
+  writePack,
 } from './index.js';
 
 const circular: Record<string, unknown> = {};
@@ -97,4 +101,29 @@ t.test('paths that are not strings and sources that are not streams', async (t) 
   }
   const rows = await readCsv(Readable.from(['a,b\n1,2\n']), { name: 'stream.csv' });
   t.same([rows.columns, rows.rows], [['a', 'b'], 1], 'a stream is still a source');
+});
+
+t.test('tables, records, groups and packs of the wrong kind', async (t) => {
+  const code = 'ERR_DATA_BAD_OPTION';
+  for (const bad of [null, 5, 5n, 'x', ['a']]) {
+    const arg = bad as never;
+    t.throws(() => numericColumns(arg), { code, message: /numericColumns: expected a Table/ });
+    t.throws(() => writePack('/tmp/never', arg, null, {} as never), {
+      code,
+      message: /writePack: splits must be/,
+    });
+    t.throws(() => recordsToTable([], arg), { code, message: /recordsToTable: columns must be an object/ });
+    await t.rejects(groupSequences([], arg), { code, message: /groupSequences: options must be an object/ });
+    if (!Array.isArray(bad)) {
+      t.throws(() => recordsToTable(arg, { a: 'number' }), {
+        code,
+        message: /recordsToTable: records must be an array/,
+      });
+    }
+  }
+  t.throws(() => numericColumns(circular as never), { code, message: /got an object/ });
+  t.throws(() => writePack('' as never, {}, null, {} as never), { code, message: /writePack: the path/ });
+  t.same(numericColumns({ columns: ['a', 'b'], values: [new Float64Array([1]), ['x']] }).columns, {
+    a: new Float64Array([1]),
+  });
 });

@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allocateBatchBuffers, type SequenceDataset } from './dataset.js';
-import { DataErrorCode, fail } from './errors.js';
+import { checkPathArgument, DataErrorCode, describeGot, fail } from './errors.js';
 import type { ShardManifest, ShardSpec } from './shard-format.js';
 import { openShards, type ShardDataset, type ShardReaderOptions } from './shard-reader.js';
 import { createShardWriter, type ShardWriterOptions } from './shard-writer.js';
@@ -75,6 +75,13 @@ export function writePack(
   preprocessing: unknown,
   options: ShardWriterOptions,
 ): Record<PackSplit, number> {
+  checkPathArgument(folder, 'writePack');
+  if (typeof splits !== 'object' || splits === null || Array.isArray(splits)) {
+    fail(
+      DataErrorCode.BAD_OPTION,
+      `writePack: splits must be an object { train, validation?, test? }, got ${describeGot(splits)}`,
+    );
+  }
   const counts = { train: 0, validation: 0, test: 0 };
   for (const name of PACK_SPLITS) {
     const dataset = splits[name];

@@ -15,7 +15,7 @@
 // never straddles a train/validation/test boundary, because no window reads a row outside it.
 // Porting note: as Keras' timeseries_dataset_from_array with targets offset by the horizon.
 import type { BatchBuffers, SequenceDataset } from './dataset.js';
-import { DataErrorCode, fail } from './errors.js';
+import { DataErrorCode, describeGot, fail } from './errors.js';
 import { columnRecord } from './sources/table.js';
 
 const bad = (where: string, message: string): never => fail(DataErrorCode.BAD_OPTION, `${where}: ${message}`);
@@ -258,6 +258,17 @@ export function numericColumns(table: {
   columns: string[];
   values: (Float64Array | string[])[];
 }): ColumnTable {
+  if (
+    typeof table !== 'object' ||
+    table === null ||
+    !Array.isArray(table.columns) ||
+    !Array.isArray(table.values)
+  ) {
+    fail(
+      DataErrorCode.BAD_OPTION,
+      `numericColumns: expected a Table { columns, values }, got ${describeGot(table)}`,
+    );
+  }
   const columns = columnRecord<Float64Array>();
   table.columns.forEach((name, k) => {
     const values = table.values[k];

@@ -5,7 +5,7 @@
 // ends (F + 1 numbers per row), since a group's rows may come in any batch. Not windowing: cut
 // the sequences into training windows elsewhere.
 
-import { DataErrorCode, fail } from '../errors.js';
+import { DataErrorCode, describeGot, fail } from '../errors.js';
 import type { Table } from './table.js';
 
 export interface GroupSequenceOptions {
@@ -39,6 +39,12 @@ export async function groupSequences(
   source: Table | AsyncIterable<Table> | Iterable<Table>,
   options: GroupSequenceOptions,
 ): Promise<GroupSequence[]> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    fail(
+      DataErrorCode.BAD_OPTION,
+      `groupSequences: options must be an object { key, features, … }, got ${describeGot(options)}`,
+    );
+  }
   const { minLength, maxLength } = checkLengths(options);
   const groups = new Map<string, Acc>();
   let rowBase = 0;

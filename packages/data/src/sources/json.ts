@@ -5,7 +5,7 @@
 // general JSON query tool: records are flat objects; nested values are only kept as text.
 
 import type { Readable } from 'node:stream';
-import { DataErrorCode, fail, optionsOf } from '../errors.js';
+import { DataErrorCode, describeGot, fail, optionsOf } from '../errors.js';
 import { lineColumn, locateJsonError } from './json-syntax.js';
 import {
   applyMissing,
@@ -100,7 +100,19 @@ export function recordsToTable(
   columns: Record<string, ColumnType>,
   options: RecordsToTableOptions = {},
 ): Table {
-  const name = options.name ?? '<records>';
+  if (!Array.isArray(records)) {
+    fail(
+      DataErrorCode.BAD_OPTION,
+      `recordsToTable: records must be an array of objects, got ${describeGot(records)}`,
+    );
+  }
+  if (typeof columns !== 'object' || columns === null || Array.isArray(columns)) {
+    fail(
+      DataErrorCode.BAD_OPTION,
+      `recordsToTable: columns must be an object { name: type }, got ${describeGot(columns)}`,
+    );
+  }
+  const name = optionsOf(options, 'recordsToTable').name ?? '<records>';
   const names = Object.keys(columns);
   const types = names.map((n) => columns[n]);
   types.forEach((type, c) => {
