@@ -6,7 +6,7 @@
 //   pnpm exec turbo run build
 //   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std|lstm-stack|lstm-big]
 //                                  [--nodes 1,2,3] [--repeats 1] [--rate-mbit 100] [--pages N]
-//                                  [--bucket-bytes N] [--json]
+//                                  [--bucket-bytes N] [--accumulate A] [--json]
 //
 // lstm-stack is lstm-std with two LSTM(128) layers (the second returns the last step); lstm-big
 // is the standard large workload (B 256, T 100, I 64, H 256), where a step's compute (about 40× lstm-std's) dwarfs the
@@ -14,6 +14,10 @@
 // --bucket-bytes N every cluster run is followed by the same run whose nodes send their gradients
 // in pieces of at least N bytes as the backward finishes them (runNode's bucketBytes, DDP's
 // buckets), so that both are measured in one run on the same machine.
+//
+// --accumulate A: every node's threads and the threads(1), threads(2) rows split their share of a
+// step into A micro-batches (@recur/parallel's threads(W, { accumulate: A }); a node's
+// threadsOptions), the same for every node count (default 1).
 //
 // --pages N: each repeat also runs the first node count over 1 (2 by default) in fp32 with N live
 // pages open on the coordinator — a separate process holding N GET /events streams with the token,
@@ -68,6 +72,7 @@ const { values, positionals } = parseArgs({
     'rate-mbit': { type: 'string' },
     pages: { type: 'string', default: '0' },
     'bucket-bytes': { type: 'string', default: '0' },
+    accumulate: { type: 'string', default: '1' },
     inside: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
@@ -95,6 +100,13 @@ if (!Number.isInteger(bucketBytes) || bucketBytes < 0) {
   console.error('usage: --bucket-bytes a whole number of bytes (0: no buckets)');
   process.exit(2);
 }
+const accumulate = Number(values.accumulate);
+if (!Number.isInteger(accumulate) || accumulate < 1 || accumulate > 1024) {
+  console.error('usage: --accumulate an integer in [1, 1024] (micro-batches a rank)');
+  process.exit(2);
+}
+/** threads(W)'s options for the threads rows and every node */
+const threadsOptions = accumulate > 1 ? { accumulate } : {};
 /** the namespaces' name prefix when this process runs inside the coordinator's (--rate-mbit) */
 const hostsPrefix = values.inside ?? null;
 const pages = Number(values.pages);
@@ -163,6 +175,7 @@ async function nodeMain(url, precision, pieceBytes) {
     source: new ArraySource(d.x, d.y, { shuffle: false, seed: 1 }),
     dataHash: d.hash,
     threads: 1,
+    threadsOptions,
     precision,
     bucketBytes: pieceBytes,
     onStep,
@@ -313,7 +326,7 @@ async function threadsRun(world) {
     epochs: 1,
     batchSize: w.B,
     shuffle: false,
-    strategy: threads(world),
+    strategy: threads(world, threadsOptions),
     callbacks: {
       onBatchEnd: () => {
         const now = performance.now();
@@ -358,7 +371,7 @@ const fmt = (x) => x.toFixed(1).padStart(5);
 function printTable(rows) {
   const where = hostsPrefix === null ? 'loopback' : `namespaced hosts, ${values['rate-mbit']} Mbit/s links`;
   console.log(
-    `${values.workload}, samples/s (median of ${steps} steps after ${warmup} warm-up; median of ${repeats} repeat${repeats > 1 ? 's' : ''}), ${where}, node ${process.version}${bucketBytes > 0 ? `, buckets of ≥ ${bucketBytes} bytes` : ''}`,
+    `${values.workload}, samples/s (median of ${steps} steps after ${warmup} warm-up; median of ${repeats} repeat${repeats > 1 ? 's' : ''}), ${where}, node ${process.version}${bucketBytes > 0 ? `, buckets of ≥ ${bucketBytes} bytes` : ''}${accumulate > 1 ? `, ${accumulate} micro-batches a rank` : ''}`,
   );
   console.log('system                              samples/s  × 1 node  bytes/step');
   for (const r of rows) {
