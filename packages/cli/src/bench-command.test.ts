@@ -15,7 +15,7 @@ t.test('recur bench --help is commander help listing every flag', async (t) => {
   const flags = ['--workloads', '--systems', '--threads', '--cluster-nodes', '--cluster-precisions'];
   flags.push('--cluster-bucket-bytes');
   flags.push('--repeats', '--warmup', '--steps', '--set', '--seed', '--cache-dir', '--no-install');
-  flags.push('--out', '--json', '--child-timeout-s', '--scaling-rounds', '--quiet');
+  flags.push('--out', '--json', '--child-timeout-s', '--scaling-rounds', '--balance', '--quiet');
   for (const flag of flags) t.match(help.stdout, `  ${flag} `, `documents ${flag}`);
 });
 

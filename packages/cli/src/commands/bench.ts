@@ -66,6 +66,10 @@ function addFlags(command: Command): Command {
       '--scaling-rounds <n>',
       "rounds of recur's interleaved scaling measurement: threads(W) fits alternated in one process (default 5; 0: none)",
     )
+    .option(
+      '--balance <n>',
+      "recur's threads(W) for W ≥ 2 balance micro-batches of about N samples (default 0: plain threads(W))",
+    )
     .option('--quiet', 'no progress lines on stderr');
 }
 
