@@ -158,6 +158,10 @@ const training = z
     clipNorm: z.number().min(0).default(1),
     /** worker threads (@recur/parallel); 1 trains on the calling thread */
     threads: positiveInt.max(256).default(1),
+    /** micro-batches per thread per step (@recur/parallel's accumulate); > 1 trains on threads */
+    accumulate: positiveInt.max(1024).default(1),
+    /** threads take what is left of slower threads' micro-batches (@recur/parallel's balance) */
+    balance: z.boolean().default(false),
     seed: z.int().min(0).default(1),
     /** stop when the monitored value stops improving (off unless given) */
     earlyStopping: earlyStopping.optional(),
@@ -173,6 +177,8 @@ const training = z
     learningRate: 0.001,
     clipNorm: 1,
     threads: 1,
+    accumulate: 1,
+    balance: false,
     seed: 1,
   });
 

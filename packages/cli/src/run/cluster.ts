@@ -190,6 +190,13 @@ export async function workerRun(config: Config, options: WorkerRunOptions = {}) 
   const task = await prepareTask(config);
   const t = config.training;
   const source = sourceOf(task.train, { shuffle: true, seed: t.seed });
+  const bucketBytes = options.bucketBytes ?? config.cluster?.bucketBytes ?? 0;
+  if (t.balance && bucketBytes > 0) {
+    fail(
+      CliErrorCode.BAD_CONFIG,
+      `training.balance cannot be combined with gradient pieces (bucketBytes ${bucketBytes}): a piece is final only once every micro-batch is`,
+    );
+  }
   const summary = await runNode({
     url,
     token,
@@ -198,8 +205,9 @@ export async function workerRun(config: Config, options: WorkerRunOptions = {}) 
     dataHash: await trainHash(task.train),
     runHash: runHashOf(runDescription(config)),
     threads: options.threads ?? config.cluster?.threadsPerNode ?? t.threads,
+    threadsOptions: { accumulate: t.accumulate, balance: t.balance },
     precision: options.precision ?? 'fp32',
-    bucketBytes: options.bucketBytes ?? config.cluster?.bucketBytes ?? 0,
+    bucketBytes,
     ...(options.ca === undefined ? {} : { ca: readUserFile('--ca', options.ca) }),
     log: write,
   });

@@ -113,7 +113,7 @@ async function trainLocked(
   const model = await startModel(task, runPaths(runFolderOf(config)), resume, write);
   const paths = createRunFolder(config, resume);
   const t = config.training;
-  const strategy: ThreadsStrategy | undefined = t.threads > 1 ? threads(t.threads) : undefined;
+  const strategy = strategyFor(t);
   write(
     `${model.layout.size.toLocaleString('en')} parameters; training ${t.epochs} epochs of ${Math.ceil(task.train.size / t.batchSize)} steps on ${t.threads} thread${t.threads > 1 ? 's' : ''}`,
   );
@@ -293,4 +293,13 @@ async function finish(
     seconds,
     stopped,
   });
+}
+
+/**
+ * The training strategy of a config: threads(N) for N > 1, or when the batch is split into
+ * micro-batches (accumulate > 1, or balance) even on one thread; else fit on the calling thread.
+ */
+function strategyFor(t: Config['training']): ThreadsStrategy | undefined {
+  if (t.threads === 1 && t.accumulate === 1 && !t.balance) return undefined;
+  return threads(t.threads, { accumulate: t.accumulate, balance: t.balance });
 }
