@@ -12,15 +12,9 @@
 // barrier wait (their shared timings) and the micro-batches moved between ranks. The summary per
 // workload: each variant's medians over rounds and in how many rounds balanced beat plain.
 import { parseArgs } from 'node:util';
-import { fillNormal, RandomPurpose } from '@recur/kernels';
-import { dense, gru, lstm, sequential } from '@recur/nn';
+import { dense, sequential } from '@recur/nn';
 import { threads } from '@recur/parallel';
-
-const WORKLOADS = {
-  'lstm-std': { cell: lstm, B: 64, T: 50, I: 32, H: 128 },
-  'gru-std': { cell: gru, B: 64, T: 50, I: 32, H: 128 },
-  'lstm-big': { cell: lstm, B: 256, T: 100, I: 64, H: 256 },
-};
+import { dataFor, median, WORKLOADS } from './workloads.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -54,21 +48,6 @@ const VARIANTS = {
   accumulate: () => threads(W, { accumulate: A }),
   balanced: () => threads(W, { accumulate: A, balance: true }),
 };
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-function dataFor(w) {
-  const N = w.B * (warmup + steps);
-  const x = new Float32Array(N * w.T * w.I);
-  const y = new Float32Array(N);
-  fillNormal(x, 1, RandomPurpose.sample, 0, 0, 0, 1);
-  fillNormal(y, 1, RandomPurpose.sample, 0, 1, 0, 1);
-  return { x: { data: x, shape: [N, w.T, w.I] }, y: { data: y, shape: [N, 1] } };
-}
 
 /** One fit of warm-up + timed steps: median step, CPU, compute, wait and moved micro-batches per step. */
 async function fitOnce(w, data, strategy) {
@@ -116,7 +95,7 @@ console.log(
 );
 for (const name of names) {
   const w = WORKLOADS[name];
-  const data = dataFor(w);
+  const data = dataFor(w, warmup + steps);
   const runs = Object.fromEntries(Object.keys(VARIANTS).map((v) => [v, []]));
   for (let r = 0; r < rounds; r++) {
     for (const [v, make] of Object.entries(VARIANTS)) runs[v].push(await fitOnce(w, data, make()));

@@ -26,15 +26,9 @@
 // time of the slowest rank; memcpy GB/s = the same byte count copied with TypedArray.set.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { fillNormal, RandomPurpose } from '@recur/kernels';
-import { dense, gru, lstm, sequential } from '@recur/nn';
+import { dense, sequential } from '@recur/nn';
 import { threads } from '@recur/parallel';
-
-const WORKLOADS = {
-  'lstm-std': { cell: lstm, B: 64, T: 50, I: 32, H: 128 },
-  'gru-std': { cell: gru, B: 64, T: 50, I: 32, H: 128 },
-  'lstm-big': { cell: lstm, B: 256, T: 100, I: 64, H: 256 },
-};
+import { dataFor, median, WORKLOADS } from './workloads.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -62,21 +56,6 @@ const cores = availableParallelism();
 const worlds = values.threads
   ? values.threads.split(',').map(Number)
   : Array.from({ length: cores }, (_, i) => i + 1);
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-function dataFor(w, batches) {
-  const N = w.B * batches;
-  const x = new Float32Array(N * w.T * w.I);
-  const y = new Float32Array(N);
-  fillNormal(x, 1, RandomPurpose.sample, 0, 0, 0, 1);
-  fillNormal(y, 1, RandomPurpose.sample, 0, 1, 0, 1);
-  return { x: { data: x, shape: [N, w.T, w.I] }, y: { data: y, shape: [N, 1] } };
-}
 
 /** One fit of warm-up + timed steps; world 0 = the calling thread (fit's default strategy). */
 async function runOnce(w, data, world) {

@@ -1,0 +1,27 @@
+// The standard workloads of the thread benchmarks (BENCHMARKS.md in the team's shared folder),
+// their random training data and the median: shared by bench-threads.mjs and bench-balance.mjs.
+import { fillNormal, RandomPurpose } from '@recur/kernels';
+import { gru, lstm } from '@recur/nn';
+
+/** cell, batch B, timesteps T, input features I, hidden units H */
+export const WORKLOADS = {
+  'lstm-std': { cell: lstm, B: 64, T: 50, I: 32, H: 128 },
+  'gru-std': { cell: gru, B: 64, T: 50, I: 32, H: 128 },
+  'lstm-big': { cell: lstm, B: 256, T: 100, I: 64, H: 256 },
+};
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** `batches` batches of workload `w`: x (N, T, I) and y (N, 1) standard normal, fixed seed. */
+export function dataFor(w, batches) {
+  const N = w.B * batches;
+  const x = new Float32Array(N * w.T * w.I);
+  const y = new Float32Array(N);
+  fillNormal(x, 1, RandomPurpose.sample, 0, 0, 0, 1);
+  fillNormal(y, 1, RandomPurpose.sample, 0, 1, 0, 1);
+  return { x: { data: x, shape: [N, w.T, w.I] }, y: { data: y, shape: [N, 1] } };
+}
