@@ -4,31 +4,18 @@
 // usual tolerance; with one micro-batch per rank it is bit for bit the unbalanced run; empty
 // micro-batches are harmless; the option is checked, and bucketed sums refuse it.
 import { relativeError as relative } from '@recur/kernels/testing';
-import { type ArrayData, type BatchSource, dense, gru, lstm, sequential } from '@recur/nn';
+import { type BatchSource, dense, gru, lstm, sequential } from '@recur/nn';
 import t from 'tap';
 import { claim, unclaimed } from './balance.js';
 import { controlBlock } from './control.js';
 import { ThreadGroup } from './group.js';
+import { wavesTask } from './testing/waves.js';
 import { resolveOptions, threads } from './threads.js';
 
 const T = 5;
 const N = 45; // with batch 12: three full batches and an uneven last one of 9
 
-/** x (N, T, 2): two waves; y (N, 1): the next value of the first. */
-function task(): { x: ArrayData; y: ArrayData } {
-  const x = new Float32Array(N * T * 2);
-  const y = new Float32Array(N);
-  for (let n = 0; n < N; n++) {
-    for (let t = 0; t < T; t++) {
-      x[(n * T + t) * 2] = Math.sin(0.3 * (n + t));
-      x[(n * T + t) * 2 + 1] = Math.cos(0.5 * (n + t) + 0.2 * n);
-    }
-    y[n] = Math.sin(0.3 * (n + T));
-  }
-  return { x: { data: x, shape: [N, T, 2] }, y: { data: y, shape: [N, 1] } };
-}
-
-const data = task();
+const data = wavesTask(N, T);
 
 function build(kind: 'lstm' | 'gru', clipNorm: number | undefined = 0.5) {
   const cell = kind === 'lstm' ? lstm({ units: 8 }) : gru({ units: 8 });

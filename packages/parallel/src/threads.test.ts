@@ -16,37 +16,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type KernelBackendName, kernelBackend, nativeKernels, useKernelBackend } from '@recur/kernels';
 import { relativeError as relative } from '@recur/kernels/testing';
-import {
-  type ArrayData,
-  bidirectional,
-  dense,
-  gru,
-  type Layer,
-  loadModel,
-  lstm,
-  sequential,
-} from '@recur/nn';
+import { bidirectional, dense, gru, type Layer, loadModel, lstm, sequential } from '@recur/nn';
 import t from 'tap';
+import { wavesTask } from './testing/waves.js';
 import { threads } from './threads.js';
 
 const T = 6;
 const N = 45; // with batch 12: three full batches and an uneven last one of 9
 
-/** x (N, T, 2): two noisy sines; y (N, 1): the next value of the first. */
-function task(): { x: ArrayData; y: ArrayData } {
-  const x = new Float32Array(N * T * 2);
-  const y = new Float32Array(N);
-  for (let n = 0; n < N; n++) {
-    for (let t = 0; t < T; t++) {
-      x[(n * T + t) * 2] = Math.sin(0.4 * (n + t));
-      x[(n * T + t) * 2 + 1] = Math.cos(0.7 * (n + t) + 0.1 * n);
-    }
-    y[n] = Math.sin(0.4 * (n + T));
-  }
-  return { x: { data: x, shape: [N, T, 2] }, y: { data: y, shape: [N, 1] } };
-}
-
-const data = task();
+const data = wavesTask(N, T);
 
 const MODELS: Record<string, () => Layer[]> = {
   lstm: () => [lstm({ units: 8 }), dense({ units: 1 })],
