@@ -12,9 +12,8 @@
 // barrier wait (their shared timings) and the micro-batches moved between ranks. The summary per
 // workload: each variant's medians over rounds and in how many rounds balanced beat plain.
 import { parseArgs } from 'node:util';
-import { dense, sequential } from '@recur/nn';
 import { threads } from '@recur/parallel';
-import { dataFor, median, WORKLOADS } from './workloads.mjs';
+import { dataFor, median, standardModel, WORKLOADS } from './workloads.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -51,11 +50,7 @@ const VARIANTS = {
 
 /** One fit of warm-up + timed steps: median step, CPU, compute, wait and moved micro-batches per step. */
 async function fitOnce(w, data, strategy) {
-  const model = sequential([w.cell({ units: w.H }), dense({ units: 1 })], {
-    inputShape: [w.T, w.I],
-    seed: 1,
-  });
-  model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 1e-3 } });
+  const model = standardModel(w);
   const stamps = [];
   let start = performance.now();
   let cpuStart = null;

@@ -26,9 +26,8 @@
 // time of the slowest rank; memcpy GB/s = the same byte count copied with TypedArray.set.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { dense, sequential } from '@recur/nn';
 import { threads } from '@recur/parallel';
-import { dataFor, median, WORKLOADS } from './workloads.mjs';
+import { dataFor, median, standardModel, WORKLOADS } from './workloads.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -59,11 +58,7 @@ const worlds = values.threads
 
 /** One fit of warm-up + timed steps; world 0 = the calling thread (fit's default strategy). */
 async function runOnce(w, data, world) {
-  const model = sequential([w.cell({ units: w.H }), dense({ units: 1 })], {
-    inputShape: [w.T, w.I],
-    seed: 1,
-  });
-  model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 1e-3 } });
+  const model = standardModel(w);
   const strategy = world === 0 ? undefined : threads(world);
   const stamps = [];
   let start = performance.now();

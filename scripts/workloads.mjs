@@ -1,7 +1,7 @@
 // The standard workloads of the thread benchmarks (BENCHMARKS.md in the team's shared folder),
-// their random training data and the median: shared by bench-threads.mjs and bench-balance.mjs.
+// their model (last hidden → Dense(1), MSE, Adam 1e-3), random training data and the median: shared by bench-threads.mjs and bench-balance.mjs.
 import { fillNormal, RandomPurpose } from '@recur/kernels';
-import { gru, lstm } from '@recur/nn';
+import { dense, gru, lstm, sequential } from '@recur/nn';
 
 /** cell, batch B, timesteps T, input features I, hidden units H */
 export const WORKLOADS = {
@@ -24,4 +24,14 @@ export function dataFor(w, batches) {
   fillNormal(x, 1, RandomPurpose.sample, 0, 0, 0, 1);
   fillNormal(y, 1, RandomPurpose.sample, 0, 1, 0, 1);
   return { x: { data: x, shape: [N, w.T, w.I] }, y: { data: y, shape: [N, 1] } };
+}
+
+/** Workload `w`'s model: its cell's last hidden state → Dense(1), MSE, Adam 1e-3, seed 1. */
+export function standardModel(w) {
+  const model = sequential([w.cell({ units: w.H }), dense({ units: 1 })], {
+    inputShape: [w.T, w.I],
+    seed: 1,
+  });
+  model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 1e-3 } });
+  return model;
 }
