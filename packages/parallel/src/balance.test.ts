@@ -2,7 +2,15 @@
 // micro-batch to two ranks; a rank made slow loses micro-batches to the others and the run is
 // still bit for bit the run where nobody was slow; balanced training equals one thread's to the
 // usual tolerance; with one micro-batch per rank it is bit for bit the unbalanced run; empty
-// micro-batches are harmless; the option is checked, and bucketed sums refuse it.
+// micro-batches are harmless; all on every kernel backend that loads here (ts, wasm, native);
+// the option is checked, and bucketed sums refuse it.
+import {
+  type KernelBackendName,
+  kernelBackend,
+  nativeKernels,
+  useKernelBackend,
+  wasmSimdSupported,
+} from '@recur/kernels';
 import { relativeError as relative } from '@recur/kernels/testing';
 import { type BatchSource, dense, gru, lstm, sequential } from '@recur/nn';
 import t from 'tap';
@@ -74,6 +82,26 @@ t.test('a slow rank loses micro-batches to the other, and the run is bit for bit
   t.ok(bytes(a.params).equals(bytes(b.params)), 'identical parameters');
   t.same(a.loss, b.loss, 'identical losses');
   t.equal(slow.progress().samples, 2 * N, 'every sample once per epoch');
+});
+
+t.test('on every kernel backend here, a slow rank changes no bit', async (t) => {
+  const names: KernelBackendName[] = ['ts'];
+  if (wasmSimdSupported()) names.push('wasm');
+  if (nativeKernels().kernels !== null) names.push('native');
+  const before = kernelBackend().name;
+  t.teardown(() => useKernelBackend(before));
+  for (const name of names) {
+    useKernelBackend(name);
+    const even = await train('gru', threads(2, { accumulate: 3, balance: true }));
+    const slow = threads(2, {
+      accumulate: 3,
+      balance: true,
+      inject: { rank: 0, step: 2, fault: 'slow', ms: 30 },
+    });
+    const uneven = await train('gru', slow);
+    t.ok(slow.timings()[1].stolen > 0, `${name}: rank 1 took rank 0's micro-batches`);
+    t.ok(bytes(uneven.params).equals(bytes(even.params)), `${name}: identical parameters`);
+  }
 });
 
 t.test('balanced training equals one thread; with one micro-batch a rank, the unbalanced bits', async (t) => {
