@@ -2,7 +2,7 @@
 // micro-batch to two ranks; a rank made slow loses micro-batches to the others and the run is
 // still bit for bit the run where nobody was slow; balanced training equals one thread's to the
 // usual tolerance; with one micro-batch per rank it is bit for bit the unbalanced run; empty
-// micro-batches are harmless; all on every kernel backend that loads here (ts, wasm, native);
+// micro-batches are harmless; the slow rank also on every kernel backend that loads (ts, wasm, native);
 // the option is checked, and bucketed sums refuse it.
 import {
   type KernelBackendName,
