@@ -13,7 +13,7 @@
 // workload: each variant's medians over rounds and in how many rounds balanced beat plain.
 import { parseArgs } from 'node:util';
 import { threads } from '@recur/parallel';
-import { dataFor, median, standardModel, WORKLOADS } from './workloads.mjs';
+import { dataFor, median, standardModel, timedFit, WORKLOADS } from './workloads.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -50,27 +50,12 @@ const VARIANTS = {
 
 /** One fit of warm-up + timed steps: median step, CPU, compute, wait and moved micro-batches per step. */
 async function fitOnce(w, data, strategy) {
-  const model = standardModel(w);
-  const stamps = [];
-  let start = performance.now();
   let cpuStart = null;
   let before = null;
-  await model.fit(data.x, data.y, {
-    epochs: 1,
-    batchSize: w.B,
-    shuffle: false,
-    strategy,
-    callbacks: {
-      onBatchEnd: () => {
-        const now = performance.now();
-        stamps.push(now - start);
-        start = now;
-        if (stamps.length === warmup) {
-          cpuStart = process.cpuUsage();
-          before = strategy.timings();
-        }
-      },
-    },
+  const stamps = await timedFit(standardModel(w), data, w, strategy, (k) => {
+    if (k !== warmup) return;
+    cpuStart = process.cpuUsage();
+    before = strategy.timings();
   });
   const cpu = process.cpuUsage(cpuStart);
   const after = strategy.timings();

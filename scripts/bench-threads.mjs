@@ -27,7 +27,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { threads } from '@recur/parallel';
-import { dataFor, median, standardModel, WORKLOADS } from './workloads.mjs';
+import { dataFor, median, standardModel, timedFit, WORKLOADS } from './workloads.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -60,29 +60,15 @@ const worlds = values.threads
 async function runOnce(w, data, world) {
   const model = standardModel(w);
   const strategy = world === 0 ? undefined : threads(world);
-  const stamps = [];
-  let start = performance.now();
   let reduceMs = [];
   let lastReduce = 0;
   let afterWarmup = null; // each rank's timings when the warm-up steps are done
-  await model.fit(data.x, data.y, {
-    epochs: 1,
-    batchSize: w.B,
-    shuffle: false,
-    strategy,
-    callbacks: {
-      onBatchEnd: () => {
-        const now = performance.now();
-        stamps.push(now - start);
-        start = now;
-        if (strategy !== undefined) {
-          const slowest = Math.max(...strategy.timings().map((r) => r.reduceMs));
-          reduceMs.push(slowest - lastReduce);
-          lastReduce = slowest;
-          if (stamps.length === warmup) afterWarmup = strategy.timings();
-        }
-      },
-    },
+  const stamps = await timedFit(model, data, w, strategy, (k) => {
+    if (strategy === undefined) return;
+    const slowest = Math.max(...strategy.timings().map((r) => r.reduceMs));
+    reduceMs.push(slowest - lastReduce);
+    lastReduce = slowest;
+    if (k === warmup) afterWarmup = strategy.timings();
   });
   const timed = stamps.slice(warmup);
   reduceMs = reduceMs.slice(warmup);

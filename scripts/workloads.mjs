@@ -1,5 +1,6 @@
 // The standard workloads of the thread benchmarks (BENCHMARKS.md in the team's shared folder),
-// their model (last hidden → Dense(1), MSE, Adam 1e-3), random training data and the median: shared by bench-threads.mjs and bench-balance.mjs.
+// their model (last hidden → Dense(1), MSE, Adam 1e-3), random training data, a timed fit and the
+// median: shared by bench-threads.mjs and bench-balance.mjs.
 import { fillNormal, RandomPurpose } from '@recur/kernels';
 import { dense, gru, lstm, sequential } from '@recur/nn';
 
@@ -34,4 +35,29 @@ export function standardModel(w) {
   });
   model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 1e-3 } });
   return model;
+}
+
+/**
+ * One epoch of `model` on `data` in batches of w.B, unshuffled, on `strategy` (undefined: the
+ * calling thread); returns each step's wall ms between fit's onBatchEnd callbacks. `afterStep(k)`
+ * runs after step k's time is recorded (k from 1), for the caller's own probes.
+ */
+export async function timedFit(model, data, w, strategy, afterStep = () => {}) {
+  const stamps = [];
+  let start = performance.now();
+  await model.fit(data.x, data.y, {
+    epochs: 1,
+    batchSize: w.B,
+    shuffle: false,
+    strategy,
+    callbacks: {
+      onBatchEnd: () => {
+        const now = performance.now();
+        stamps.push(now - start);
+        start = now;
+        afterStep(stamps.length);
+      },
+    },
+  });
+  return stamps;
 }
