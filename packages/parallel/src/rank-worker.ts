@@ -121,10 +121,11 @@ class Rank {
         ),
       );
     };
-    this.batches = batchesIn(init.regions[rank]);
-    this.balanced = balance
-      ? new BalancedShare(this.model, this.compiled, init.regions.flatMap(batchesIn), control, rank)
-      : null;
+    // balanced: every rank's micro-batches (rank-major), this rank's own among them
+    const all = balance ? init.regions.flatMap(batchesIn) : null;
+    this.batches =
+      all === null ? batchesIn(init.regions[rank]) : all.slice(rank * accumulate, (rank + 1) * accumulate);
+    this.balanced = all === null ? null : new BalancedShare(this.model, this.compiled, all, control, rank);
     this.ctx = { training: true, seed: init.trainingSeed, epoch: 0, sampleIndex: new Int32Array(0) };
     this.chunk = chunkOf(this.model.layout.size, init.rank, init.world);
     this.reporter = progressReporter(control, init.rank, this.model.layers.length);
