@@ -14,6 +14,7 @@
 // stderr saying why (once per process, from the main thread). `RECUR_KERNELS=native|wasm|ts|auto`
 // (read once, at the first call) and `useKernelBackend()` override it.
 import { isMainThread } from 'node:worker_threads';
+import { checkedKernels } from './checks.js';
 import { embeddingBackward, embeddingForward } from './embedding.js';
 import { KernelsError, KernelsErrorCode } from './errors.js';
 import { gemm } from './gemm.js';
@@ -85,8 +86,8 @@ const referenceExtras = {
   ...noScratch,
 };
 
-/** The TypeScript reference backend. */
-export const referenceKernels: KernelBackend = {
+/** The TypeScript reference, unchecked: what the wasm backend runs for views outside its memory. */
+const uncheckedReference: KernelBackend = {
   name: 'ts',
   isa: 'scalar',
   gemm,
@@ -114,33 +115,43 @@ export function wasmKernelsFor(buffer: ArrayBufferLike): WasmKernels | undefined
   return instances.get(buffer);
 }
 
-const route = (view: Float32Array): KernelBackend => instances.get(view.buffer) ?? referenceKernels;
+/** The TypeScript reference backend (every call's arguments checked first: checks.ts). */
+export const referenceKernels: KernelBackend = checkedKernels(uncheckedReference, 'ts');
 
-/** The wasm backend: each call runs on the instance of its first output's memory, else the reference. */
-export const wasmKernels: KernelBackend = {
-  name: 'wasm',
-  isa: 'simd128',
-  gemm: (c, a, b, M, N, K, transA, transB, alpha, beta, lda, ldb, ldc) =>
-    route(c).gemm(c, a, b, M, N, K, transA, transB, alpha, beta, lda, ldb, ldc),
-  denseForward: (y, x, w, b, N, In, O) => route(y).denseForward(y, x, w, b, N, In, O),
-  denseBackward: (dx, dw, db, x, w, dy, N, In, O) => route(dw).denseBackward(dx, dw, db, x, w, dy, N, In, O),
-  rnnForward: (y, hT, cache, x, h0, w, dims, a) => route(y).rnnForward(y, hT, cache, x, h0, w, dims, a),
-  rnnBackward: (dx, dh0, g, work, cache, x, w, dy, m, dhT, dims, a) =>
-    route(g.dWIh).rnnBackward(dx, dh0, g, work, cache, x, w, dy, m, dhT, dims, a),
-  lstmForward: (y, hT, cT, cache, x, h0, c0, w, dims) =>
-    route(y).lstmForward(y, hT, cT, cache, x, h0, c0, w, dims),
-  lstmBackward: (dx, dh0, dc0, g, work, cache, x, w, dy, m, dhT, dcT, dims) =>
-    route(g.dWIh).lstmBackward(dx, dh0, dc0, g, work, cache, x, w, dy, m, dhT, dcT, dims),
-  gruForward: (y, hT, cache, x, h0, w, dims, r) => route(y).gruForward(y, hT, cache, x, h0, w, dims, r),
-  gruBackward: (dx, dh0, g, work, cache, x, w, dy, m, dhT, dims, r) =>
-    route(g.dWIh).gruBackward(dx, dh0, g, work, cache, x, w, dy, m, dhT, dims, r),
-  sgdUpdate: (p, buf, g, start, end, step, o) => route(p).sgdUpdate(p, buf, g, start, end, step, o),
-  adamUpdate: (p, m, v, g, start, end, step, o) => route(p).adamUpdate(p, m, v, g, start, end, step, o),
-  adamwUpdate: (p, m, v, g, start, end, step, o) => route(p).adamwUpdate(p, m, v, g, start, end, step, o),
-  rmspropUpdate,
-  reduceSlots,
-  ...referenceExtras,
-};
+const route = (view: Float32Array): KernelBackend => instances.get(view.buffer) ?? uncheckedReference;
+
+/**
+ * The wasm backend: each call runs on the instance of its first output's memory, else the
+ * reference (every call's arguments checked first: checks.ts).
+ */
+export const wasmKernels: KernelBackend = checkedKernels(
+  {
+    name: 'wasm',
+    isa: 'simd128',
+    gemm: (c, a, b, M, N, K, transA, transB, alpha, beta, lda, ldb, ldc) =>
+      route(c).gemm(c, a, b, M, N, K, transA, transB, alpha, beta, lda, ldb, ldc),
+    denseForward: (y, x, w, b, N, In, O) => route(y).denseForward(y, x, w, b, N, In, O),
+    denseBackward: (dx, dw, db, x, w, dy, N, In, O) =>
+      route(dw).denseBackward(dx, dw, db, x, w, dy, N, In, O),
+    rnnForward: (y, hT, cache, x, h0, w, dims, a) => route(y).rnnForward(y, hT, cache, x, h0, w, dims, a),
+    rnnBackward: (dx, dh0, g, work, cache, x, w, dy, m, dhT, dims, a) =>
+      route(g.dWIh).rnnBackward(dx, dh0, g, work, cache, x, w, dy, m, dhT, dims, a),
+    lstmForward: (y, hT, cT, cache, x, h0, c0, w, dims) =>
+      route(y).lstmForward(y, hT, cT, cache, x, h0, c0, w, dims),
+    lstmBackward: (dx, dh0, dc0, g, work, cache, x, w, dy, m, dhT, dcT, dims) =>
+      route(g.dWIh).lstmBackward(dx, dh0, dc0, g, work, cache, x, w, dy, m, dhT, dcT, dims),
+    gruForward: (y, hT, cache, x, h0, w, dims, r) => route(y).gruForward(y, hT, cache, x, h0, w, dims, r),
+    gruBackward: (dx, dh0, g, work, cache, x, w, dy, m, dhT, dims, r) =>
+      route(g.dWIh).gruBackward(dx, dh0, g, work, cache, x, w, dy, m, dhT, dims, r),
+    sgdUpdate: (p, buf, g, start, end, step, o) => route(p).sgdUpdate(p, buf, g, start, end, step, o),
+    adamUpdate: (p, m, v, g, start, end, step, o) => route(p).adamUpdate(p, m, v, g, start, end, step, o),
+    adamwUpdate: (p, m, v, g, start, end, step, o) => route(p).adamwUpdate(p, m, v, g, start, end, step, o),
+    rmspropUpdate,
+    reduceSlots,
+    ...referenceExtras,
+  },
+  'wasm',
+);
 
 export type KernelBackendChoice = KernelBackendName | 'auto';
 
