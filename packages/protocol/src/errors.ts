@@ -17,6 +17,8 @@ export const ProtocolErrorCode = {
   BAD_LENGTH: 'ERR_PROTOCOL_BAD_LENGTH',
   /** a tensor or a number holds NaN or ±Infinity */
   NON_FINITE: 'ERR_PROTOCOL_NON_FINITE',
+  /** a codec function was called with an argument of the wrong kind (the caller's mistake, not a peer's bytes) */
+  BAD_ARGUMENT: 'ERR_PROTOCOL_BAD_ARGUMENT',
 } as const;
 
 export type ProtocolErrorCodeValue = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
