@@ -9,7 +9,8 @@
 // count, for a cluster node to send to its coordinator, which applies the optimizer.
 //
 // The pool is pinned (minThreads = maxThreads = W) and runs exactly one task per rank, because
-// a barrier across tasks would deadlock on a task still waiting in the queue.
+// a barrier across tasks would deadlock on a task still waiting in the queue. How a rank's
+// failure becomes the group's coded error: rank-failures.ts.
 
 import { kernelBackend, wasmKernelsFor } from '@recur/kernels';
 import {
@@ -40,6 +41,7 @@ import {
   waitAsyncWhile,
 } from './control.js';
 import { ParallelError, ParallelErrorCode } from './errors.js';
+import { RankFailures, withTimeout } from './rank-failures.js';
 import type { FaultInjection, RankInit, RankOutcome } from './rank-init.js';
 
 /** Resolved thread-group options (threads() validates them). */
@@ -84,11 +86,7 @@ const WORKER_URL = new URL('../dist/rank-worker.js', import.meta.url).href;
 
 /** W rank threads over one shared arena, for one model, source and batch size. */
 export class ThreadGroup {
-  private failure: { rank: number; outcome: RankOutcome | Error } | null = null;
-  /** resolves when the first failure is recorded */
-  private readonly failed: Promise<void>;
-  private onFailure: () => void = () => {};
-  private readonly settled: Promise<unknown>;
+  private readonly failures: RankFailures;
   /** ends this group's hold on the model's memory (Note [inference in a held memory], @recur/nn) */
   private readonly releaseMemory: () => void;
 
@@ -104,19 +102,7 @@ export class ThreadGroup {
   ) {
     // The ranks share the model's memory: evaluate and predict must not replace it while they run.
     this.releaseMemory = model.holdMemory();
-    tasks.forEach((task, rank) => {
-      task.then(
-        (outcome) => {
-          if (!outcome.ok && outcome.code !== ParallelErrorCode.PEER_FAILED)
-            this.recordFailure(rank, outcome);
-        },
-        (error: Error) => this.recordFailure(rank, error),
-      );
-    });
-    this.settled = Promise.allSettled(tasks);
-    this.failed = new Promise((resolve) => {
-      this.onFailure = resolve;
-    });
+    this.failures = new RankFailures(tasks, control);
   }
 
   static async start(
@@ -303,7 +289,7 @@ export class ThreadGroup {
     const left = Math.max(0, deadline - performance.now());
     const done = await waitAsyncWhile(c.ints, Field.DONE_GEN, seen, left);
     if (!done) this.timedOut(epoch, batchIndex);
-    if (aborted(c)) throw await this.failureError();
+    if (aborted(c)) throw await this.failures.error(this.o.closeTimeoutMs);
   }
 
   private timedOut(epoch: number, batchIndex: number): never {
@@ -357,19 +343,13 @@ export class ThreadGroup {
       Atomics.store(c.ints, Field.COMMAND, Command.STOP);
       Atomics.add(c.ints, Field.COMMAND_GEN, 1);
       Atomics.notify(c.ints, Field.COMMAND_GEN);
-      if (!(await withTimeout(this.settled, this.o.closeTimeoutMs))) abortAll(c, -1);
+      if (!(await withTimeout(this.failures.settled, this.o.closeTimeoutMs))) abortAll(c, -1);
     }
     try {
       await this.pool.destroy();
     } finally {
       this.releaseMemory();
     }
-  }
-
-  private recordFailure(rank: number, outcome: RankOutcome | Error): void {
-    this.failure ??= { rank, outcome };
-    abortAll(this.control, rank);
-    this.onFailure();
   }
 
   private async waitReady(): Promise<void> {
@@ -388,47 +368,10 @@ export class ThreadGroup {
       ready = Atomics.load(c.ints, Field.READY);
     }
     if (aborted(c)) {
-      const error = await this.failureError();
+      const error = await this.failures.error(this.o.closeTimeoutMs);
       await this.close();
       throw error;
     }
-  }
-
-  /** The coded error for the first failure, once it is recorded (or all ranks ended). */
-  private async failureError(): Promise<Error> {
-    await withTimeout(Promise.race([this.failed, this.settled]), this.o.closeTimeoutMs);
-    const f = this.failure;
-    if (f === null) {
-      return new ParallelError(
-        ParallelErrorCode.RANK_FAILED,
-        'threads: the run was aborted with no rank reporting a cause',
-      );
-    }
-    if (f.outcome instanceof Error) {
-      return new ParallelError(
-        ParallelErrorCode.THREAD_EXITED,
-        `threads: rank ${f.rank}'s thread ended: ${f.outcome.message}`,
-        {
-          rank: f.rank,
-          cause: f.outcome,
-        },
-      );
-    }
-    const outcome = f.outcome as Extract<RankOutcome, { ok: false }>;
-    const code = outcome.code === null ? '' : ` (${outcome.code})`;
-    const passThrough =
-      outcome.code === ParallelErrorCode.BARRIER_TIMEOUT ||
-      outcome.code === ParallelErrorCode.LAYOUT_MISMATCH;
-    return new ParallelError(
-      passThrough
-        ? (outcome.code as typeof ParallelErrorCode.BARRIER_TIMEOUT)
-        : ParallelErrorCode.RANK_FAILED,
-      passThrough ? outcome.message : `threads: rank ${f.rank} failed${code}: ${outcome.message}`,
-      {
-        rank: f.rank,
-        cause: Object.assign(new Error(outcome.message), { code: outcome.code, stack: outcome.stack }),
-      },
-    );
   }
 }
 
@@ -437,16 +380,4 @@ function measureBatchBuffers(model: Model, compiled: Compiled, microBatch: numbe
   const counter = new SizeCounter();
   buffersFor(model, compiled, microBatch, counter);
   return Math.ceil(counter.bytes / 64) * 64;
-}
-
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
