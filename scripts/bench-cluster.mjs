@@ -6,7 +6,7 @@
 //   pnpm exec turbo run build
 //   node scripts/bench-cluster.mjs [--steps 6] [--warmup 2] [--workload lstm-std|gru-std|lstm-stack|lstm-big]
 //                                  [--nodes 1,2,3] [--repeats 1] [--rate-mbit 100] [--pages N]
-//                                  [--bucket-bytes N] [--accumulate A] [--json]
+//                                  [--bucket-bytes N] [--accumulate A] [--scavenge on|off] [--json]
 //
 // lstm-stack is lstm-std with two LSTM(128) layers (the second returns the last step); lstm-big
 // is the standard large workload (B 256, T 100, I 64, H 256), where a step's compute (about 40× lstm-std's) dwarfs the
@@ -18,6 +18,10 @@
 // --accumulate A: every node's threads and the threads(1), threads(2) rows split their share of a
 // step into A micro-batches (@recur/parallel's threads(W, { accumulate: A }); a node's
 // threadsOptions), the same for every node count (default 1).
+//
+// --scavenge off: the coordinator and every node run with scavengeEachStep: false (no young-
+// generation collection after each step; @recur/cluster's Note [a scavenge a step]), to measure
+// what the default's collection saves against a run of the same build.
 //
 // --pages N: each repeat also runs the first node count over 1 (2 by default) in fp32 with N live
 // pages open on the coordinator — a separate process holding N GET /events streams with the token,
@@ -73,6 +77,7 @@ const { values, positionals } = parseArgs({
     pages: { type: 'string', default: '0' },
     'bucket-bytes': { type: 'string', default: '0' },
     accumulate: { type: 'string', default: '1' },
+    scavenge: { type: 'string', default: 'on' },
     inside: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
@@ -105,6 +110,11 @@ if (!Number.isInteger(accumulate) || accumulate < 1 || accumulate > 1024) {
   console.error('usage: --accumulate an integer in [1, 1024] (micro-batches a rank)');
   process.exit(2);
 }
+if (values.scavenge !== 'on' && values.scavenge !== 'off') {
+  console.error('usage: --scavenge on|off (a young-generation collection after each step)');
+  process.exit(2);
+}
+const scavengeEachStep = values.scavenge === 'on';
 /** threads(W)'s options for the threads rows and every node */
 const threadsOptions = accumulate > 1 ? { accumulate } : {};
 /** the namespaces' name prefix when this process runs inside the coordinator's (--rate-mbit) */
@@ -178,6 +188,7 @@ async function nodeMain(url, precision, pieceBytes) {
     threadsOptions,
     precision,
     bucketBytes: pieceBytes,
+    scavengeEachStep,
     onStep,
   });
   const timed = Object.fromEntries(
@@ -272,6 +283,7 @@ async function clusterRun(nodes, precision, pageCount = 0, pieceBytes = 0) {
     token: TOKEN,
     minNodes: nodes,
     host: hostsPrefix === null ? '127.0.0.1' : '0.0.0.0',
+    scavengeEachStep,
     onStep: (info) => {
       stamps.push(performance.now());
       at.push(absoluteNow());
@@ -371,7 +383,7 @@ const fmt = (x) => x.toFixed(1).padStart(5);
 function printTable(rows) {
   const where = hostsPrefix === null ? 'loopback' : `namespaced hosts, ${values['rate-mbit']} Mbit/s links`;
   console.log(
-    `${values.workload}, samples/s (median of ${steps} steps after ${warmup} warm-up; median of ${repeats} repeat${repeats > 1 ? 's' : ''}), ${where}, node ${process.version}${bucketBytes > 0 ? `, buckets of ≥ ${bucketBytes} bytes` : ''}${accumulate > 1 ? `, ${accumulate} micro-batches a rank` : ''}`,
+    `${values.workload}, samples/s (median of ${steps} steps after ${warmup} warm-up; median of ${repeats} repeat${repeats > 1 ? 's' : ''}), ${where}, node ${process.version}${bucketBytes > 0 ? `, buckets of ≥ ${bucketBytes} bytes` : ''}${accumulate > 1 ? `, ${accumulate} micro-batches a rank` : ''}${scavengeEachStep ? '' : ', no scavenge a step'}`,
   );
   console.log('system                              samples/s  × 1 node  bytes/step');
   for (const r of rows) {
@@ -487,7 +499,16 @@ async function main() {
   const rows = all[0].map((_, i) => combine(all.map((runs) => runs[i])));
   if (values.json) {
     const where = hostsPrefix === null ? 'loopback' : { rateMbit: Number(values['rate-mbit']) };
-    const result = { node: process.version, workload: values.workload, steps, warmup, repeats, where, rows };
+    const result = {
+      node: process.version,
+      workload: values.workload,
+      steps,
+      warmup,
+      repeats,
+      where,
+      scavengeEachStep,
+      rows,
+    };
     console.log(JSON.stringify(result, null, 2));
   } else printTable(rows);
 }

@@ -8,6 +8,7 @@ import type { Compiled, Model, ModelMemory } from '@recur/nn';
 import type { Assignment, Frame, Gradient } from '@recur/protocol';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import { gradientRefusal, maxTermsPerSample, UpdateGuard } from './gradients.js';
+import { scavenge } from './marking.js';
 import type { Member, Membership } from './membership.js';
 import type { Resolved } from './options.js';
 import { assignParts } from './parts.js';
@@ -48,6 +49,8 @@ export interface RunSummary {
   loss: number;
   /** true when stop() ended the run early (the checkpoint holds `steps`) */
   stopped: boolean;
+  /** young-generation collections after a step (scavengeEachStep; marking.ts) */
+  scavenges: number;
 }
 
 export interface LossRecord {
@@ -83,6 +86,8 @@ export class TrainingLoop {
   private closed = false;
   /** ms the transport spent decoding gradient frames since the round in flight began (it adds to this) */
   decodeMs = 0;
+  /** young-generation collections so far (Note [a scavenge a step]) */
+  private scavenges = 0;
 
   constructor(
     private readonly o: Resolved,
@@ -163,12 +168,16 @@ export class TrainingLoop {
         this.round?.finish('retry'); // the next round's deadline timer must not outlive the run
         throw error;
       }
+      if (this.o.scavengeEachStep) {
+        scavenge(); // while the members compute (Note [a scavenge a step])
+        this.scavenges += 1;
+      }
     }
     this.state = 'ended';
     await this.saveCheckpoint();
     this.members.broadcast({ kind: 'end', step: this.compiled.step, reason: 'the run is complete' });
     this.o.log(`run ended at step ${this.compiled.step}`);
-    return { steps: this.compiled.step, epochs, loss, stopped: false };
+    return { steps: this.compiled.step, epochs, loss, stopped: false, scavenges: this.scavenges };
   }
 
   /** Ends at the next step boundary (the step in flight is dropped). */
@@ -246,7 +255,13 @@ export class TrainingLoop {
   private async stopped(loss: number): Promise<RunSummary> {
     await this.saveCheckpoint();
     this.o.log(`stopped at step ${this.compiled.step}`);
-    return { steps: this.compiled.step, epochs: this.o.epochs, loss, stopped: true };
+    return {
+      steps: this.compiled.step,
+      epochs: this.o.epochs,
+      loss,
+      stopped: true,
+      scavenges: this.scavenges,
+    };
   }
 
   /**

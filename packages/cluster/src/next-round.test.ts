@@ -54,7 +54,7 @@ t.test('a stop from onStep ends the run at that step', async (t) => {
   const run = c.loop.run();
   const members = [fakeMember(c, 'fake-0'), fakeMember(c, 'fake-1')];
   const summary = await run;
-  t.same(summary, { steps: 3, epochs: 2, loss: summary.loss, stopped: true });
+  t.same(summary, { steps: 3, epochs: 2, loss: summary.loss, stopped: true, scavenges: 3 });
   t.equal(
     members[0].received.filter((f) => f.kind === 'assignment').at(-1)?.step,
     4,

@@ -5,7 +5,7 @@ import { type BatchSource, describeValue, type Model } from '@recur/nn';
 import { resolveOptions, type ThreadsOptions } from '@recur/parallel';
 import type { Precision } from '@recur/protocol';
 import { ClusterErrorCode, fail } from './errors.js';
-import { incrementalMarkingOption } from './marking.js';
+import { incrementalMarkingOption, scavengeOption } from './marking.js';
 import type { NodeTimings } from './node.js';
 import { checkHash, checkToken, NO_RUN_HASH } from './wire.js';
 
@@ -51,6 +51,11 @@ export interface NodeOptions {
    * (marking.ts: the exchange's fresh socket buffers make it cost more than marking at once)
    */
   incrementalMarking?: boolean;
+  /**
+   * collect V8's young generation after each gradient sent; default true (marking.ts, Note [a
+   * scavenge a step]: the step's socket buffers go back to malloc for the next step's reads)
+   */
+  scavengeEachStep?: boolean;
   /** after each gradient is sent: the step and this node's timings so far (a copy) */
   onStep?: (info: { step: number; timings: NodeTimings }) => void;
 }
@@ -74,6 +79,7 @@ export interface ResolvedNode {
   ca: string | Buffer | null;
   log: (line: string) => void;
   incrementalMarking: boolean;
+  scavengeEachStep: boolean;
   onStep: ((info: { step: number; timings: NodeTimings }) => void) | null;
 }
 
@@ -129,6 +135,7 @@ export function resolveNodeOptions(o: NodeOptions): ResolvedNode {
     ca: o.ca ?? null,
     log: o.log ?? (() => {}),
     incrementalMarking: incrementalMarkingOption('node', o.incrementalMarking),
+    scavengeEachStep: scavengeOption('node', o.scavengeEachStep),
     onStep: o.onStep ?? null,
   };
 }

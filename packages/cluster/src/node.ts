@@ -16,7 +16,7 @@ import { WebSocket } from 'ws';
 import { AssignedRangeSource, type RangeSource } from './assigned-source.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import { installProtocolKernels } from './halves.js';
-import { useAtomicMarking } from './marking.js';
+import { scavenge, useAtomicMarking } from './marking.js';
 import { type NodeOptions, type ResolvedNode, resolveNodeOptions } from './node-options.js';
 import { SendBuffers } from './send-buffers.js';
 import { messageBytes, send, wsPayloadCap, zeroMask } from './wire.js';
@@ -34,6 +34,8 @@ export interface NodeSummary {
   endStep: number;
   /** ms spent, summed over the run, in each phase of this node's steps */
   timings: NodeTimings;
+  /** young-generation collections after a step (scavengeEachStep; marking.ts) */
+  scavenges: number;
 }
 
 /**
@@ -70,6 +72,7 @@ class ClusterNode {
     connections: 0,
     endStep: 0,
     timings: { computeMs: 0, sendMs: 0, decodeMs: 0, applyMs: 0 },
+    scavenges: 0,
   };
   private ended = false;
   private fatal: Error | null = null;
@@ -291,5 +294,9 @@ class ClusterNode {
     }
     this.summary.assignments += 1;
     this.o.onStep?.({ step: frame.step, timings: { ...timings } });
+    if (this.o.scavengeEachStep) {
+      scavenge(); // while the coordinator sums and updates (Note [a scavenge a step])
+      this.summary.scavenges += 1;
+    }
   }
 }

@@ -4,7 +4,7 @@ import { describeValue, type Model } from '@recur/nn';
 import type { DashboardInfo } from './dashboard-status.js';
 import { ClusterErrorCode, fail } from './errors.js';
 import type { StepTimings } from './loop.js';
-import { incrementalMarkingOption } from './marking.js';
+import { incrementalMarkingOption, scavengeOption } from './marking.js';
 import { checkHash, checkToken, NO_RUN_HASH } from './wire.js';
 
 /** Named limits of the coordinator (README.md, "Options and limits"). */
@@ -47,6 +47,11 @@ export interface CoordinatorOptions {
    * (marking.ts: the exchange's fresh socket buffers make it cost more than marking at once)
    */
   incrementalMarking?: boolean;
+  /**
+   * collect V8's young generation after each step's parameters are sent; default true
+   * (marking.ts, Note [a scavenge a step])
+   */
+  scavengeEachStep?: boolean;
   /** written atomically every `everySteps` steps (default 0: only at the end) and at the end */
   checkpoint?: { path: string; everySteps?: number; preprocessing?: unknown };
   /** continue from the model's training position (a model from loadModel of a checkpoint) */
@@ -88,6 +93,7 @@ export interface Resolved {
   maxPendingConnections: number;
   publicStatus: boolean;
   incrementalMarking: boolean;
+  scavengeEachStep: boolean;
   checkpoint: { path: string; everySteps: number; preprocessing: unknown } | null;
   resume: boolean;
   heartbeatTimeoutMs: number;
@@ -155,6 +161,7 @@ export function resolveCoordinatorOptions(o: CoordinatorOptions): Resolved {
     ),
     publicStatus: o.publicStatus === true,
     incrementalMarking: incrementalMarkingOption('coordinator', o.incrementalMarking),
+    scavengeEachStep: scavengeOption('coordinator', o.scavengeEachStep),
     checkpoint:
       c === undefined
         ? null

@@ -47,7 +47,7 @@ t.test('a run through the roles with fake peers equals threads(2) bit for bit', 
   const run = c.loop.run();
   const members = [fakeMember(c, 'fake-0'), fakeMember(c, 'fake-1')];
   const summary = await run;
-  t.same(summary, { steps: 16, epochs: 2, loss: summary.loss, stopped: false });
+  t.same(summary, { steps: 16, epochs: 2, loss: summary.loss, stopped: false, scavenges: 16 });
   t.ok(bytes(model.params).equals(bytes(await reference(2, 2))), 'the parameters of threads(2)');
   t.equal(members[0].received.at(-1)?.kind, 'end', 'each member is told the run ended');
   t.same(
