@@ -7,13 +7,17 @@
 //
 //   pnpm exec turbo run build
 //   node scripts/bench-exchange.mjs [--clients 1,2,3] [--precisions fp32,fp16,ws] [--steps 300]
-//                                   [--repeats 3] [--json]
+//                                   [--repeats 3] [--scavenge off|on] [--json]
 //
 // The model is lstm-std's (P = 83,073; BENCHMARKS.md in the team's shared folder); the clients
 // install the native protocol kernels and mark without incremental marking, as runNode does.
 // `--precisions ws` adds the transport's floor: a plain ws server and clients moving the same
 // bytes in the same pattern (a small assignment out, 4·P bytes back from each client, 4·P bytes
 // to each), with no protocol, checks or optimizer: what ws and the sockets cost by themselves.
+// The coordinator runs with scavengeEachStep: false unless --scavenge on: in a real step its
+// young-generation collection after the broadcast (@recur/cluster's Note [a scavenge a step])
+// overlaps the nodes' compute, which these clients do not have, so here it would be added to
+// every step whole (0.5–3 ms on a machine where it pays off in real steps).
 // With --repeats R every configuration runs R times in turn (a shared machine drifts); the
 // figures are medians over the repeats of: the
 // median and the 10th percentile of the step times after 10 warm-up steps, and the CPU ms per
@@ -43,6 +47,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     clients: { type: 'string', default: '1,2,3' },
+    scavenge: { type: 'string', default: 'off' },
     precisions: { type: 'string', default: 'fp32,fp16' },
     steps: { type: 'string', default: '300' },
     repeats: { type: 'string', default: '3' },
@@ -212,6 +217,7 @@ async function run(clients, precision, steps) {
     token: TOKEN,
     minNodes: clients,
     host: '127.0.0.1',
+    scavengeEachStep: values.scavenge === 'on',
     onStep: () => {
       stamps.push(performance.now());
       cpu.push(cpuMs());
@@ -233,9 +239,12 @@ async function main() {
     Number.isInteger(steps) &&
     steps > WARMUP + 10 &&
     Number.isInteger(repeats) &&
-    repeats >= 1;
+    repeats >= 1 &&
+    (values.scavenge === 'on' || values.scavenge === 'off');
   if (!ok) {
-    console.error('usage: --clients 1..8 list --precisions fp32,fp16,ws --steps > 20 --repeats ≥ 1');
+    console.error(
+      'usage: --clients 1..8 list --precisions fp32,fp16,ws --steps > 20 --repeats ≥ 1 --scavenge off|on',
+    );
     process.exit(2);
   }
   const configs = clientCounts.flatMap((clients) => precisions.map((precision) => ({ clients, precision })));
@@ -257,7 +266,7 @@ async function main() {
     return;
   }
   console.log(
-    `exchange only, P = ${P}, ${steps} steps, median of ${repeats} repeats, loopback, node ${process.version}`,
+    `exchange only, P = ${P}, ${steps} steps, median of ${repeats} repeats, loopback, node ${process.version}${values.scavenge === 'on' ? ', the coordinator scavenging each step' : ''}`,
   );
   console.log(
     'clients  precision  step ms (median, p10)  CPU ms per step: coordinator, busiest client  bytes/step',
