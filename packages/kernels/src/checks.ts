@@ -13,9 +13,6 @@
 //
 // A view may be longer than needed (the arena's buffers are sized for the largest batch).
 import type { KernelBackend } from './backend.js';
-import type { GruCache, GruWorkspace } from './cells/gru-cell.js';
-import type { LstmCache, LstmWorkspace } from './cells/lstm-cell.js';
-import type { RnnCache, RnnWorkspace } from './cells/rnn-cell.js';
 import { KernelsError, KernelsErrorCode } from './errors.js';
 import type { DyMode, RecurrentGrads, RecurrentWeights, SequenceDims } from './sequence.js';
 
@@ -170,7 +167,7 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
       c.f32('y', y, s.steps);
       c.f32('hT', hT, s.state);
       c.f32('cT', cT, s.state);
-      lstmCache(c, cache, s);
+      views(c, 'cache', cache, lstmCache(s));
       c.f32('x', x, s.input);
       c.f32('h0', h0, s.state, true);
       c.f32('c0', c0, s.state, true);
@@ -181,8 +178,8 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
       const s = recurrentSizes(c, dims, 4);
       inputGrads(c, dx, dh0, g, s);
       c.f32('dc0', dc0, s.state, true);
-      lstmWork(c, work, s);
-      lstmCache(c, cache, s);
+      views(c, 'work', work, lstmWork(s));
+      views(c, 'cache', cache, lstmCache(s));
       c.f32('x', x, s.input);
       weights(c, w, s);
       outputGrads(c, dy, dyMode, dhT, s);
@@ -194,7 +191,7 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
       c.flag('resetAfter', resetAfter);
       c.f32('y', y, s.steps);
       c.f32('hT', hT, s.state);
-      gruCache(c, cache, s);
+      views(c, 'cache', cache, gruCache(s));
       c.f32('cache.hProj', cache.hProj, s.state * 3);
       c.f32('x', x, s.input);
       c.f32('h0', h0, s.state, true);
@@ -205,8 +202,8 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
       const s = recurrentSizes(c, dims, 3);
       c.flag('resetAfter', resetAfter);
       inputGrads(c, dx, dh0, g, s);
-      gruWork(c, work, s);
-      gruCache(c, cache, s);
+      views(c, 'work', work, gruWork(s));
+      views(c, 'cache', cache, gruCache(s));
       c.f32('x', x, s.input);
       weights(c, w, s);
       outputGrads(c, dy, dyMode, dhT, s);
@@ -217,7 +214,7 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
       rnnActivation(c, activation);
       c.f32('y', y, s.steps);
       c.f32('hT', hT, s.state);
-      rnnCache(c, cache, s);
+      views(c, 'cache', cache, rnnCache(s));
       c.f32('x', x, s.input);
       c.f32('h0', h0, s.state, true);
       weights(c, w, s);
@@ -227,8 +224,8 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
       const s = recurrentSizes(c, dims, 1);
       rnnActivation(c, activation);
       inputGrads(c, dx, dh0, g, s);
-      rnnWork(c, work, s);
-      rnnCache(c, cache, s);
+      views(c, 'work', work, rnnWork(s));
+      views(c, 'cache', cache, rnnCache(s));
       c.f32('x', x, s.input);
       weights(c, w, s);
       outputGrads(c, dy, dyMode, dhT, s);
@@ -317,53 +314,26 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
   };
 }
 
-function lstmCache(c: Check, cache: LstmCache, s: Sizes): void {
-  if (typeof cache !== 'object' || cache === null)
-    c.fail(KernelsErrorCode.BAD_ARGUMENT, 'cache', 'an object');
-  c.f32('cache.gates', cache.gates, s.steps * 4);
-  c.f32('cache.hPrev', cache.hPrev, s.steps);
-  c.f32('cache.cPrev', cache.cPrev, s.steps);
-  c.f32('cache.tanhC', cache.tanhC, s.steps);
+/** Each named view of `holder` (a cache or a workspace) with at least its length. */
+function views(c: Check, what: string, holder: unknown, needs: Record<string, number>): void {
+  if (typeof holder !== 'object' || holder === null) c.fail(KernelsErrorCode.BAD_ARGUMENT, what, 'an object');
+  const named = holder as Record<string, unknown>;
+  for (const [name, need] of Object.entries(needs)) c.f32(`${what}.${name}`, named[name], need);
 }
 
-function lstmWork(c: Check, work: LstmWorkspace, s: Sizes): void {
-  if (typeof work !== 'object' || work === null) c.fail(KernelsErrorCode.BAD_ARGUMENT, 'work', 'an object');
-  c.f32('work.dGates', work.dGates, s.steps * 4);
-  c.f32('work.dh', work.dh, s.state);
-  c.f32('work.dc', work.dc, s.state);
-  c.f32('work.dhNext', work.dhNext, s.state);
-}
-
-function gruCache(c: Check, cache: GruCache, s: Sizes): void {
-  if (typeof cache !== 'object' || cache === null)
-    c.fail(KernelsErrorCode.BAD_ARGUMENT, 'cache', 'an object');
-  c.f32('cache.gates', cache.gates, s.steps * 3);
-  c.f32('cache.hPrev', cache.hPrev, s.steps);
-  c.f32('cache.hn', cache.hn, s.steps);
-}
-
-function gruWork(c: Check, work: GruWorkspace, s: Sizes): void {
-  if (typeof work !== 'object' || work === null) c.fail(KernelsErrorCode.BAD_ARGUMENT, 'work', 'an object');
-  c.f32('work.dGatesX', work.dGatesX, s.steps * 3);
-  c.f32('work.dGatesH', work.dGatesH, s.steps * 3);
-  c.f32('work.dh', work.dh, s.state);
-  c.f32('work.dhNext', work.dhNext, s.state);
-  c.f32('work.dRh', work.dRh, s.state);
-}
-
-function rnnCache(c: Check, cache: RnnCache, s: Sizes): void {
-  if (typeof cache !== 'object' || cache === null)
-    c.fail(KernelsErrorCode.BAD_ARGUMENT, 'cache', 'an object');
-  c.f32('cache.gates', cache.gates, s.steps);
-  c.f32('cache.hPrev', cache.hPrev, s.steps);
-}
-
-function rnnWork(c: Check, work: RnnWorkspace, s: Sizes): void {
-  if (typeof work !== 'object' || work === null) c.fail(KernelsErrorCode.BAD_ARGUMENT, 'work', 'an object');
-  c.f32('work.dGates', work.dGates, s.steps);
-  c.f32('work.dh', work.dh, s.state);
-  c.f32('work.dhNext', work.dhNext, s.state);
-}
+// What each cell's cache and workspace hold (LstmCache, GruWorkspace, … in cells/*-cell.ts), in floats.
+const lstmCache = (s: Sizes) => ({ gates: s.steps * 4, hPrev: s.steps, cPrev: s.steps, tanhC: s.steps });
+const lstmWork = (s: Sizes) => ({ dGates: s.steps * 4, dh: s.state, dc: s.state, dhNext: s.state });
+const gruCache = (s: Sizes) => ({ gates: s.steps * 3, hPrev: s.steps, hn: s.steps });
+const gruWork = (s: Sizes) => ({
+  dGatesX: s.steps * 3,
+  dGatesH: s.steps * 3,
+  dh: s.state,
+  dhNext: s.state,
+  dRh: s.state,
+});
+const rnnCache = (s: Sizes) => ({ gates: s.steps, hPrev: s.steps });
+const rnnWork = (s: Sizes) => ({ dGates: s.steps, dh: s.state, dhNext: s.state });
 
 function rnnActivation(c: Check, activation: unknown): void {
   if (activation !== 'tanh' && activation !== 'relu')
