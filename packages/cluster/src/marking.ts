@@ -23,8 +23,8 @@
 // parameters, each while it waits for the other: the step's buffers go back to malloc, which
 // hands the same memory to the next step's reads. The collections cost time too (a median of
 // 0.5–2.9 ms per process on lstm-std there, 2.3–7.8 ms on lstm-big), which the other side's
-// work mostly hides; a step was still 1–2 ms (lstm-std) and 13–20 ms (lstm-big) shorter with
-// them. `scavengeEachStep: false` leaves V8 alone.
+// work mostly hides; in alternated runs a step was still up to 2 ms (lstm-std) and 13–20 ms
+// (lstm-big) shorter with them. `scavengeEachStep: false` leaves V8 alone.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ClusterErrorCode, fail } from './errors.js';
