@@ -56,6 +56,7 @@ import { fillNormal, RandomPurpose } from '@recur/kernels';
 import { ArraySource, dense, gru, lstm, sequential } from '@recur/nn';
 import { ThreadGroup, threads } from '@recur/parallel';
 import { absoluteNow, nodeStamp, stepTimeline, TIMELINE_COLUMNS } from './cluster-timeline.mjs';
+import { median, timedFit } from './workloads.mjs';
 
 const WORKLOADS = {
   'lstm-std': { cell: lstm, B: 64, T: 50, I: 32, H: 128 },
@@ -149,12 +150,6 @@ function data() {
     .digest('hex');
   return { x: { data: x, shape: [N, w.T, w.I] }, y: { data: y, shape: [N, 1] }, hash, N };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** A node process: `node bench-cluster.mjs node <url> <precision> <bucketBytes>`; prints its summary. */
 async function nodeMain(url, precision, pieceBytes) {
@@ -329,25 +324,10 @@ async function clusterRun(nodes, precision, pageCount = 0, pieceBytes = 0) {
 }
 
 async function threadsRun(world) {
-  const d = data();
-  const m = model();
-  const stamps = [];
   const cpuAt = [];
-  let start = performance.now();
-  await m.fit(d.x, d.y, {
-    epochs: 1,
-    batchSize: w.B,
-    shuffle: false,
-    strategy: threads(world, threadsOptions),
-    callbacks: {
-      onBatchEnd: () => {
-        const now = performance.now();
-        stamps.push(now - start);
-        cpuAt.push(cpuMs());
-        start = now;
-      },
-    },
-  });
+  const stamps = await timedFit(model(), data(), w, threads(world, threadsOptions), () =>
+    cpuAt.push(cpuMs()),
+  );
   return { samplesPerSecond: w.B / (median(stamps.slice(warmup)) / 1000), cpuPerStepMs: perStep(cpuAt) };
 }
 

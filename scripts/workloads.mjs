@@ -1,6 +1,6 @@
 // The standard workloads of the thread benchmarks (BENCHMARKS.md in the team's shared folder),
 // their model (last hidden → Dense(1), MSE, Adam 1e-3), random training data, a timed fit and the
-// median: shared by bench-threads.mjs and bench-balance.mjs.
+// median: shared by bench-threads.mjs and bench-balance.mjs (bench-cluster.mjs takes the last two).
 import { fillNormal, RandomPurpose } from '@recur/kernels';
 import { dense, gru, lstm, sequential } from '@recur/nn';
 
