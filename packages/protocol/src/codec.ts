@@ -5,6 +5,7 @@
 // of the frame where their bytes are 4-aligned, and as copies where they are not.
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
+import { checkDecodable, checkEncodable, describe } from './arguments.js';
 import { fail, ProtocolErrorCode } from './errors.js';
 import { decodeHalves, encodeHalves } from './float16.js';
 
@@ -101,6 +102,8 @@ const schema = protobuf
   .parse(readFileSync(new URL('../recur.proto', import.meta.url), 'utf8'))
   .root.resolveAll();
 const FrameType = schema.lookupType('recur.Frame');
+/** The kinds of Frame (recur.proto's Frame.body). */
+const FRAME_KINDS: readonly string[] = FrameType.oneofs.body.fieldsArray.map((f) => f.name);
 
 /** What the receiver knows: its frame limit and the layout's parameter count (null: not yet). */
 export interface DecodeLimits {
@@ -122,7 +125,7 @@ const allocateFresh: FrameAllocator = (bytes) => Buffer.allocUnsafe(bytes);
  * buffers it reuses).
  */
 export function encodeFrame(frame: Frame, allocate: FrameAllocator = allocateFresh): Uint8Array {
-  checkEncodable(frame, allocate);
+  checkEncodable(frame, allocate, FRAME_KINDS);
   const { kind, ...fields } = frame;
   const body: Record<string, unknown> = { ...fields };
   if (frame.kind === 'gradient') {
@@ -209,73 +212,6 @@ function halvesOf(g: Gradient): Uint16Array {
   const out = halves.subarray(0, P);
   encodeHalves(out, g.gradient, g.count > 0 ? 1 / g.count : 0);
   return out;
-}
-
-/** The kinds of Frame (recur.proto's Frame.body). */
-const FRAME_KINDS: readonly string[] = FrameType.oneofs.body.fieldsArray.map((f) => f.name);
-
-/**
- * A program's mistakes in what it asks to encode (ERR_PROTOCOL_BAD_ARGUMENT): not a Frame
- * object, a kind recur.proto does not have (protobufjs would drop it and send an empty frame,
- * which the receiver refuses), a tensor that is not a Float32Array, an allocator that is not a
- * function. The fields' values are the receiver's to check, as a peer's always are.
- */
-function checkEncodable(frame: Frame, allocate: FrameAllocator): void {
-  const kind = (frame as { kind?: unknown } | null)?.kind;
-  if (
-    typeof frame !== 'object' ||
-    frame === null ||
-    typeof kind !== 'string' ||
-    !FRAME_KINDS.includes(kind)
-  ) {
-    fail(
-      ProtocolErrorCode.BAD_ARGUMENT,
-      `encodeFrame: a frame is an object whose kind is one of ${FRAME_KINDS.join(', ')}; got ${describe(frame)}`,
-    );
-  }
-  const tensor =
-    frame.kind === 'gradient'
-      ? ['gradient', frame.gradient]
-      : frame.kind === 'welcome' || frame.kind === 'parameters'
-        ? ['parameters', frame.parameters]
-        : null;
-  if (tensor !== null && !(tensor[1] instanceof Float32Array))
-    fail(
-      ProtocolErrorCode.BAD_ARGUMENT,
-      `encodeFrame: a ${frame.kind} frame's ${tensor[0]} must be a Float32Array`,
-    );
-  if (typeof allocate !== 'function')
-    fail(ProtocolErrorCode.BAD_ARGUMENT, 'encodeFrame: the allocator must be a function of a byte count');
-}
-
-/** A short description of a value for a message (never throws). */
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') {
-    const kind = (value as { kind?: unknown }).kind;
-    return typeof kind === 'string' ? `kind '${kind.slice(0, 40)}'` : 'an object without a kind';
-  }
-  return typeof value;
-}
-
-/** decodeFrame's arguments: bytes a Uint8Array, limits with a byte limit and P (or null). */
-function checkDecodable(bytes: Uint8Array, limits: DecodeLimits): void {
-  if (!(bytes instanceof Uint8Array))
-    fail(ProtocolErrorCode.BAD_ARGUMENT, `decodeFrame: bytes must be a Uint8Array, got ${describe(bytes)}`);
-  const max = (limits as Partial<DecodeLimits> | null)?.maxFrameBytes;
-  const P = (limits as Partial<DecodeLimits> | null)?.parameterCount;
-  if (
-    typeof max !== 'number' ||
-    Number.isNaN(max) ||
-    max < 0 ||
-    !(P === null || (Number.isInteger(P) && (P as number) >= 0))
-  ) {
-    fail(
-      ProtocolErrorCode.BAD_ARGUMENT,
-      'decodeFrame: limits must be { maxFrameBytes: a number ≥ 0, parameterCount: an integer ≥ 0 or null }',
-    );
-  }
 }
 
 /** Decodes and validates one frame; throws a ProtocolError saying what is wrong. */

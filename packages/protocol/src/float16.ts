@@ -7,7 +7,7 @@
 // the scratch is large enough), decodeHalves looks every half up in a 65,536-entry table of its
 // float32 value (every half is exact in float32). Both are pure functions of their inputs, so a
 // native kernel can replace them (the seam: `halfConversions`) without changing a bit.
-import { fail, ProtocolErrorCode } from './errors.js';
+import { checkConversion } from './arguments.js';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -102,23 +102,4 @@ export function encodeHalves(out: Uint16Array, x: Float32Array, scale: number): 
 export function decodeHalves(out: Float32Array, h: Uint16Array, scale: number): void {
   checkConversion('decodeHalves', out, Float32Array, h, Uint16Array, scale);
   halfConversions.decode(out, h, scale);
-}
-
-/** The conversions' arguments: typed arrays of the right kinds, out long enough, a number. */
-function checkConversion(
-  who: string,
-  out: unknown,
-  outType: typeof Uint16Array | typeof Float32Array,
-  from: unknown,
-  fromType: typeof Uint16Array | typeof Float32Array,
-  scale: unknown,
-): void {
-  if (!(out instanceof outType) || !(from instanceof fromType) || typeof scale !== 'number') {
-    fail(
-      ProtocolErrorCode.BAD_ARGUMENT,
-      `${who}(out, values, scale) needs a ${outType.name}, a ${fromType.name} and a number`,
-    );
-  }
-  if (out.length < from.length)
-    fail(ProtocolErrorCode.BAD_ARGUMENT, `${who}: out holds ${out.length} values, ${from.length} are given`);
 }
