@@ -83,6 +83,9 @@ interface Sizes {
   H: number;
 }
 
+/** One record, refilled by every recurrent call's checks (no allocation per call). */
+const sizes: Sizes = { steps: 0, state: 0, input: 0, G: 0, I: 0, H: 0 };
+
 function recurrentSizes(c: Check, dims: SequenceDims, gatesPerUnit: number): Sizes {
   if (typeof dims !== 'object' || dims === null) c.fail(KernelsErrorCode.BAD_ARGUMENT, 'dims', 'an object');
   const T = c.count('T', dims.T);
@@ -91,7 +94,13 @@ function recurrentSizes(c: Check, dims: SequenceDims, gatesPerUnit: number): Siz
   const H = c.count('H', dims.H);
   c.flag('reverse', dims.reverse);
   c.i32('lengths', dims.lengths, B, true);
-  return { steps: T * B * H, state: B * H, input: T * B * I, G: gatesPerUnit * H, I, H };
+  sizes.steps = T * B * H;
+  sizes.state = B * H;
+  sizes.input = T * B * I;
+  sizes.G = gatesPerUnit * H;
+  sizes.I = I;
+  sizes.H = H;
+  return sizes;
 }
 
 function weights(c: Check, w: RecurrentWeights, s: Sizes): void {
@@ -117,7 +126,12 @@ function outputGrads(c: Check, dy: unknown, dyMode: DyMode, dhT: unknown, s: Siz
   c.f32('dhT', dhT, s.state, true);
 }
 
-/** `inner` with every call checked first (`who` names it in messages). */
+// The optimizers' numeric options, checked by name.
+const SGD_NUMBERS = ['lr', 'momentum', 'dampening', 'weightDecay'] as const;
+const ADAM_NUMBERS = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'] as const;
+const RMSPROP_NUMBERS = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum'] as const;
+
+/** `inner` with every call checked first (`who` names it in messages); nothing allocated per call. */
 export function checkedKernels(inner: KernelBackend, who: string): KernelBackend {
   const c = new Check(who);
   return {
@@ -167,7 +181,7 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
       c.f32('y', y, s.steps);
       c.f32('hT', hT, s.state);
       c.f32('cT', cT, s.state);
-      views(c, 'cache', cache, lstmCache(s));
+      views(c, 'cache', cache, LSTM_CACHE, s);
       c.f32('x', x, s.input);
       c.f32('h0', h0, s.state, true);
       c.f32('c0', c0, s.state, true);
@@ -178,8 +192,8 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
       const s = recurrentSizes(c, dims, 4);
       inputGrads(c, dx, dh0, g, s);
       c.f32('dc0', dc0, s.state, true);
-      views(c, 'work', work, lstmWork(s));
-      views(c, 'cache', cache, lstmCache(s));
+      views(c, 'work', work, LSTM_WORK, s);
+      views(c, 'cache', cache, LSTM_CACHE, s);
       c.f32('x', x, s.input);
       weights(c, w, s);
       outputGrads(c, dy, dyMode, dhT, s);
@@ -191,7 +205,7 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
       c.flag('resetAfter', resetAfter);
       c.f32('y', y, s.steps);
       c.f32('hT', hT, s.state);
-      views(c, 'cache', cache, gruCache(s));
+      views(c, 'cache', cache, GRU_CACHE, s);
       c.f32('cache.hProj', cache.hProj, s.state * 3);
       c.f32('x', x, s.input);
       c.f32('h0', h0, s.state, true);
@@ -202,8 +216,8 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
       const s = recurrentSizes(c, dims, 3);
       c.flag('resetAfter', resetAfter);
       inputGrads(c, dx, dh0, g, s);
-      views(c, 'work', work, gruWork(s));
-      views(c, 'cache', cache, gruCache(s));
+      views(c, 'work', work, GRU_WORK, s);
+      views(c, 'cache', cache, GRU_CACHE, s);
       c.f32('x', x, s.input);
       weights(c, w, s);
       outputGrads(c, dy, dyMode, dhT, s);
@@ -214,7 +228,7 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
       rnnActivation(c, activation);
       c.f32('y', y, s.steps);
       c.f32('hT', hT, s.state);
-      views(c, 'cache', cache, rnnCache(s));
+      views(c, 'cache', cache, RNN_CACHE, s);
       c.f32('x', x, s.input);
       c.f32('h0', h0, s.state, true);
       weights(c, w, s);
@@ -224,8 +238,8 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
       const s = recurrentSizes(c, dims, 1);
       rnnActivation(c, activation);
       inputGrads(c, dx, dh0, g, s);
-      views(c, 'work', work, rnnWork(s));
-      views(c, 'cache', cache, rnnCache(s));
+      views(c, 'work', work, RNN_WORK, s);
+      views(c, 'cache', cache, RNN_CACHE, s);
       c.f32('x', x, s.input);
       weights(c, w, s);
       outputGrads(c, dy, dyMode, dhT, s);
@@ -233,7 +247,7 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
     },
     sgdUpdate: (params, buf, grads, start, end, step, o) => {
       const n = range(c, start, end);
-      for (const k of ['lr', 'momentum', 'dampening', 'weightDecay'] as const) c.number(k, o?.[k]);
+      for (const k of SGD_NUMBERS) c.number(k, o?.[k]);
       c.flag('nesterov', o.nesterov);
       c.f32('params', params, n);
       c.f32('momentumBuf', buf, n, o.momentum === 0);
@@ -250,7 +264,7 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
     },
     rmspropUpdate: (params, squareAvg, gradAvg, buf, grads, start, end, step, o) => {
       const n = range(c, start, end);
-      for (const k of ['lr', 'alpha', 'eps', 'weightDecay', 'momentum'] as const) c.number(k, o?.[k]);
+      for (const k of RMSPROP_NUMBERS) c.number(k, o?.[k]);
       c.flag('centered', o.centered);
       c.f32('params', params, n);
       c.f32('squareAvg', squareAvg, n);
@@ -314,26 +328,53 @@ export function checkedKernels(inner: KernelBackend, who: string): KernelBackend
   };
 }
 
-/** Each named view of `holder` (a cache or a workspace) with at least its length. */
-function views(c: Check, what: string, holder: unknown, needs: Record<string, number>): void {
+/**
+ * A cache's or a workspace's views: [argument name, field, floats per (T, B, H) step value,
+ * floats per (B, H) state value] (cells/*-cell.ts: LstmCache, GruWorkspace, …).
+ */
+type Views = readonly (readonly [string, string, number, number])[];
+
+const LSTM_CACHE: Views = [
+  ['cache.gates', 'gates', 4, 0],
+  ['cache.hPrev', 'hPrev', 1, 0],
+  ['cache.cPrev', 'cPrev', 1, 0],
+  ['cache.tanhC', 'tanhC', 1, 0],
+];
+const LSTM_WORK: Views = [
+  ['work.dGates', 'dGates', 4, 0],
+  ['work.dh', 'dh', 0, 1],
+  ['work.dc', 'dc', 0, 1],
+  ['work.dhNext', 'dhNext', 0, 1],
+];
+const GRU_CACHE: Views = [
+  ['cache.gates', 'gates', 3, 0],
+  ['cache.hPrev', 'hPrev', 1, 0],
+  ['cache.hn', 'hn', 1, 0],
+];
+const GRU_WORK: Views = [
+  ['work.dGatesX', 'dGatesX', 3, 0],
+  ['work.dGatesH', 'dGatesH', 3, 0],
+  ['work.dh', 'dh', 0, 1],
+  ['work.dhNext', 'dhNext', 0, 1],
+  ['work.dRh', 'dRh', 0, 1],
+];
+const RNN_CACHE: Views = [
+  ['cache.gates', 'gates', 1, 0],
+  ['cache.hPrev', 'hPrev', 1, 0],
+];
+const RNN_WORK: Views = [
+  ['work.dGates', 'dGates', 1, 0],
+  ['work.dh', 'dh', 0, 1],
+  ['work.dhNext', 'dhNext', 0, 1],
+];
+
+/** Each view of `holder` (a cache or a workspace, `what`) in `table`, with at least its length. */
+function views(c: Check, what: string, holder: unknown, table: Views, s: Sizes): void {
   if (typeof holder !== 'object' || holder === null) c.fail(KernelsErrorCode.BAD_ARGUMENT, what, 'an object');
   const named = holder as Record<string, unknown>;
-  for (const [name, need] of Object.entries(needs)) c.f32(`${what}.${name}`, named[name], need);
+  for (const [name, field, perStep, perState] of table)
+    c.f32(name, named[field], perStep * s.steps + perState * s.state);
 }
-
-// What each cell's cache and workspace hold (LstmCache, GruWorkspace, … in cells/*-cell.ts), in floats.
-const lstmCache = (s: Sizes) => ({ gates: s.steps * 4, hPrev: s.steps, cPrev: s.steps, tanhC: s.steps });
-const lstmWork = (s: Sizes) => ({ dGates: s.steps * 4, dh: s.state, dc: s.state, dhNext: s.state });
-const gruCache = (s: Sizes) => ({ gates: s.steps * 3, hPrev: s.steps, hn: s.steps });
-const gruWork = (s: Sizes) => ({
-  dGatesX: s.steps * 3,
-  dGatesH: s.steps * 3,
-  dh: s.state,
-  dhNext: s.state,
-  dRh: s.state,
-});
-const rnnCache = (s: Sizes) => ({ gates: s.steps, hPrev: s.steps });
-const rnnWork = (s: Sizes) => ({ dGates: s.steps, dh: s.state, dhNext: s.state });
 
 function rnnActivation(c: Check, activation: unknown): void {
   if (activation !== 'tanh' && activation !== 'relu')
@@ -357,7 +398,7 @@ function adamChecks(
   o: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number },
 ): void {
   const n = range(c, start, end);
-  for (const k of ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'] as const) c.number(k, o?.[k]);
+  for (const k of ADAM_NUMBERS) c.number(k, o?.[k]);
   c.f32('params', params, n);
   c.f32('m', m, n);
   c.f32('v', v, n);
