@@ -41,15 +41,16 @@ export function useAtomicMarking(): void {
 /** Whether useAtomicMarking ran in this process (tests). */
 export const atomicMarking = (): boolean => atomic;
 
-/** The `incrementalMarking` option of `who`: absent is false; anything but a boolean is refused. */
-export function incrementalMarkingOption(who: string, value: unknown): boolean {
+/** Boolean option `name` of `who`: absent is `fallback`; anything but a boolean is refused. */
+function booleanOption(who: string, name: string, value: unknown, fallback: boolean): boolean {
   if (value !== undefined && typeof value !== 'boolean')
-    fail(
-      ClusterErrorCode.BAD_OPTION,
-      `${who}: incrementalMarking must be true or false, got ${String(value)}`,
-    );
-  return value === true;
+    fail(ClusterErrorCode.BAD_OPTION, `${who}: ${name} must be true or false, got ${String(value)}`);
+  return value ?? fallback;
 }
+
+/** The `incrementalMarking` option of `who`: absent is false. */
+export const incrementalMarkingOption = (who: string, value: unknown): boolean =>
+  booleanOption(who, 'incrementalMarking', value, false);
 
 type Collect = (options?: { type?: 'minor' | 'major' }) => void;
 
@@ -72,9 +73,6 @@ export function scavenge(): void {
   collect({ type: 'minor' });
 }
 
-/** The `scavengeEachStep` option of `who`: absent is true; anything but a boolean is refused. */
-export function scavengeOption(who: string, value: unknown): boolean {
-  if (value !== undefined && typeof value !== 'boolean')
-    fail(ClusterErrorCode.BAD_OPTION, `${who}: scavengeEachStep must be true or false, got ${String(value)}`);
-  return value !== false;
-}
+/** The `scavengeEachStep` option of `who`: absent is true. */
+export const scavengeOption = (who: string, value: unknown): boolean =>
+  booleanOption(who, 'scavengeEachStep', value, true);
