@@ -305,10 +305,14 @@ t.test('options: defaults and every bad value coded, naming the option', async (
   t.same(o.systems, ['recur', 'recur-wasm', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'cluster']);
   t.same(o.clusterNodes, [1, 2]);
   t.same(o.clusterPrecisions, ['fp32']);
-  t.same(o.counts['lstm-std'], { repeats: 3, warmup: 2, steps: 5 });
+  t.same(
+    o.counts['lstm-std'],
+    { repeats: 3, warmup: 10, steps: 5 },
+    'ten warm-up steps on the small workloads',
+  );
   t.same(o.counts['lstm-big'], { repeats: 2, warmup: 1, steps: 1 }, 'lstm-big is lighter by default');
   t.equal(o.install, true);
-  t.equal(o.scalingRounds, 5, 'five rounds of the interleaved scaling');
+  t.equal(o.scalingRounds, 9, 'nine rounds of the interleaved scaling');
   t.same(o.clusterBucketBytes, [0], 'whole gradients by default');
   t.equal(resolveOptions({ scalingRounds: 0 }).scalingRounds, 0, '0 turns it off');
   t.equal(o.balance, 0, 'plain threads(W) by default');
@@ -320,7 +324,7 @@ t.test('options: defaults and every bad value coded, naming the option', async (
     { repeats: 2, warmup: 1, steps: 3 },
     'run-wide over defaults',
   );
-  t.same(per.counts['lstm-std'], { repeats: 3, warmup: 2, steps: 4 });
+  t.same(per.counts['lstm-std'], { repeats: 3, warmup: 10, steps: 4 });
   const bad: [unknown, RegExp][] = [
     [{ workloads: ['lstm-huge'] }, /workloads: unknown "lstm-huge"; choose from lstm-std, gru-std, lstm-big/],
     [{ workloads: [] }, /workloads must be a non-empty array/],

@@ -27,7 +27,7 @@ interleaved and repeated; prints the table and writes JSON and an HTML page with
   --cluster-bucket-bytes 0,262144
                          the cluster nodes' bucketBytes, each measured (default 0: whole gradients)
   --repeats N            measurements per system, reported as medians (default 3; lstm-big 2)
-  --warmup N             untimed steps per measurement (default 2; lstm-big 1)
+  --warmup N             untimed steps per measurement (default 10; lstm-big 1)
   --steps N              timed steps per measurement (default 5; lstm-big 1)
   --set W.KEY=N          per workload: KEY is repeats, warmup or steps (e.g. --set lstm-big.steps=2)
   --seed N               data and initialisation seed (default 1)
@@ -37,7 +37,7 @@ interleaved and repeated; prints the table and writes JSON and an HTML page with
   --json                 print the JSON report on stdout instead of the table
   --child-timeout-s N    the longest one measurement may run (default 1800)
   --scaling-rounds N     rounds of recur's interleaved scaling measurement, threads(W) fits
-                         alternated in one process (default 5; 0: none)
+                         alternated in one process (default 9; 0: none)
   --balance N            recur's threads(W) for W ≥ 2 balance micro-batches of about N samples
                          (threads(W, { accumulate: ⌈batch ÷ W ÷ N⌉, balance: true }); default 0: plain)
   --quiet                no progress lines on stderr

@@ -51,12 +51,30 @@ export interface StepCounts {
  * The counts of each workload when no option sets them. lstm-big is lighter so that the whole
  * suite stays near a quarter of an hour on 2 cores: one of its steps takes tfjs' cpu backend
  * over a minute.
+ *
+ * Ten warm-up steps on the small workloads, because a fresh process (or a fresh thread pool)
+ * is not at its steady speed after two: V8 still compiles the hot code of each thread on
+ * background threads, and on 2 cores those take a core from threads(2) while it computes. On
+ * 2026-12-07 (AMD EPYC, 2 vCPUs; five alternated fits of 20 lstm-std steps at threads(1) and
+ * threads(2)) the per-step ratio was 1.58× at step 2, 1.86× over steps 3–7 and 1.94× from step
+ * 11 on; with V8's background recompilation turned off (--no-concurrent-recompilation) steps
+ * 3–7 already gave 1.91×. Eight more small steps cost recur and PyTorch milliseconds, tfjs' cpu
+ * backend about 15 s a measurement.
  */
 export const DEFAULT_COUNTS: Readonly<Record<string, Readonly<Required<StepCounts>>>> = Object.freeze({
-  'lstm-std': { repeats: 3, warmup: 2, steps: 5 },
-  'gru-std': { repeats: 3, warmup: 2, steps: 5 },
+  'lstm-std': { repeats: 3, warmup: 10, steps: 5 },
+  'gru-std': { repeats: 3, warmup: 10, steps: 5 },
   'lstm-big': { repeats: 2, warmup: 1, steps: 1 },
 });
+
+/**
+ * Rounds of the interleaved scaling measurement (run.ts, Note [interleaved scaling]). Nine, not
+ * five: a shared host takes a core from the process for a fraction of a second now and then
+ * (the hypervisor reports no steal time here), which falls on one fit of a round; in one run on
+ * 2026-12-07 two of five lstm-std rounds gave 1.67× and 1.62× against 1.92–1.97× for the other
+ * three, with the same CPU time per step. The median of more rounds is steadier.
+ */
+export const DEFAULT_SCALING_ROUNDS = 9;
 
 export interface ProgressEvent {
   kind: 'note' | 'install' | 'measurement';
@@ -98,7 +116,7 @@ export interface BenchOptions extends StepCounts {
   childTimeoutMs?: number;
   /**
    * rounds of recur's interleaved scaling measurement: per workload, one process fits on
-   * threads(W) for every W of `threads` in turn, this many times (default 5; 0: not measured;
+   * threads(W) for every W of `threads` in turn, this many times (default 9; 0: not measured;
    * needs 'recur' in systems and two thread counts or more)
    */
   scalingRounds?: number;
@@ -292,7 +310,13 @@ export function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
       BENCH_LIMITS.maxChildTimeoutMs,
       1_800_000,
     ),
-    scalingRounds: integer('scalingRounds', options.scalingRounds, 0, BENCH_LIMITS.maxScalingRounds, 5),
+    scalingRounds: integer(
+      'scalingRounds',
+      options.scalingRounds,
+      0,
+      BENCH_LIMITS.maxScalingRounds,
+      DEFAULT_SCALING_ROUNDS,
+    ),
     balance: integer('balance', options.balance, 0, BENCH_LIMITS.maxBalance, 0),
     onProgress: options.onProgress ?? (() => {}),
   };

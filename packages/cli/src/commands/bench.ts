@@ -49,7 +49,7 @@ function addFlags(command: Command): Command {
       "the cluster nodes' bucketBytes, each measured: e.g. 0,262144 (default 0: whole gradients)",
     )
     .option('--repeats <n>', 'measurements per system, reported as medians (default 3; lstm-big 2)')
-    .option('--warmup <n>', 'untimed steps per measurement (default 2; lstm-big 1)')
+    .option('--warmup <n>', 'untimed steps per measurement (default 10; lstm-big 1)')
     .option('--steps <n>', 'timed steps per measurement (default 5; lstm-big 1)')
     .addOption(
       new Option('--set <W.KEY=N>', 'per workload: KEY is repeats, warmup or steps (repeatable)').argParser(
@@ -64,7 +64,7 @@ function addFlags(command: Command): Command {
     .option('--child-timeout-s <n>', 'the longest one measurement may run, seconds (default 1800)')
     .option(
       '--scaling-rounds <n>',
-      "rounds of recur's interleaved scaling measurement: threads(W) fits alternated in one process (default 5; 0: none)",
+      "rounds of recur's interleaved scaling measurement: threads(W) fits alternated in one process (default 9; 0: none)",
     )
     .option(
       '--balance <n>',
