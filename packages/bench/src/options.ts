@@ -49,8 +49,8 @@ export interface StepCounts {
 
 /**
  * The counts of each workload when no option sets them. lstm-big is lighter so that the whole
- * suite stays near a quarter of an hour on 2 cores: one of its steps takes tfjs' cpu backend
- * over a minute.
+ * suite stays near twenty minutes on 2 cores: one of its steps takes tfjs' cpu backend over a
+ * minute.
  *
  * Ten warm-up steps on the small workloads, because a fresh process (or a fresh thread pool)
  * is not at its steady speed after two: V8 still compiles the hot code of each thread on
@@ -59,7 +59,7 @@ export interface StepCounts {
  * threads(2)) the per-step ratio was 1.58× at step 2, 1.86× over steps 3–7 and 1.94× from step
  * 11 on; with V8's background recompilation turned off (--no-concurrent-recompilation) steps
  * 3–7 already gave 1.91×. Eight more small steps cost recur and PyTorch milliseconds, tfjs' cpu
- * backend about 15 s a measurement.
+ * backend 20–25 s a measurement (2.4 and 3.0 s a step).
  */
 export const DEFAULT_COUNTS: Readonly<Record<string, Readonly<Required<StepCounts>>>> = Object.freeze({
   'lstm-std': { repeats: 3, warmup: 10, steps: 5 },
