@@ -168,6 +168,8 @@ export class TrainingLoop {
         this.round?.finish('retry'); // the next round's deadline timer must not outlive the run
         throw error;
       }
+      // the step's gradient frames die here, before the collection (Note [a scavenge a step])
+      round.received.clear();
       if (this.o.scavengeEachStep) {
         scavenge(); // while the members compute (Note [a scavenge a step])
         this.scavenges += 1;

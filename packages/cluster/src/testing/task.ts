@@ -47,6 +47,20 @@ export function taskModel(): Model {
   return model;
 }
 
+/**
+ * The task's model with a wide GRU (256 units): P = 200,449, a 0.8 MB gradient a step, for the
+ * tests that watch a step's buffers. Compiled as taskModel, without clipping.
+ */
+export function wideTaskModel(): Model {
+  const model = sequential([gru({ units: 256 }), dense({ units: 1 })], {
+    inputShape: [TASK.T, TASK.F],
+    seed: 3,
+  });
+  model.compile({ loss: 'mse', optimizer: { kind: 'adam', lr: 0.01 } });
+  model.trainingSeed = 5;
+  return model;
+}
+
 /** A stacked model of the task (LSTM → LSTM → dense), compiled as taskModel: for buckets. */
 export function stackedTaskModel(): Model {
   const model = sequential(
